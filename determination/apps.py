@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeterminationConfig(AppConfig):
+    name = "determination"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,34 @@
+from datetime import timedelta
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .models import WorkerHeartbeat
+
+WORKER_FRESH = timedelta(minutes=3)
+
+
+@require_GET
+@never_cache
+def health(request):
+    """200 when the database answers; `?worker=1` also requires a worker heartbeat in the last 3 minutes."""
+    body: dict[str, object] = {"database": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    except DatabaseError:
+        return JsonResponse({"database": "error"}, status=503)
+    worker_ok = last is not None and timezone.now() - last < WORKER_FRESH
+    body["worker"] = "ok" if worker_ok else "stale"
+    body["worker_seen_at"] = last.isoformat() if last else None
+    status = 503 if request.GET.get("worker") == "1" and not worker_ok else 200
+    return JsonResponse(body, status=status)
+
+
+def home(request):
+    return render(request, "core/home.html")

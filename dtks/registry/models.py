@@ -1,0 +1,267 @@
+"""The registry core (data induk), stored as versions with periods (DESIGN.md §5).
+
+A version's content never changes. It is valid from the period that determined it until the period
+that replaced or removed it (`valid_from <= P < valid_to`). A database trigger (migration 0002)
+refuses every UPDATE except `valid_to` set once and `published` set once, and every DELETE except
+of unpublished versions. Identities (`person_id`, `family_id`, `group_id`) are numbers from
+sequences, shared by all versions of the same person, family or group.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class CodeList(models.TextChoices):
+    HUBUNGAN_KELUARGA = "hubungan_keluarga", "Hubungan keluarga"
+    JENIS_KELAMIN = "jenis_kelamin", "Jenis kelamin"
+    STATUS_PERKAWINAN = "status_perkawinan", "Status perkawinan"
+    DISABILITAS = "disabilitas", "Disabilitas"
+    ALASAN_PENGHAPUSAN = "alasan_penghapusan", "Alasan penghapusan"
+    KATEGORI = "kategori", "Kategori"
+    KRITERIA = "kriteria", "Kriteria kesejahteraan sosial"
+    PROGRAM = "program", "Program yang diterima"
+    STATUS_KEPEMILIKAN = "status_kepemilikan", "Status kepemilikan bangunan"
+    ATAP = "atap", "Jenis atap terluas"
+    DINDING = "dinding", "Jenis dinding terluas"
+    LANTAI = "lantai", "Jenis lantai terluas"
+    SUMBER_AIR_MINUM = "sumber_air_minum", "Sumber air minum"
+    PENERANGAN = "penerangan", "Sumber penerangan utama"
+    FASILITAS_BAB = "fasilitas_bab", "Fasilitas buang air besar"
+
+
+class Code(models.Model):
+    """One entry of a code list. Lists are data the ministry can extend (criteria are "at least")."""
+
+    list = models.CharField(max_length=32, choices=CodeList.choices)
+    code = models.CharField(max_length=40)
+    label = models.CharField(max_length=200)
+    sort = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        # Reference data: created by migration, survives the test runner's flush (DESIGN.md §5).
+        managed = False
+        db_table = "registry_code"
+        ordering = ["list", "sort", "code"]
+        verbose_name = "kode"
+        verbose_name_plural = "daftar kode"
+
+    def __str__(self) -> str:
+        return f"{self.get_list_display()}: {self.label}"
+
+
+class Batch(models.Model):
+    """One write of registry versions: the baseline load, or (later) a determination run."""
+
+    class Kind(models.TextChoices):
+        BASELINE = "baseline", "Muat awal (ekstrak DTKS)"
+        DETERMINATION = "determination", "Penetapan"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    period = models.DateField(help_text="Periode (hari pertama bulan).")
+    source_name = models.CharField(max_length=255, blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    actor = models.CharField(max_length=150, help_text="Pengguna atau aktor sistem yang menjalankan.")
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_refused = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    families = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "batch registri"
+        verbose_name_plural = "batch registri"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="baseline"), name="registry_one_baseline"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period:%Y-%m}"
+
+
+class VersionQuerySet(models.QuerySet):
+    def current(self):
+        """The open versions of the latest published period."""
+        return self.filter(published=True, valid_to__isnull=True)
+
+    def as_of(self, period):
+        return self.filter(published=True, valid_from__lte=period).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=period)
+        )
+
+
+class Version(models.Model):
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    published = models.BooleanField(default=False)
+    # No database FK: batches are never deleted, and an FK check per row would slow bulk loads.
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, db_constraint=False, related_name="+")
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def _region_index(table: str) -> models.Index:
+    # One stored region column serves every scope: `=` for a village, `LIKE '3371%'` for a regency.
+    return models.Index(fields=["village_code"], name=f"{table}_village", opclasses=["varchar_pattern_ops"])
+
+
+class PersonVersion(Version):
+    person_id = models.BigIntegerField()
+    nik = models.CharField(max_length=16, null=True, blank=True)
+    nama = models.CharField(max_length=150, blank=True)
+    tempat_lahir = models.CharField(max_length=100, blank=True)
+    tanggal_lahir = models.DateField(null=True, blank=True)
+    jenis_kelamin = models.CharField(max_length=1, blank=True)
+    status_perkawinan = models.CharField(max_length=40, blank=True)
+    village_code = models.CharField(max_length=10)
+    rt = models.CharField(max_length=3, blank=True)
+    rw = models.CharField(max_length=3, blank=True)
+    alamat = models.CharField(max_length=255, blank=True)
+    kategori = models.CharField(max_length=40, blank=True)
+    kriteria = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    disabilitas = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    program = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+
+    class Meta:
+        verbose_name = "versi orang"
+        verbose_name_plural = "versi orang"
+        indexes = [
+            models.Index(fields=["person_id"], name="reg_person_pid"),
+            models.Index(fields=["nik"], name="reg_person_nik"),
+            _region_index("reg_person"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(nik__regex=r"^[0-9]{16}$"), name="reg_person_nik_16"),
+            models.CheckConstraint(condition=models.Q(jenis_kelamin__in=["", "L", "P"]), name="reg_person_jk"),
+            models.CheckConstraint(condition=models.Q(village_code__regex=r"^[0-9]{10}$"), name="reg_person_vill"),
+        ]
+
+
+class FamilyVersion(Version):
+    family_id = models.BigIntegerField()
+    no_kk = models.CharField(max_length=16)
+    village_code = models.CharField(max_length=10)
+    rt = models.CharField(max_length=3, blank=True)
+    rw = models.CharField(max_length=3, blank=True)
+    alamat = models.CharField(max_length=255, blank=True)
+    status_kepemilikan = models.CharField(max_length=40, blank=True)
+    atap = models.CharField(max_length=40, blank=True)
+    dinding = models.CharField(max_length=40, blank=True)
+    lantai = models.CharField(max_length=40, blank=True)
+    sumber_air_minum = models.CharField(max_length=40, blank=True)
+    penerangan = models.CharField(max_length=40, blank=True)
+    fasilitas_bab = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "versi keluarga"
+        verbose_name_plural = "versi keluarga"
+        indexes = [
+            models.Index(fields=["family_id"], name="reg_family_fid"),
+            models.Index(fields=["no_kk"], name="reg_family_kk"),
+            _region_index("reg_family"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(no_kk__regex=r"^[0-9]{16}$"), name="reg_family_kk_16"),
+            models.CheckConstraint(condition=models.Q(village_code__regex=r"^[0-9]{10}$"), name="reg_family_vill"),
+        ]
+
+
+class MembershipVersion(Version):
+    family_id = models.BigIntegerField()
+    person_id = models.BigIntegerField()
+    hubungan_keluarga = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "versi keanggotaan keluarga"
+        verbose_name_plural = "versi keanggotaan keluarga"
+        indexes = [models.Index(fields=["family_id"], name="reg_member_fid")]
+        constraints = [
+            # One active family per person (DESIGN.md §5): over published, open memberships.
+            models.UniqueConstraint(
+                fields=["person_id"],
+                condition=models.Q(published=True, valid_to__isnull=True),
+                name="reg_member_one_active_family",
+            ),
+        ]
+
+
+class GroupVersion(Version):
+    """A group (kelompok) or community (masyarakat): a named set of persons."""
+
+    class Kind(models.TextChoices):
+        KELOMPOK = "kelompok", "Kelompok"
+        MASYARAKAT = "masyarakat", "Masyarakat/komunitas"
+
+    group_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    nama = models.CharField(max_length=200)
+    village_code = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name = "versi kelompok/komunitas"
+        verbose_name_plural = "versi kelompok/komunitas"
+        indexes = [models.Index(fields=["group_id"], name="reg_group_gid"), _region_index("reg_group")]
+
+
+class GroupMemberVersion(Version):
+    group_id = models.BigIntegerField()
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "versi anggota kelompok"
+        verbose_name_plural = "versi anggota kelompok"
+        indexes = [models.Index(fields=["group_id"], name="reg_groupmember_gid")]
+
+
+class Finding(models.Model):
+    """An integrity finding (DESIGN.md §7) about the registry as written by one batch."""
+
+    class Rule(models.TextChoices):
+        NIK_INVALID = "NIK_INVALID", "NIK tidak valid"
+        NIK_MISMATCH = "NIK_MISMATCH", "NIK tidak cocok dengan tanggal lahir/jenis kelamin"
+        NIK_PENDING = "NIK_PENDING", "NIK belum ada"
+        DUPLICATE_NIK = "DUPLICATE_NIK", "NIK ganda"
+        MEMBER_OVERLAP = "MEMBER_OVERLAP", "Anggota di lebih dari satu keluarga"
+        FAMILY_NOT_A_SET = "FAMILY_NOT_A_SET", "Keluarga bukan himpunan individu yang sah"
+        INCOMPLETE = "INCOMPLETE", "Data belum lengkap"
+        CIVIL_REGISTRY_MISMATCH = "CIVIL_REGISTRY_MISMATCH", "Tidak cocok dengan Dukcapil"
+        CIVIL_REGISTRY_UNAVAILABLE = "CIVIL_REGISTRY_UNAVAILABLE", "Dukcapil tidak dapat dihubungi"
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="findings")
+    rule = models.CharField(max_length=32, choices=Rule.choices)
+    person_id = models.BigIntegerField(null=True, blank=True)
+    family_id = models.BigIntegerField(null=True, blank=True)
+    village_code = models.CharField(max_length=10)
+    fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "temuan integritas"
+        verbose_name_plural = "temuan integritas"
+        indexes = [
+            models.Index(fields=["batch", "rule"], name="reg_finding_batch_rule"),
+            models.Index(fields=["person_id"], name="reg_finding_person"),
+            models.Index(fields=["family_id"], name="reg_finding_family"),
+            _region_index("reg_finding"),
+        ]
+
+
+class LoadError(models.Model):
+    """A row of a baseline file refused for a format error or a broken constraint (not loaded)."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="load_errors")
+    row = models.PositiveIntegerField(help_text="Nomor baris di berkas (baris 1 = judul kolom).")
+    field = models.CharField(max_length=40)
+    code = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["row", "field"]
+        verbose_name = "baris ditolak"
+        verbose_name_plural = "baris ditolak"

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dtks.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("sehat/", core_views.health, name="health"),
+    path("wilayah/", include("dtks.regions.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
