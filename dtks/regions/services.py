@@ -34,6 +34,8 @@ def regions_load() -> RegionLoadResult:
         buf.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
     buf.seek(0)
     with transaction.atomic(), connection.cursor() as cur:
+        # Inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
+        cur.execute("DROP TABLE IF EXISTS pg_temp.regions_stage")
         cur.execute(
             "CREATE TEMP TABLE regions_stage (code text, name text, level smallint, kind text,"
             " parent_code text, postal_code text) ON COMMIT DROP"
