@@ -21,14 +21,6 @@ CREATE TABLE registry_code (
     UNIQUE (list, code)
 );
 
--- Codes are matched by code or label, ignoring case, spaces and underscores ("milik sendiri").
-CREATE FUNCTION dtks_code_key(v text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT upper(btrim(regexp_replace(v, '[[:space:]_]+', ' ', 'g'))) $$;
-
-CREATE VIEW registry_code_lookup AS
-    SELECT list, dtks_code_key(code) AS key, code FROM registry_code WHERE active
-    UNION
-    SELECT list, dtks_code_key(label) AS key, code FROM registry_code WHERE active;
 """
 
 ID_FUNCTIONS = r"""
@@ -115,8 +107,7 @@ class Migration(migrations.Migration):
     dependencies = [("registry", "0001_initial")]
 
     operations = [
-        migrations.RunSQL(CODE_TABLE, "DROP VIEW registry_code_lookup; DROP TABLE registry_code;"
-                          " DROP FUNCTION dtks_code_key(text);"),
+        migrations.RunSQL(CODE_TABLE, "DROP TABLE registry_code;"),
         migrations.RunPython(seed_codes, migrations.RunPython.noop),
         migrations.RunSQL(ID_FUNCTIONS, "DROP FUNCTION dtks_id_error(text, boolean, boolean);"
                           " DROP FUNCTION dtks_day_ok(int, int, int); DROP SEQUENCE registry_person_id_seq;"

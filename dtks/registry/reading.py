@@ -1,0 +1,205 @@
+"""Reading DTKS template files (CSV/XLSX, DESIGN.md §6) into rows of text for a staging COPY.
+
+The reader only deals with representation: encodings, BOMs, delimiters, ragged or empty rows, Excel
+cell types and date spellings. Validation is set-based SQL on the staging table.
+"""
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+REQUIRED_COLUMNS = (
+    "no_kk", "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_perkawinan",
+    "hubungan_keluarga", "kode_wilayah", "rt", "rw", "alamat",
+)
+OPTIONAL_COLUMNS = (
+    "kategori", "kriteria", "disabilitas", "program",
+    "status_kepemilikan", "atap", "dinding", "lantai", "sumber_air_minum", "penerangan", "fasilitas_bab",
+)
+TEMPLATE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+DATE_COLUMNS = ("tanggal_lahir",)
+ID_COLUMNS = ("nik", "no_kk")
+
+ALIASES = {
+    "nomor_kk": "no_kk", "no_kartu_keluarga": "no_kk", "kk": "no_kk", "nokk": "no_kk",
+    "nama_lengkap": "nama", "tgl_lahir": "tanggal_lahir", "jk": "jenis_kelamin",
+    "status_kawin": "status_perkawinan", "hubungan": "hubungan_keluarga", "shdk": "hubungan_keluarga",
+    "kode_desa": "kode_wilayah", "kode_kelurahan": "kode_wilayah", "kode_wilayah_desa": "kode_wilayah",
+}
+
+
+class FileRefused(Exception):
+    """The whole file cannot be read (not a row problem); the message is for the user."""
+
+
+def header_key(name: object) -> str:
+    key = re.sub(r"[\s\-/.]+", "_", str(name or "").strip().lstrip("\ufeff").lower()).strip("_")
+    return ALIASES.get(key, key)
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(raw: object) -> date | None:
+    """YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY, an Excel serial, or a spreadsheet date cell.
+
+    Returns None when the text is not one of these or not a real date; the caller reports it.
+    """
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, int | float):
+        raw = str(raw)
+    text = str(raw).strip()
+    try:
+        if m := _ISO.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _DMY.match(text):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        if _SERIAL.match(text):
+            serial = int(float(text))
+            if 1 <= serial <= 80000:
+                return EXCEL_EPOCH + timedelta(days=serial)
+    except ValueError:
+        return None
+    return None
+
+
+@dataclass
+class Sheet:
+    """Rows as lists aligned to `columns` (template names; None for columns we do not use)."""
+
+    columns: list[str | None]
+    rows: Iterator[tuple[int, list[object]]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _map_header(raw_header: list[object]) -> tuple[list[str | None], list[str]]:
+    columns: list[str | None] = []
+    seen: set[str] = set()
+    ignored: list[str] = []
+    for cell in raw_header:
+        key = header_key(cell)
+        if key in TEMPLATE_COLUMNS and key not in seen:
+            columns.append(key)
+            seen.add(key)
+        else:
+            columns.append(None)
+            if key:
+                ignored.append(str(cell).strip())
+    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    if missing:
+        raise FileRefused(
+            "Kolom wajib tidak ada di baris judul: " + ", ".join(missing)
+            + ". Gunakan templat impor DTKS (baris pertama berisi nama kolom)."
+        )
+    warnings = [f"Kolom diabaikan (tidak dikenal): {', '.join(ignored)}."] if ignored else []
+    return columns, warnings
+
+
+def _csv_sheet(path: Path) -> Sheet:
+    raw = path.read_bytes()[:65536]
+    try:
+        raw.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        # A multibyte character cut at the sample's end is still UTF-8.
+        encoding = "utf-8-sig" if exc.start > len(raw) - 4 else "cp1252"
+    fh = path.open(newline="", encoding=encoding, errors="replace")
+    first = fh.readline()
+    if not first.strip():
+        raise FileRefused("Berkas kosong: baris pertama harus berisi nama kolom templat.")
+    delimiter = max(",;\t|", key=first.count)
+    header = next(csv.reader([first], delimiter=delimiter))
+    columns, warnings = _map_header(header)
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        with fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            for values in reader:
+                yield reader.line_num + 1, values  # +1: the header line was read before
+
+    return Sheet(columns, rows(), warnings)
+
+
+def _xlsx_sheet(path: Path) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise FileRefused(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}); simpan ulang dari Excel.") from exc
+    for ws in wb.worksheets:
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+        if header is None or "nik" not in {header_key(c) for c in header}:
+            continue
+        columns, warnings = _map_header(list(header))
+
+        def rows(it=it) -> Iterator[tuple[int, list[object]]]:
+            for n, values in enumerate(it, start=2):
+                yield n, list(values)
+            wb.close()
+
+        return Sheet(columns, rows(), warnings)
+    wb.close()
+    raise FileRefused("Tidak ada lembar (sheet) dengan baris judul templat DTKS (kolom nik, no_kk, ...).")
+
+
+def open_sheet(path: Path) -> Sheet:
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04":
+        return _xlsx_sheet(path)
+    if b"\x00" in path.read_bytes()[:4096]:
+        raise FileRefused("Berkas bukan CSV atau XLSX; unggah templat impor DTKS.")
+    return _csv_sheet(path)
+
+
+def cell_text(column: str, value: object) -> str | None:
+    """One cell as staging text (None for empty)."""
+    if value is None:
+        return None
+    if column in ID_COLUMNS and isinstance(value, int | float):
+        # A spreadsheet number has lost the NIK's text form (and digits past the 15th).
+        return f"{float(value):.6E}"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def staged_rows(sheet: Sheet, *, skip: int = 0) -> Iterator[tuple]:
+    """(row_no, *template columns, tanggal_lahir_ok) per non-empty row; ragged rows are padded."""
+    positions = [(i, c) for i, c in enumerate(sheet.columns) if c is not None]
+    order = {c: k for k, c in enumerate(TEMPLATE_COLUMNS)}
+    date_pos = order["tanggal_lahir"]
+    for row_no, values in sheet.rows:
+        out: list[str | None] = [None] * len(TEMPLATE_COLUMNS)
+        empty = True
+        n = len(values)
+        for i, c in positions:
+            if i < n:
+                text = cell_text(c, values[i])
+                if text is not None:
+                    out[order[c]] = text
+                    empty = False
+        if empty:
+            continue
+        # A date the reader cannot read stays as text, flagged, and the SQL validation reports it.
+        date_ok = True
+        raw_date = out[date_pos]
+        if raw_date is not None:
+            parsed = parse_date(raw_date)
+            if parsed is None:
+                date_ok = False
+            else:
+                out[date_pos] = parsed.isoformat()
+        yield (row_no, *out, date_ok)
