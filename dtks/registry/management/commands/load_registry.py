@@ -35,7 +35,7 @@ class Command(BaseCommand):
         period = parse_period(options["period"])
         try:
             result = registry_baseline_load(
-                path=options["file"], period=period, actor=options["actor"],
+                path=Path(options["file"]), period=period, actor=options["actor"],
                 progress=lambda msg: self.stdout.write(msg) if options["verbosity"] > 1 else None,
             )
         except (BaselineRefused, FileRefused) as exc:
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             if total > 20:
                 self.stdout.write(f"  … dan {angka(total - 20)} kesalahan lain.")
             if options["report"]:
-                with options["report"].open("w", newline="", encoding="utf-8") as fh:
+                with Path(options["report"]).open("w", newline="", encoding="utf-8") as fh:
                     w = csv.writer(fh)
                     w.writerow(["baris", "kolom", "kode", "pesan"])
                     w.writerows(errors.values_list("row", "field", "code", "message").iterator())
