@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "dtks.core",
+    "dtks.accounts",
     "dtks.regions",
     "dtks.registry",
     "proposals",
@@ -81,6 +82,7 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
