@@ -18,6 +18,8 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dtks.audit.services import audit_record
+
 from .identity import IdCheck
 from .integrity import integrity_findings_write
 from .models import Batch
@@ -298,6 +300,11 @@ def registry_baseline_load(
         Batch.objects.filter(pk=batch.pk).update(
             rows_read=rows_read, rows_refused=rows_refused, persons=persons, families=families,
             published_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor, action="registry.baseline_published", object_type="registry.batch", object_id=batch.pk,
+            detail={"period": f"{period:%Y-%m}", "file": path.name, "sha256": sha, "rows_read": rows_read,
+                    "rows_refused": rows_refused, "persons": persons, "families": families, "findings": findings},
         )
     result = BaselineResult(
         batch_id=batch.pk, period=period, rows_read=rows_read, rows_refused=rows_refused, persons=persons,

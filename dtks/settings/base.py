@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "import_export",
     "dtks.core",
     "dtks.accounts",
+    "dtks.audit",
     "dtks.regions",
     "dtks.registry",
     "proposals",

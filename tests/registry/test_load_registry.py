@@ -173,3 +173,15 @@ def test_command_reports_and_validates_period(tmp_path, capsys):
     assert "3 orang dan 1 keluarga dimuat, 1 baris ditolak" in out
     assert "baris 5, nik: NIK harus 16 digit angka" in out
     assert report.read_text(encoding="utf-8").splitlines()[1].startswith("5,nik,format,")
+
+
+def test_publication_writes_exactly_one_audit_row(tmp_path):
+    from dtks.audit.models import AuditEvent
+
+    path = write_csv(tmp_path / "j.csv", family_rows())
+    result = load(path)
+    load(path)  # already loaded: no state change, no audit row
+    event = AuditEvent.objects.get()
+    assert (event.action, event.object_id, event.actor_label) == (
+        "registry.baseline_published", str(result.batch_id), "test")
+    assert event.detail["persons"] == 3 and "nik" not in str(event.detail)
