@@ -31,3 +31,15 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "pengguna"
         verbose_name_plural = "pengguna"
+
+
+class AssignedVillage(models.Model):
+    """A village a field officer (pendamping/enumerator) is assigned to."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assigned_villages")
+    village_code = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name = "desa tugas"
+        verbose_name_plural = "desa tugas"
+        constraints = [models.UniqueConstraint(fields=["user", "village_code"], name="accounts_assigned_once")]

@@ -17,3 +17,6 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["options"] = "-c dtks.allow_truncate=on"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DTKS_TEST_DB", "test_dtks")}
+
+# WhiteNoise warns at every request when the collected-static folder does not exist yet.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
