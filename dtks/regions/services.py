@@ -61,6 +61,8 @@ def regions_load() -> RegionLoadResult:
             """
         )
         inserted, updated = cur.fetchone()
+        if inserted or updated:
+            cur.execute("ANALYZE regions_region")
         cur.execute("SELECT level, count(*) FROM regions_region GROUP BY level ORDER BY level")
         by_level = dict(cur.fetchall())
     return RegionLoadResult(sum(by_level.values()), inserted, updated, by_level)

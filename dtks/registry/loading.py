@@ -219,6 +219,8 @@ def registry_baseline_load(
             for row in staged_rows(sheet):
                 cp.write_row(row)
                 rows_read += 1
+        # Temporary tables are never auto-analyzed; without statistics the planner picks nested loops.
+        cur.execute("ANALYZE load_stage")
         t = step("copy_stage", t)
         cur.execute(
             """CREATE TEMP TABLE load_codes ON COMMIT DROP AS
@@ -226,8 +228,11 @@ def registry_baseline_load(
                FROM registry_code, LATERAL (VALUES (code), (label)) AS keys(k) WHERE active"""
         )
         cur.execute(_multi_sql())
+        cur.execute("ANALYZE load_codes")
+        cur.execute("ANALYZE load_multi")
         say("Memeriksa format dan kode (berbasis himpunan)…")
         cur.execute(_stage_norm_sql())
+        cur.execute("ANALYZE load_norm")
         t = step("validate", t)
 
         # Refused rows: reported per row and field, not loaded.
@@ -290,6 +295,9 @@ def registry_baseline_load(
                 WHERE n.person_id IS NOT NULL""",
             {"period": period, "batch": batch.pk},
         )
+        # The integrity rules join these tables within the same transaction: give the planner the
+        # new row counts (ANALYZE sees this transaction's rows), or it plans for empty tables.
+        cur.execute("ANALYZE registry_personversion, registry_familyversion, registry_membershipversion")
         t = step("write_versions", t)
 
         say("Menjalankan aturan integritas…")
