@@ -7,6 +7,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("sehat/", core_views.health, name="health"),
     path("wilayah/", include("dtks.regions.urls")),
+    path("akun/", include("dtks.accounts.urls")),
+    path("registri/", include("dtks.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
