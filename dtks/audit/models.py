@@ -14,8 +14,9 @@ class Outcome(models.TextChoices):
 
 class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Who acted as text as well: a user's name, or the named system actor of a background task.
     actor_label = models.CharField(max_length=150)
     action = models.CharField(max_length=80)

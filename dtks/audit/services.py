@@ -25,7 +25,14 @@ def audit_record(
     else:
         user, label = actor, actor.get_username()
     return AuditEvent.objects.create(
-        actor=user, actor_label=label[:150], action=action, object_type=object_type,
-        object_id=str(object_id)[:64], subject_person_id=subject_person_id, region_code=region_code, ip=ip,
-        outcome=outcome, detail=detail or {},
+        actor=user,
+        actor_label=label[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        subject_person_id=subject_person_id,
+        region_code=region_code,
+        ip=ip,
+        outcome=outcome,
+        detail=detail or {},
     )

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,25 +14,49 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_label', models.CharField(max_length=150)),
-                ('action', models.CharField(max_length=80)),
-                ('object_type', models.CharField(blank=True, max_length=80)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('subject_person_id', models.BigIntegerField(blank=True, null=True)),
-                ('region_code', models.CharField(blank=True, max_length=10)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('ok', 'Berhasil'), ('denied', 'Ditolak'), ('failed', 'Gagal')], default='ok', max_length=8)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("actor_label", models.CharField(max_length=150)),
+                ("action", models.CharField(max_length=80)),
+                ("object_type", models.CharField(blank=True, max_length=80)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("subject_person_id", models.BigIntegerField(blank=True, null=True)),
+                ("region_code", models.CharField(blank=True, max_length=10)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "Berhasil"), ("denied", "Ditolak"), ("failed", "Gagal")],
+                        default="ok",
+                        max_length=8,
+                    ),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'peristiwa audit',
-                'verbose_name_plural': 'jejak audit',
-                'indexes': [models.Index(fields=['subject_person_id', 'occurred_at'], name='audit_subject'), models.Index(fields=['object_type', 'object_id'], name='audit_object')],
+                "verbose_name": "peristiwa audit",
+                "verbose_name_plural": "jejak audit",
+                "indexes": [
+                    models.Index(fields=["subject_person_id", "occurred_at"], name="audit_subject"),
+                    models.Index(fields=["object_type", "object_id"], name="audit_object"),
+                ],
             },
         ),
     ]
