@@ -9,3 +9,6 @@ class WorkerHeartbeat(models.Model):
 
     class Meta:
         verbose_name = "detak worker"
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -4,8 +4,17 @@ SEED: dict[str, list[tuple[str, str]]] = {
     "hubungan_keluarga": [
         (c, c.title())
         for c in (
-            "KEPALA KELUARGA", "SUAMI", "ISTRI", "ANAK", "MENANTU", "CUCU",
-            "ORANG TUA", "MERTUA", "FAMILI LAIN", "PEMBANTU", "LAINNYA",
+            "KEPALA KELUARGA",
+            "SUAMI",
+            "ISTRI",
+            "ANAK",
+            "MENANTU",
+            "CUCU",
+            "ORANG TUA",
+            "MERTUA",
+            "FAMILI LAIN",
+            "PEMBANTU",
+            "LAINNYA",
         )
     ],
     "jenis_kelamin": [("L", "Laki-laki"), ("P", "Perempuan")],

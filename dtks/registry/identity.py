@@ -120,7 +120,9 @@ def _check(raw: object, *, field_name: str, is_nik: bool) -> IdCheck:
         info = parse_nik(value, lookup_wilayah=wilayah_name)
         if any(w.code == "wilayah_unknown" for w in info.warnings):
             check.warnings.append("region_unknown")
-    elif not (wilayah_name(f"{value[:2]}.{value[2:4]}") and wilayah_name(f"{value[:2]}.{value[2:4]}.{value[4:6]}")):
+    elif not (
+        wilayah_name(f"{value[:2]}.{value[2:4]}") and wilayah_name(f"{value[:2]}.{value[2:4]}.{value[4:6]}")
+    ):
         check.warnings.append("region_unknown")
     return check
 

@@ -11,8 +11,16 @@ from django.db import connection
 # Required attributes (rule INCOMPLETE), in the order the message names them.
 PERSON_REQUIRED = ("nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_perkawinan", "alamat")
 FAMILY_REQUIRED = (
-    "rt", "rw", "alamat", "status_kepemilikan", "atap", "dinding", "lantai",
-    "sumber_air_minum", "penerangan", "fasilitas_bab",
+    "rt",
+    "rw",
+    "alamat",
+    "status_kepemilikan",
+    "atap",
+    "dinding",
+    "lantai",
+    "sumber_air_minum",
+    "penerangan",
+    "fasilitas_bab",
 )
 
 

@@ -29,21 +29,46 @@ logger = logging.getLogger(__name__)
 
 # Single-valued coded columns -> code list; multi-valued ones are split on ; , |
 CODED = (
-    "jenis_kelamin", "status_perkawinan", "hubungan_keluarga", "kategori", "status_kepemilikan", "atap",
-    "dinding", "lantai", "sumber_air_minum", "penerangan", "fasilitas_bab",
+    "jenis_kelamin",
+    "status_perkawinan",
+    "hubungan_keluarga",
+    "kategori",
+    "status_kepemilikan",
+    "atap",
+    "dinding",
+    "lantai",
+    "sumber_air_minum",
+    "penerangan",
+    "fasilitas_bab",
 )
 MULTI = ("kriteria", "disabilitas", "program")
 HOUSE = ("status_kepemilikan", "atap", "dinding", "lantai", "sumber_air_minum", "penerangan", "fasilitas_bab")
 MAX_LENGTH = {"nama": 150, "tempat_lahir": 100, "alamat": 255}
 
 FIELD_LABELS = {
-    "nik": "NIK", "no_kk": "Nomor KK", "nama": "Nama", "tempat_lahir": "Tempat lahir",
-    "tanggal_lahir": "Tanggal lahir", "jenis_kelamin": "Jenis kelamin", "status_perkawinan": "Status perkawinan",
-    "hubungan_keluarga": "Hubungan keluarga", "kode_wilayah": "Kode wilayah", "rt": "RT", "rw": "RW",
-    "alamat": "Alamat", "kategori": "Kategori", "kriteria": "Kriteria", "disabilitas": "Disabilitas",
-    "program": "Program", "status_kepemilikan": "Status kepemilikan bangunan", "atap": "Atap",
-    "dinding": "Dinding", "lantai": "Lantai", "sumber_air_minum": "Sumber air minum",
-    "penerangan": "Penerangan", "fasilitas_bab": "Fasilitas BAB",
+    "nik": "NIK",
+    "no_kk": "Nomor KK",
+    "nama": "Nama",
+    "tempat_lahir": "Tempat lahir",
+    "tanggal_lahir": "Tanggal lahir",
+    "jenis_kelamin": "Jenis kelamin",
+    "status_perkawinan": "Status perkawinan",
+    "hubungan_keluarga": "Hubungan keluarga",
+    "kode_wilayah": "Kode wilayah",
+    "rt": "RT",
+    "rw": "RW",
+    "alamat": "Alamat",
+    "kategori": "Kategori",
+    "kriteria": "Kriteria",
+    "disabilitas": "Disabilitas",
+    "program": "Program",
+    "status_kepemilikan": "Status kepemilikan bangunan",
+    "atap": "Atap",
+    "dinding": "Dinding",
+    "lantai": "Lantai",
+    "sumber_air_minum": "Sumber air minum",
+    "penerangan": "Penerangan",
+    "fasilitas_bab": "Fasilitas BAB",
 }
 
 
@@ -80,10 +105,10 @@ def row_error_message(code: str, *, value: str | None) -> tuple[str, str]:
         "required_in_family": f"{label} wajib diisi untuk anggota keluarga (baris dengan no_kk); "
         "hanya individu di luar keluarga yang boleh tanpa NIK.",
         "date": f"{label} bukan tanggal yang ada ({value}); tulis YYYY-MM-DD, DD-MM-YYYY atau DD/MM/YYYY.",
-        "unknown": f"{label} \"{value}\" tidak ada di daftar kode; gunakan salah satu kode/label yang berlaku.",
-        "format": f"{label} harus angka 1–3 digit (tertulis \"{value}\").",
+        "unknown": f'{label} "{value}" tidak ada di daftar kode; gunakan salah satu kode/label yang berlaku.',
+        "format": f'{label} harus angka 1–3 digit (tertulis "{value}").',
         "too_long": f"{label} terlalu panjang (maksimal {MAX_LENGTH.get(field_name)} karakter).",
-        "region_unknown": f"{label} \"{value}\" bukan kode kelurahan/desa Kemendagri 2025 (10 digit); "
+        "region_unknown": f'{label} "{value}" bukan kode kelurahan/desa Kemendagri 2025 (10 digit); '
         "periksa kode wilayahnya.",
     }
     return field_name, messages[kind]
@@ -198,24 +223,36 @@ def registry_baseline_load(
         if existing is not None:
             if existing.source_sha256 == sha:
                 return BaselineResult(
-                    batch_id=existing.pk, period=existing.period, already_loaded=True,
-                    rows_read=existing.rows_read, rows_refused=existing.rows_refused,
-                    persons=existing.persons, families=existing.families,
+                    batch_id=existing.pk,
+                    period=existing.period,
+                    already_loaded=True,
+                    rows_read=existing.rows_read,
+                    rows_refused=existing.rows_refused,
+                    persons=existing.persons,
+                    families=existing.families,
                 )
             raise BaselineRefused(
                 f"Registri sudah berisi muat awal periode {existing.period:%Y-%m} "
                 f"(batch {existing.pk}); muat awal hanya untuk registri kosong."
             )
         batch = Batch.objects.create(
-            kind=Batch.Kind.BASELINE, period=period, source_name=path.name[:255], source_sha256=sha, actor=actor
+            kind=Batch.Kind.BASELINE,
+            period=period,
+            source_name=path.name[:255],
+            source_sha256=sha,
+            actor=actor,
         )
         t = time.perf_counter()
         _drop_temp(cur)
         cols = ", ".join(f"{c} text" for c in TEMPLATE_COLUMNS)
-        cur.execute(f"CREATE TEMP TABLE load_stage (row_no int, {cols}, tanggal_lahir_ok boolean) ON COMMIT DROP")
+        cur.execute(
+            f"CREATE TEMP TABLE load_stage (row_no int, {cols}, tanggal_lahir_ok boolean) ON COMMIT DROP"
+        )
         say("Menyalin baris ke tabel sementara (COPY)…")
         rows_read = 0
-        with cur.copy(f"COPY load_stage (row_no, {', '.join(TEMPLATE_COLUMNS)}, tanggal_lahir_ok) FROM STDIN") as cp:
+        with cur.copy(
+            f"COPY load_stage (row_no, {', '.join(TEMPLATE_COLUMNS)}, tanggal_lahir_ok) FROM STDIN"
+        ) as cp:
             for row in staged_rows(sheet):
                 cp.write_row(row)
                 rows_read += 1
@@ -306,21 +343,47 @@ def registry_baseline_load(
         _drop_temp(cur)
 
         Batch.objects.filter(pk=batch.pk).update(
-            rows_read=rows_read, rows_refused=rows_refused, persons=persons, families=families,
+            rows_read=rows_read,
+            rows_refused=rows_refused,
+            persons=persons,
+            families=families,
             published_at=timezone.now(),
         )
         audit_record(
-            actor=actor, action="registry.baseline_published", object_type="registry.batch", object_id=batch.pk,
-            detail={"period": f"{period:%Y-%m}", "file": path.name, "sha256": sha, "rows_read": rows_read,
-                    "rows_refused": rows_refused, "persons": persons, "families": families, "findings": findings},
+            actor=actor,
+            action="registry.baseline_published",
+            object_type="registry.batch",
+            object_id=batch.pk,
+            detail={
+                "period": f"{period:%Y-%m}",
+                "file": path.name,
+                "sha256": sha,
+                "rows_read": rows_read,
+                "rows_refused": rows_refused,
+                "persons": persons,
+                "families": families,
+                "findings": findings,
+            },
         )
     result = BaselineResult(
-        batch_id=batch.pk, period=period, rows_read=rows_read, rows_refused=rows_refused, persons=persons,
-        families=families, findings=findings, warnings=list(sheet.warnings),
-        seconds=round(time.perf_counter() - started, 3), steps=steps,
+        batch_id=batch.pk,
+        period=period,
+        rows_read=rows_read,
+        rows_refused=rows_refused,
+        persons=persons,
+        families=families,
+        findings=findings,
+        warnings=list(sheet.warnings),
+        seconds=round(time.perf_counter() - started, 3),
+        steps=steps,
     )
-    logger.info("baseline load batch=%s rows=%s refused=%s in %.1fs", batch.pk, rows_read, rows_refused,
-                result.seconds)
+    logger.info(
+        "baseline load batch=%s rows=%s refused=%s in %.1fs",
+        batch.pk,
+        rows_read,
+        rows_refused,
+        result.seconds,
+    )
     return result
 
 

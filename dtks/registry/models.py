@@ -113,7 +113,8 @@ def _region_index(table: str) -> models.Index:
 
 class PersonVersion(Version):
     person_id = models.BigIntegerField()
-    nik = models.CharField(max_length=16, null=True, blank=True)
+    # NULL, not "", means NIK_PENDING: many persons may lack a NIK, and NULLs never collide.
+    nik = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001
     nama = models.CharField(max_length=150, blank=True)
     tempat_lahir = models.CharField(max_length=100, blank=True)
     tanggal_lahir = models.DateField(null=True, blank=True)
@@ -138,9 +139,16 @@ class PersonVersion(Version):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(nik__regex=r"^[0-9]{16}$"), name="reg_person_nik_16"),
-            models.CheckConstraint(condition=models.Q(jenis_kelamin__in=["", "L", "P"]), name="reg_person_jk"),
-            models.CheckConstraint(condition=models.Q(village_code__regex=r"^[0-9]{10}$"), name="reg_person_vill"),
+            models.CheckConstraint(
+                condition=models.Q(jenis_kelamin__in=["", "L", "P"]), name="reg_person_jk"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(village_code__regex=r"^[0-9]{10}$"), name="reg_person_vill"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"orang {self.person_id} ({self.valid_from:%Y-%m})"
 
 
 class FamilyVersion(Version):
@@ -168,8 +176,13 @@ class FamilyVersion(Version):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(no_kk__regex=r"^[0-9]{16}$"), name="reg_family_kk_16"),
-            models.CheckConstraint(condition=models.Q(village_code__regex=r"^[0-9]{10}$"), name="reg_family_vill"),
+            models.CheckConstraint(
+                condition=models.Q(village_code__regex=r"^[0-9]{10}$"), name="reg_family_vill"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"keluarga {self.family_id} ({self.valid_from:%Y-%m})"
 
 
 class MembershipVersion(Version):
@@ -190,6 +203,9 @@ class MembershipVersion(Version):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"keluarga {self.family_id} – orang {self.person_id} ({self.valid_from:%Y-%m})"
+
 
 class GroupVersion(Version):
     """A group (kelompok) or community (masyarakat): a named set of persons."""
@@ -208,6 +224,9 @@ class GroupVersion(Version):
         verbose_name_plural = "versi kelompok/komunitas"
         indexes = [models.Index(fields=["group_id"], name="reg_group_gid"), _region_index("reg_group")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.nama}"
+
 
 class GroupMemberVersion(Version):
     group_id = models.BigIntegerField()
@@ -217,6 +236,9 @@ class GroupMemberVersion(Version):
         verbose_name = "versi anggota kelompok"
         verbose_name_plural = "versi anggota kelompok"
         indexes = [models.Index(fields=["group_id"], name="reg_groupmember_gid")]
+
+    def __str__(self) -> str:
+        return f"kelompok {self.group_id} – orang {self.person_id}"
 
 
 class Finding(models.Model):
@@ -251,6 +273,9 @@ class Finding(models.Model):
             _region_index("reg_finding"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.batch_id})"
+
 
 class LoadError(models.Model):
     """A row of a baseline file refused for a format error or a broken constraint (not loaded)."""
@@ -265,3 +290,6 @@ class LoadError(models.Model):
         ordering = ["row", "field"]
         verbose_name = "baris ditolak"
         verbose_name_plural = "baris ditolak"
+
+    def __str__(self) -> str:
+        return f"baris {self.row}: {self.field}"

@@ -12,22 +12,50 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 REQUIRED_COLUMNS = (
-    "no_kk", "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_perkawinan",
-    "hubungan_keluarga", "kode_wilayah", "rt", "rw", "alamat",
+    "no_kk",
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "status_perkawinan",
+    "hubungan_keluarga",
+    "kode_wilayah",
+    "rt",
+    "rw",
+    "alamat",
 )
 OPTIONAL_COLUMNS = (
-    "kategori", "kriteria", "disabilitas", "program",
-    "status_kepemilikan", "atap", "dinding", "lantai", "sumber_air_minum", "penerangan", "fasilitas_bab",
+    "kategori",
+    "kriteria",
+    "disabilitas",
+    "program",
+    "status_kepemilikan",
+    "atap",
+    "dinding",
+    "lantai",
+    "sumber_air_minum",
+    "penerangan",
+    "fasilitas_bab",
 )
 TEMPLATE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DATE_COLUMNS = ("tanggal_lahir",)
 ID_COLUMNS = ("nik", "no_kk")
 
 ALIASES = {
-    "nomor_kk": "no_kk", "no_kartu_keluarga": "no_kk", "kk": "no_kk", "nokk": "no_kk",
-    "nama_lengkap": "nama", "tgl_lahir": "tanggal_lahir", "jk": "jenis_kelamin",
-    "status_kawin": "status_perkawinan", "hubungan": "hubungan_keluarga", "shdk": "hubungan_keluarga",
-    "kode_desa": "kode_wilayah", "kode_kelurahan": "kode_wilayah", "kode_wilayah_desa": "kode_wilayah",
+    "nomor_kk": "no_kk",
+    "no_kartu_keluarga": "no_kk",
+    "kk": "no_kk",
+    "nokk": "no_kk",
+    "nama_lengkap": "nama",
+    "tgl_lahir": "tanggal_lahir",
+    "jk": "jenis_kelamin",
+    "status_kawin": "status_perkawinan",
+    "hubungan": "hubungan_keluarga",
+    "shdk": "hubungan_keluarga",
+    "kode_desa": "kode_wilayah",
+    "kode_kelurahan": "kode_wilayah",
+    "kode_wilayah_desa": "kode_wilayah",
 }
 
 
@@ -97,7 +125,8 @@ def _map_header(raw_header: list[object]) -> tuple[list[str | None], list[str]]:
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
     if missing:
         raise FileRefused(
-            "Kolom wajib tidak ada di baris judul: " + ", ".join(missing)
+            "Kolom wajib tidak ada di baris judul: "
+            + ", ".join(missing)
             + ". Gunakan templat impor DTKS (baris pertama berisi nama kolom)."
         )
     warnings = [f"Kolom diabaikan (tidak dikenal): {', '.join(ignored)}."] if ignored else []
@@ -135,7 +164,9 @@ def _xlsx_sheet(path: Path) -> Sheet:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileRefused(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}); simpan ulang dari Excel.") from exc
+        raise FileRefused(
+            f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}); simpan ulang dari Excel."
+        ) from exc
     for ws in wb.worksheets:
         it = ws.iter_rows(values_only=True)
         header = next(it, None)

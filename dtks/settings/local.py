@@ -6,5 +6,8 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dtks-local-only-" + str(BASE_DIR)  # noqa: S105
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dtks-local-only-" + str(BASE_DIR)
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+# Demo users (is_demo) are treated as TOTP-verified at login unless DTKS_DEMO_SKIP_OTP=0
+# (docs/authentication.md). Only this settings module may turn it on.
+DTKS_DEMO_SKIP_OTP = os.environ.get("DTKS_DEMO_SKIP_OTP", "1").strip() != "0"

@@ -29,17 +29,38 @@ def errors_by_row() -> dict[int, list[tuple[str, str]]]:
 def family_rows():
     return [
         row(),
-        row(nik="3371015708830002", nama="Siti Aminah", tanggal_lahir="17/08/1983", jenis_kelamin="p ",
-            hubungan_keluarga="istri", status_perkawinan=" kawin", kode_wilayah="33.71.01.1003"),
-        row(nik="3371014101100003", nama="Rina", tanggal_lahir="01-01-2010", jenis_kelamin="P",
-            hubungan_keluarga="ANAK", status_perkawinan="BELUM KAWIN"),
+        row(
+            nik="3371015708830002",
+            nama="Siti Aminah",
+            tanggal_lahir="17/08/1983",
+            jenis_kelamin="p ",
+            hubungan_keluarga="istri",
+            status_perkawinan=" kawin",
+            kode_wilayah="33.71.01.1003",
+        ),
+        row(
+            nik="3371014101100003",
+            nama="Rina",
+            tanggal_lahir="01-01-2010",
+            jenis_kelamin="P",
+            hubungan_keluarga="ANAK",
+            status_perkawinan="BELUM KAWIN",
+        ),
     ]
 
 
 def test_valid_family_and_individual_load_as_published_period(tmp_path):
     rows = family_rows() + [
-        row(no_kk="", nik="", nama="Tanpa NIK", hubungan_keluarga="", tanggal_lahir="1950-01-01",
-            jenis_kelamin="P", status_perkawinan="CERAI MATI", kode_wilayah="3371011007"),
+        row(
+            no_kk="",
+            nik="",
+            nama="Tanpa NIK",
+            hubungan_keluarga="",
+            tanggal_lahir="1950-01-01",
+            jenis_kelamin="P",
+            status_perkawinan="CERAI MATI",
+            kode_wilayah="3371011007",
+        ),
     ]
     result = load(write_csv(tmp_path / "a.csv", rows))
     assert (result.rows_read, result.rows_refused, result.persons, result.families) == (4, 0, 4, 1)
@@ -47,7 +68,11 @@ def test_valid_family_and_individual_load_as_published_period(tmp_path):
     assert (fam.no_kk, fam.rt, fam.rw, fam.atap) == ("3371011201100003", "001", "002", "GENTENG_TANAH_LIAT")
     assert MembershipVersion.objects.current().filter(family_id=fam.family_id).count() == 3
     wife = PersonVersion.objects.current().get(nama="Siti Aminah")
-    assert (wife.tanggal_lahir, wife.jenis_kelamin, wife.status_perkawinan) == (date(1983, 8, 17), "P", "KAWIN")
+    assert (wife.tanggal_lahir, wife.jenis_kelamin, wife.status_perkawinan) == (
+        date(1983, 8, 17),
+        "P",
+        "KAWIN",
+    )
     assert wife.village_code == MAGELANG_VILLAGE
     loner = PersonVersion.objects.current().get(nama="Tanpa NIK")
     assert loner.nik is None
@@ -97,8 +122,12 @@ def test_findings_are_recorded_for_loaded_rows(tmp_path):
     result = load(write_csv(tmp_path / "c.csv", rows))
     assert result.rows_refused == 0
     assert result.findings == {
-        "NIK_PENDING": 0, "NIK_MISMATCH": 1, "DUPLICATE_NIK": 2, "MEMBER_OVERLAP": 0,
-        "FAMILY_NOT_A_SET": 1, "INCOMPLETE": 2,
+        "NIK_PENDING": 0,
+        "NIK_MISMATCH": 1,
+        "DUPLICATE_NIK": 2,
+        "MEMBER_OVERLAP": 0,
+        "FAMILY_NOT_A_SET": 1,
+        "INCOMPLETE": 2,
     }
     mismatch = Finding.objects.get(rule="NIK_MISMATCH")
     assert mismatch.fields == ["tanggal_lahir", "jenis_kelamin"]
@@ -183,5 +212,8 @@ def test_publication_writes_exactly_one_audit_row(tmp_path):
     load(path)  # already loaded: no state change, no audit row
     event = AuditEvent.objects.get()
     assert (event.action, event.object_id, event.actor_label) == (
-        "registry.baseline_published", str(result.batch_id), "test")
+        "registry.baseline_published",
+        str(result.batch_id),
+        "test",
+    )
     assert event.detail["persons"] == 3 and "nik" not in str(event.detail)

@@ -13,7 +13,9 @@ OTHER_REGENCY = "3404012001"  # Sleman (DIY): another province too
 
 
 def user(role, region="", **kw):
-    return User.objects.create_user(f"{role}-{region}-{User.objects.count()}", role=role, region_code=region, **kw)
+    return User.objects.create_user(
+        f"{role}-{region}-{User.objects.count()}", role=role, region_code=region, **kw
+    )
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ def refused(sql: str, params=None) -> str:
 
 def test_content_update_is_refused():
     p = person(batch(), person_id=1, nama="Asli")
-    assert "tidak boleh diubah" in refused("UPDATE registry_personversion SET nama = 'Palsu' WHERE id = %s", [p.pk])
+    assert "tidak boleh diubah" in refused(
+        "UPDATE registry_personversion SET nama = 'Palsu' WHERE id = %s", [p.pk]
+    )
     p.refresh_from_db()
     assert p.nama == "Asli"
 
@@ -33,15 +35,18 @@ def test_valid_to_is_set_once():
     assert "hanya boleh diisi sekali" in refused(
         "UPDATE registry_personversion SET valid_to = %s WHERE id = %s", [NEXT.replace(month=12), p.pk]
     )
-    assert "hanya boleh diisi sekali" in refused("UPDATE registry_personversion SET valid_to = NULL WHERE id = %s",
-                                                 [p.pk])
+    assert "hanya boleh diisi sekali" in refused(
+        "UPDATE registry_personversion SET valid_to = NULL WHERE id = %s", [p.pk]
+    )
 
 
 def test_published_only_from_false_to_true():
     p = person(batch(), person_id=1, published=False)
     with connection.cursor() as cur:
         cur.execute("UPDATE registry_personversion SET published = true WHERE id = %s", [p.pk])
-    assert "false ke true" in refused("UPDATE registry_personversion SET published = false WHERE id = %s", [p.pk])
+    assert "false ke true" in refused(
+        "UPDATE registry_personversion SET published = false WHERE id = %s", [p.pk]
+    )
 
 
 def test_delete_only_unpublished():
@@ -56,8 +61,13 @@ def test_delete_only_unpublished():
 
 @pytest.mark.parametrize(
     "table",
-    ["registry_personversion", "registry_familyversion", "registry_membershipversion",
-     "registry_groupversion", "registry_groupmemberversion"],
+    [
+        "registry_personversion",
+        "registry_familyversion",
+        "registry_membershipversion",
+        "registry_groupversion",
+        "registry_groupmemberversion",
+    ],
 )
 def test_truncate_needs_the_test_switch(table):
     with connection.cursor() as cur:
@@ -77,8 +87,12 @@ def test_one_active_family_per_person():
         member(b, family_id=2, person_id=7, hubungan_keluarga="KEPALA KELUARGA")
     # Closing the old membership frees the person for the new family.
     with connection.cursor() as cur:
-        cur.execute("UPDATE registry_membershipversion SET valid_to = %s WHERE person_id = 7 AND published", [NEXT])
-        cur.execute("UPDATE registry_membershipversion SET published = true WHERE person_id = 7 AND NOT published")
+        cur.execute(
+            "UPDATE registry_membershipversion SET valid_to = %s WHERE person_id = 7 AND published", [NEXT]
+        )
+        cur.execute(
+            "UPDATE registry_membershipversion SET published = true WHERE person_id = 7 AND NOT published"
+        )
     assert MembershipVersion.objects.current().get(person_id=7).family_id == 2
 
 

@@ -29,13 +29,17 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--period", required=True, help="Periode, YYYY-MM.")
         parser.add_argument("--report", type=Path, help="Tulis baris yang ditolak ke berkas CSV ini.")
-        parser.add_argument("--actor", default="sistem:load_registry", help="Dicatat sebagai pelaku muat awal.")
+        parser.add_argument(
+            "--actor", default="sistem:load_registry", help="Dicatat sebagai pelaku muat awal."
+        )
 
     def handle(self, *args, **options):
         period = parse_period(options["period"])
         try:
             result = registry_baseline_load(
-                path=Path(options["file"]), period=period, actor=options["actor"],
+                path=Path(options["file"]),
+                period=period,
+                actor=options["actor"],
                 progress=lambda msg: self.stdout.write(msg) if options["verbosity"] > 1 else None,
             )
         except (BaselineRefused, FileRefused) as exc:
