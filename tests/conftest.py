@@ -10,3 +10,30 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # between transactional tests leaves it in place (DESIGN.md §5).
     with django_db_blocker.unblock():
         call_command("load_regions", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A REAL `celery -A dtks worker --pool=solo` on the test database and the settings' broker.
+
+    Use it with `transactional_db` (the worker only sees committed rows) and poll for the effect
+    with a bounded wait. The worker is stopped before the test database is dropped.
+    """
+    import os
+
+    from django.db import connection
+
+    from tests import conftest_worker as procs
+
+    log = tmp_path_factory.mktemp("celery-worker") / "worker.log"
+    env = procs.child_env(connection.settings_dict)
+    proc = procs.start(
+        [procs.executable("celery"), "-A", "dtks", "worker", "--pool=solo", "-l", "info",
+         "-n", f"pytest-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
+        env, log,
+    )
+    try:
+        procs.wait_for_log(proc, log, "ready.", timeout=90)
+        yield proc
+    finally:
+        procs.stop(proc)
