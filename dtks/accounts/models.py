@@ -43,3 +43,6 @@ class AssignedVillage(models.Model):
         verbose_name = "desa tugas"
         verbose_name_plural = "desa tugas"
         constraints = [models.UniqueConstraint(fields=["user", "village_code"], name="accounts_assigned_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.village_code}"
