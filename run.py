@@ -125,7 +125,10 @@ def ensure_venv(extras: list[str]) -> None:
     with log.open("w") as out:
         rc = subprocess.call(
             [str(VENV_PY), "-m", "pip", "install", "--disable-pip-version-check", "-e", spec],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     if rc != 0:
         print_tail(log, 40)
@@ -155,8 +158,14 @@ class Child:
         self.name, self.argv, self.log = name, argv, log
         self._out = log.open("w")
         self.proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._out, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
 
     def alive(self) -> bool:
@@ -191,8 +200,13 @@ class EmbeddedPostgres:
         say(f"starting embedded PostgreSQL in {pgdata} (log: {log}, server log: {pgdata / 'log'})")
         self._log = log.open("w")
         self.proc = subprocess.Popen(
-            [str(VENV_PY), "-c", PG_KEEPER, str(pgdata), DB_NAME], cwd=ROOT, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._log, text=True, start_new_session=True,
+            [str(VENV_PY), "-c", PG_KEEPER, str(pgdata), DB_NAME],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            start_new_session=True,
         )
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: lines.put(self.proc.stdout.readline()), daemon=True).start()
@@ -210,8 +224,10 @@ class EmbeddedPostgres:
             print_tail(pgdata / "log", 40)
             fail(f"embedded PostgreSQL did not start: {answer.get('error')}")
         self.url = answer["url"]
-        say(f"PostgreSQL {answer['version']} ready ({'started' if answer['owned'] else 'reused'}, "
-            f"pid {answer['pid']}); DATABASE_URL={self.url}")
+        say(
+            f"PostgreSQL {answer['version']} ready ({'started' if answer['owned'] else 'reused'}, "
+            f"pid {answer['pid']}); DATABASE_URL={self.url}"
+        )
         return self.url
 
     def stop(self) -> None:
@@ -273,8 +289,14 @@ def print_tail(path: Path, lines: int = 30) -> None:
 
 def manage(env: dict[str, str], *args: str, log=None, check: bool = True) -> int:
     argv = [str(VENV_PY), str(ROOT / "manage.py"), *args]
-    rc = subprocess.call(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                         stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    rc = subprocess.call(
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     if check and rc != 0:
         if log is not None:
             log.flush()
@@ -314,7 +336,9 @@ class Stack:
             say("using DATABASE_URL from the environment")
         env = base_env(database_url, "dtks.settings.local")
         ensure_broker_dirs(env)
-        say(f"settings {env['DJANGO_SETTINGS_MODULE']}, broker {env.get('CELERY_BROKER_URL', 'filesystem://')}")
+        say(
+            f"settings {env['DJANGO_SETTINGS_MODULE']}, broker {env.get('CELERY_BROKER_URL', 'filesystem://')}"
+        )
 
         with (LOG_DIR / "setup.log").open("w") as log:
             for args in (("migrate", "--noinput"), ("load_regions",)):
@@ -333,16 +357,39 @@ class Stack:
 
         self.port = free_port(int(os.environ.get("DTKS_PORT", "8000")))
         celery = str(VENV_BIN / "celery")
-        self.children.append(Child(
-            "worker", [celery, "-A", "dtks", "worker", "-l", "info", "--concurrency", "2", "-n", "dtks@%h"],
-            env, LOG_DIR / "worker.log"))
         self.children.append(
-            Child("beat", [celery, "-A", "dtks", "beat", "-l", "info"], env, LOG_DIR / "beat.log"))
-        self.children.append(Child(
-            "web", [str(VENV_BIN / "gunicorn"), "dtks.wsgi", "-b", f"127.0.0.1:{self.port}", "--workers", "2",
-                    "--timeout", "60", "--no-control-socket", "--access-logfile", "-",
-                    "--error-logfile", "-"],
-            env, LOG_DIR / "web.log"))
+            Child(
+                "worker",
+                [celery, "-A", "dtks", "worker", "-l", "info", "--concurrency", "2", "-n", "dtks@%h"],
+                env,
+                LOG_DIR / "worker.log",
+            )
+        )
+        self.children.append(
+            Child("beat", [celery, "-A", "dtks", "beat", "-l", "info"], env, LOG_DIR / "beat.log")
+        )
+        self.children.append(
+            Child(
+                "web",
+                [
+                    str(VENV_BIN / "gunicorn"),
+                    "dtks.wsgi",
+                    "-b",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    "2",
+                    "--timeout",
+                    "60",
+                    "--no-control-socket",
+                    "--access-logfile",
+                    "-",
+                    "--error-logfile",
+                    "-",
+                ],
+                env,
+                LOG_DIR / "web.log",
+            )
+        )
         say(f"started worker, beat and gunicorn (logs: {LOG_DIR}/worker.log, beat.log, web.log)")
 
         deadline = time.monotonic() + 60
@@ -437,8 +484,13 @@ def run_check(stack: Stack, env: dict[str, str]) -> None:
         fail(f"static files are not served (status {status})")
 
     sent_at = datetime.now(UTC)
-    rc = subprocess.call([str(VENV_BIN / "celery"), "-A", "dtks", "call", "dtks.core.tasks.heartbeat"],
-                         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    rc = subprocess.call(
+        [str(VENV_BIN / "celery"), "-A", "dtks", "call", "dtks.core.tasks.heartbeat"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
     if rc != 0:
         fail("could not enqueue dtks.core.tasks.heartbeat")
     say("enqueued dtks.core.tasks.heartbeat; waiting for the worker to run it")
@@ -451,12 +503,16 @@ def run_check(stack: Stack, env: dict[str, str]) -> None:
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 seen = datetime.fromisoformat(json.loads(body).get("worker_seen_at"))
         if seen is not None and seen >= sent_at:
-            say(f"GET /sehat/?worker=1 -> 200 {body.strip()} (heartbeat written by the worker "
-                f"{(seen - sent_at).total_seconds():.1f} s after it was sent)")
+            say(
+                f"GET /sehat/?worker=1 -> 200 {body.strip()} (heartbeat written by the worker "
+                f"{(seen - sent_at).total_seconds():.1f} s after it was sent)"
+            )
             break
         if time.monotonic() > deadline:
-            fail(f"the worker did not run the heartbeat within {CHECK_TIMEOUT:.0f} s "
-                 f"(last answer {status} {body.strip()})")
+            fail(
+                f"the worker did not run the heartbeat within {CHECK_TIMEOUT:.0f} s "
+                f"(last answer {status} {body.strip()})"
+            )
         time.sleep(1)
     time.sleep(2)  # beat must still be up after its first ticks
     stack.ensure_alive()
@@ -477,8 +533,9 @@ def cmd_test(pytest_args: list[str]) -> int:
         ensure_broker_dirs(env)
         t0 = time.monotonic()
         say("ruff check .")
-        ruff_rc = subprocess.call([str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT, env=env,
-                                  stdin=subprocess.DEVNULL)
+        ruff_rc = subprocess.call(
+            [str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT, env=env, stdin=subprocess.DEVNULL
+        )
         verdict = "ok" if ruff_rc == 0 else f"FAILED (exit {ruff_rc})"
         say(f"ruff: {verdict} in {time.monotonic() - t0:.1f} s")
         say(f"pytest {' '.join(pytest_args)}".rstrip())

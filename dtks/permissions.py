@@ -7,11 +7,14 @@ in `*` covers a namespace (used only for Django's admin, which is admin-only as 
 """
 
 from dtks.accounts.models import Role
+from dtks.accounts.scope import REGISTRY_ROLES
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in user
 
 ALL_ROLES = frozenset(Role)
+# The OpenAPI schema and its docs: staff who build or run integrations (Pusdatin, administrators).
+API_DOCS_ROLES = frozenset({Role.MINISTRY_DATA_OFFICER, Role.ADMIN})
 
 ROUTES: dict[str, str | frozenset[str]] = {
     # Public (SECURITY.md #3): home, health, language switch, the region picker.
@@ -20,8 +23,32 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "set_language": PUBLIC,
     "regions:picker": PUBLIC,
     "regions:children": PUBLIC,
-    # Django's admin: administrators only (users and configuration). Its login page is the way in
-    # until Foundation II adds the role-aware login with TOTP.
+    # Sign-in (dtks/accounts, docs/authentication.md): login and first-login activation are public;
+    # the TOTP steps need the password step done first.
+    "accounts:login": PUBLIC,
+    "accounts:activate": PUBLIC,
+    "accounts:logout": SIGNED_IN,
+    "accounts:otp_setup": SIGNED_IN,
+    "accounts:otp_verify": SIGNED_IN,
+    # Every signed-in role lands on its own dashboard; the registry pages only for the roles whose
+    # work needs the registry (DESIGN.md §2; scope and masking are the selectors' and views' business).
+    "dashboard": SIGNED_IN,
+    "registry:families": frozenset(REGISTRY_ROLES),
+    "registry:family": frozenset(REGISTRY_ROLES),
+    "registry:persons": frozenset(REGISTRY_ROLES),
+    "registry:person": frozenset(REGISTRY_ROLES),
+    # The API (dtks/api, docs/api.md): the same roles as the registry pages; anonymous → 401.
+    "api:family-list": frozenset(REGISTRY_ROLES),
+    "api:family-detail": frozenset(REGISTRY_ROLES),
+    "api:person-list": frozenset(REGISTRY_ROLES),
+    "api:person-detail": frozenset(REGISTRY_ROLES),
+    "api:person-search": frozenset(REGISTRY_ROLES),
+    "api:region-list": PUBLIC,  # reference data the public region picker also shows
+    "api:token": SIGNED_IN,  # issuing also needs a TOTP-verified session (dtks/api/apis.py)
+    "api:schema": API_DOCS_ROLES,
+    "api:docs": API_DOCS_ROLES,
+    # Django's admin: TOTP-verified administrators only (users and configuration). Its login page
+    # only redirects to accounts:login.
     "admin:login": PUBLIC,
     "admin:logout": SIGNED_IN,
     "admin:*": frozenset({Role.ADMIN}),

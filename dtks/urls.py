@@ -6,9 +6,11 @@ from dtks.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("sehat/", core_views.health, name="health"),
+    path("dasbor/", core_views.dashboard, name="dashboard"),
     path("wilayah/", include("dtks.regions.urls")),
     path("akun/", include("dtks.accounts.urls")),
     path("registri/", include("dtks.registry.urls")),
+    path("api/v1/", include("dtks.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

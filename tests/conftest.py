@@ -28,12 +28,44 @@ def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
     log = tmp_path_factory.mktemp("celery-worker") / "worker.log"
     env = procs.child_env(connection.settings_dict)
     proc = procs.start(
-        [procs.executable("celery"), "-A", "dtks", "worker", "--pool=solo", "-l", "info",
-         "-n", f"pytest-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-        env, log,
+        [
+            procs.executable("celery"),
+            "-A",
+            "dtks",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "info",
+            "-n",
+            f"pytest-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env,
+        log,
     )
     try:
         procs.wait_for_log(proc, log, "ready.", timeout=90)
         yield proc
     finally:
         procs.stop(proc)
+
+
+@pytest.fixture
+def otp_login():
+    """`otp_login(client, user)`: force-log-in and mark the session TOTP-verified, as django_otp.login
+    does after a correct token (roles in TOTP_ROLES, and staff, reach no page before that)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def login(client, user):
+        client.force_login(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return login

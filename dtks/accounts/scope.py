@@ -41,10 +41,16 @@ ROLE_SCOPE: dict[str, str] = {
 REGION_LENGTH = {ScopeKind.VILLAGE: 10, ScopeKind.REGENCY: 4, ScopeKind.PROVINCE: 2}
 
 # Roles whose work needs the registry (DESIGN.md §2: the others do not see it).
-REGISTRY_ROLES = frozenset({
-    Role.VILLAGE_OPERATOR, Role.FIELD_OFFICER, Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR,
-    Role.PROVINCE_OFFICER, Role.MINISTRY_DATA_OFFICER,
-})
+REGISTRY_ROLES = frozenset(
+    {
+        Role.VILLAGE_OPERATOR,
+        Role.FIELD_OFFICER,
+        Role.REGENCY_VERIFIER,
+        Role.REGENCY_SUPERVISOR,
+        Role.PROVINCE_OFFICER,
+        Role.MINISTRY_DATA_OFFICER,
+    }
+)
 # Roles that may see a full NIK/KK on a detail view (each view is logged).
 FULL_NIK_ROLES = REGISTRY_ROLES
 # Roles that must pass TOTP (DESIGN.md §2); a data requester only to download (usage stage).

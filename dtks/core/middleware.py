@@ -1,7 +1,8 @@
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dtks.permissions import PUBLIC, allowed, rule_for
@@ -9,6 +10,14 @@ from dtks.permissions import PUBLIC, allowed, rule_for
 
 def is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def enforces_table_after_auth(view_func) -> bool:
+    """A DRF view whose permission classes apply the permission table to the authenticated user."""
+    from dtks.api.permissions import InPermissionTable
+
+    permission_classes = getattr(getattr(view_func, "cls", None), "permission_classes", None) or ()
+    return any(isinstance(p, type) and issubclass(p, InPermissionTable) for p in permission_classes)
 
 
 class PermissionTableMiddleware:
@@ -33,12 +42,19 @@ class PermissionTableMiddleware:
             return None
         if not request.user.is_authenticated:
             if is_api(request):
-                return JsonResponse({"detail": _("Masuk terlebih dahulu.")}, status=401)
+                if request.headers.get("Authorization") and enforces_table_after_auth(view_func):
+                    # A token is authenticated by DRF inside the view, which applies this same table
+                    # to the token's user (dtks.api.permissions.InPermissionTable).
+                    return None
+                response = JsonResponse({"detail": _("Masuk terlebih dahulu."), "errors": {}}, status=401)
+                response["WWW-Authenticate"] = "Token"
+                return response
             return HttpResponseRedirect(f"{settings.LOGIN_URL}?next={quote(request.get_full_path())}")
         return self._forbidden(request, _("Peran Anda tidak berhak membuka halaman ini."))
 
     @staticmethod
     def _forbidden(request, message: str):
         if is_api(request):
-            return JsonResponse({"detail": message}, status=403)
-        return HttpResponseForbidden(message)
+            # The API's one error shape (dtks/api/exceptions.py).
+            return JsonResponse({"detail": message, "errors": {}}, status=403)
+        return render(request, "403.html", {"message": message}, status=403)

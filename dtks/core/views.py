@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .dashboards import dashboard_context
 from .models import WorkerHeartbeat
 
 WORKER_FRESH = timedelta(minutes=3)
@@ -32,3 +33,10 @@ def health(request):
 
 def home(request):
     return render(request, "core/home.html")
+
+
+@require_GET
+@never_cache
+def dashboard(request):
+    """Where every role lands after signing in: its queues and, for registry roles, its scope's counts."""
+    return render(request, "dashboards/dashboard.html", dashboard_context(user=request.user))

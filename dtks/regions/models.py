@@ -1,11 +1,13 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.IntegerChoices):
-    PROVINCE = 1, "Provinsi"
-    REGENCY = 2, "Kabupaten/Kota"
-    DISTRICT = 3, "Kecamatan"
-    VILLAGE = 4, "Kelurahan/Desa"
+    # Translated: the region picker shows these labels beside each level of a chosen region.
+    PROVINCE = 1, _("Provinsi")
+    REGENCY = 2, _("Kabupaten/Kota")
+    DISTRICT = 3, _("Kecamatan")
+    VILLAGE = 4, _("Kelurahan/Desa")
 
 
 CODE_LENGTH = {Level.PROVINCE: 2, Level.REGENCY: 4, Level.DISTRICT: 6, Level.VILLAGE: 10}

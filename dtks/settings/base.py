@@ -1,6 +1,7 @@
 """Settings shared by every environment. Secrets and addresses come from the environment only."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,7 +23,8 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on the OTP-aware site (dtks.accounts.admin_site): admins must be TOTP-verified.
+    "dtks.accounts.apps.DtksAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -31,13 +33,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "import_export",
     "dtks.core",
     "dtks.accounts",
     "dtks.audit",
     "dtks.regions",
     "dtks.registry",
+    "dtks.api",
     "proposals",
     "verification",
     "determination",
@@ -52,10 +60,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dtks.accounts.middleware.DtksOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dtks.accounts.middleware.IdleTimeoutMiddleware",
     "dtks.core.middleware.PermissionTableMiddleware",
+    "dtks.accounts.middleware.OTPRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a lockout flagged during the view into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dtks.urls"
@@ -71,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dtks.core.dashboards.navigation",
             ],
         },
     },
@@ -85,14 +99,41 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/akun/masuk/"
+LOGIN_REDIRECT_URL = "dashboard"  # every role lands on its own dashboard
+# django-axes first: it refuses a locked-out (username, IP) before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # The admin role's Django-admin permissions follow from the role (dtks/accounts/backends.py).
+    "dtks.accounts.backends.RolePermissionBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dtks.accounts.validators.NotAnIdentityNumberValidator"},
 ]
+
+# Authentication (SECURITY.md #5, docs/authentication.md).
+# Lockout per (username, IP) after 5 failures; attempts older than the cool-off no longer count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dtks.accounts.views.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "password1", "password2", "token"]
+AXES_VERBOSE = False  # no start-up banner in every management command's output
+OTP_TOTP_ISSUER = "DTKS"
+# Idle timeout in seconds: 15 minutes for roles that need TOTP ("privileged"), 30 for the others.
+DTKS_IDLE_TIMEOUT_PRIVILEGED = 15 * 60
+DTKS_IDLE_TIMEOUT = 30 * 60
+# How long a one-time activation code handed over on paper stays valid.
+DTKS_ACTIVATION_CODE_DAYS = 14
+# Demo accounts skip TOTP only where local settings turn this on; production refuses it.
+DTKS_DEMO_SKIP_OTP = False
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
@@ -105,11 +146,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# A working day at most; the idle timeout middleware ends idle sessions much sooner.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -144,10 +191,31 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Token first: its `WWW-Authenticate: Token` makes DRF answer anonymous requests 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dtks.api.authentication.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # The permission table (dtks/permissions.py), applied after DRF has authenticated a token.
+    "DEFAULT_PERMISSION_CLASSES": ["dtks.api.permissions.InPermissionTable"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "dtks.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DTKS API",
+    "DESCRIPTION": "Registri DTKS dalam cakupan wilayah pengguna (docs/api.md).",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["dtks.api.permissions.InPermissionTable"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI's default validator badge calls an outside service (SECURITY.md: no external calls).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 LOGGING = {

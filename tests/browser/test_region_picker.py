@@ -65,7 +65,7 @@ def test_home_page_at_360px_leads_to_the_picker(page, base_url, outside_requests
     home = HomePage(page, base_url).open()
     assert home.html_lang() == "id"
     assert home.heading() == "Data Terpadu Kesejahteraan Sosial"
-    expect(page.locator("main").get_by_role("link", name="Masuk")).to_have_attribute("href", "/admin/")
+    expect(page.locator("main").get_by_role("link", name="Masuk")).to_have_attribute("href", "/akun/masuk/")
     assert not home.has_horizontal_scroll()
     picker_page = home.go_to_region_picker()
     assert page.url == base_url + "/wilayah/"

@@ -24,7 +24,11 @@ def test_every_route_is_listed():
 
 def test_every_entry_matches_a_route():
     names = set(view_names())
-    stale = [k for k in ROUTES if not (k in names or (k.endswith("*") and any(n.startswith(k[:-1]) for n in names)))]
+    stale = [
+        k
+        for k in ROUTES
+        if not (k in names or (k.endswith("*") and any(n.startswith(k[:-1]) for n in names)))
+    ]
     assert stale == []
 
 
@@ -35,13 +39,16 @@ def test_public_routes_answer_anonymous(client):
 
 
 @pytest.mark.django_db
-def test_admin_needs_the_admin_role(client, django_user_model):
+def test_admin_needs_the_admin_role(client, django_user_model, otp_login):
     response = client.get("/admin/")
-    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
-    staff = django_user_model.objects.create_user("pusdatin", password="x" * 12, is_staff=True,
-                                                  role="ministry_data_officer")
+    assert response.status_code == 302 and response["Location"].startswith("/akun/masuk/")
+    staff = django_user_model.objects.create_user(
+        "pusdatin", password="x" * 12, is_staff=True, role="ministry_data_officer"
+    )
     client.force_login(staff)
     assert client.get("/admin/").status_code == 403
     admin = django_user_model.objects.create_user("admin1", password="x" * 12, is_staff=True, role="admin")
     client.force_login(admin)
+    assert client.get("/admin/")["Location"].startswith("/akun/totp/")  # TOTP first (tests/accounts)
+    otp_login(client, admin)
     assert client.get("/admin/").status_code == 200

@@ -167,7 +167,12 @@ def test_production_settings_pass_deploy_checks():
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=procs.ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=procs.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -177,7 +182,12 @@ def test_production_settings_need_a_secret_key():
     env.pop("DJANGO_SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=procs.ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=procs.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

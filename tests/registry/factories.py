@@ -26,14 +26,10 @@ def person(b: Batch, *, person_id: int, published: bool = True, **kw) -> PersonV
     )
 
 
-def family(b: Batch, *, family_id: int, no_kk: str, published: bool = True) -> FamilyVersion:
+def family(b: Batch, *, family_id: int, no_kk: str, published: bool = True, **kw) -> FamilyVersion:
+    kw.setdefault("village_code", MAGELANG_VILLAGE)
     return FamilyVersion.objects.create(
-        batch=b,
-        valid_from=b.period,
-        published=published,
-        family_id=family_id,
-        no_kk=no_kk,
-        village_code=MAGELANG_VILLAGE,
+        batch=b, valid_from=b.period, published=published, family_id=family_id, no_kk=no_kk, **kw
     )
 
 

@@ -1,0 +1,56 @@
+"""API tokens: issue from a TOTP-verified session, revoke. Every write is audited.
+
+Part of the security foundation (DESIGN.md §2): staff integrations read the registry through the
+API with a token that expires; the key leaves the server once, at issue, and is stored hashed.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from dtks.audit.services import audit_record
+
+from .models import ApiToken, hash_key
+
+# A working day: an integration re-issues its token from a fresh TOTP-verified session daily.
+TOKEN_LIFETIME = timedelta(hours=8)
+
+
+def api_token_issue(*, actor, ip: str | None = None) -> tuple[ApiToken, str]:
+    """A new token for `actor`; returns the row and the key (shown once, never stored)."""
+    key = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor, key_hash=hash_key(key), created_at=now, expires_at=now + TOKEN_LIFETIME
+        )
+        audit_record(
+            actor=actor,
+            action="api.token_issue",
+            object_type="api.token",
+            object_id=token.pk,
+            ip=ip,
+            detail={"expires_at": token.expires_at.isoformat()},
+        )
+    return token, key
+
+
+def api_token_revoke(*, actor, token: ApiToken | None = None, ip: str | None = None) -> int:
+    """Revoke one token of `actor` (the one the request came with), or all its active tokens."""
+    with transaction.atomic():
+        qs = ApiToken.objects.active().filter(user=actor)
+        if token is not None:
+            qs = qs.filter(pk=token.pk)
+        ids = list(qs.select_for_update(no_key=True).values_list("pk", flat=True))
+        revoked = ApiToken.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action="api.token_revoke",
+            object_type="api.token",
+            object_id=ids[0] if len(ids) == 1 else "",
+            ip=ip,
+            detail={"token_ids": ids},
+        )
+    return revoked
