@@ -23,8 +23,8 @@ from dtks.accounts.scope import REGION_LENGTH, REGISTRY_ROLES, ROLE_SCOPE, Scope
 from dtks.regions.models import Region
 from dtks.regions.selectors import region_path
 from dtks.registry.forms import scope_root
-from dtks.registry.selectors import families_visible_to, persons_visible_to
-from dtks.registry.views import RULE_LABELS, findings_visible_to
+from dtks.registry.selectors import families_visible_to, findings_visible_to, persons_visible_to
+from dtks.registry.views import RULE_LABELS
 
 # Role names as the dashboard heading shows them (the model's labels are not translated).
 ROLE_TITLES: dict[str, Promise] = {

@@ -1,11 +1,11 @@
 """Every read of registry rows goes through these selectors: scoped by the user's region on the
 stored `village_code` column (dtks.accounts.scope.region_q), current period only unless asked."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from dtks.accounts.scope import NOTHING, region_q, sees_registry
 
-from .models import FamilyVersion, MembershipVersion, PersonVersion
+from .models import FamilyVersion, Finding, MembershipVersion, PersonVersion
 
 
 def persons_visible_to(*, user) -> QuerySet[PersonVersion]:
@@ -24,3 +24,19 @@ def family_members(*, user, family_id: int) -> QuerySet[PersonVersion]:
         return PersonVersion.objects.none()
     member_ids = MembershipVersion.objects.current().filter(family_id=family_id).values("person_id")
     return PersonVersion.objects.current().filter(person_id__in=member_ids)
+
+
+def findings_visible_to(*, user) -> QuerySet[Finding]:
+    """Integrity findings in the user's scope about records as they currently are.
+
+    A finding belongs to the batch that wrote a version; it is current while that version is the
+    current one of its person or family. Scoped by the same region filter as the other selectors.
+    """
+    current_person = PersonVersion.objects.current().filter(
+        person_id=OuterRef("person_id"), batch_id=OuterRef("batch_id")
+    )
+    current_family = FamilyVersion.objects.current().filter(
+        family_id=OuterRef("family_id"), batch_id=OuterRef("batch_id")
+    )
+    scope = region_q(user) if sees_registry(user) else NOTHING
+    return Finding.objects.filter(scope).filter(Exists(current_person) | Exists(current_family))

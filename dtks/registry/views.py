@@ -10,7 +10,7 @@ table lets only `REGISTRY_ROLES` in (others get 403 before reaching these views)
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 from django.shortcuts import render
@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dtks.accounts.auth import client_ip
-from dtks.accounts.scope import FULL_NIK_ROLES, NOTHING, region_q, sees_registry
+from dtks.accounts.scope import FULL_NIK_ROLES
 from dtks.audit.services import audit_record
 from dtks.regions.models import Region
 from dtks.regions.selectors import region_path
@@ -29,7 +29,7 @@ from .codelists import SEED as CODE_SEED
 from .forms import AreaFilterForm, NumberSearchForm
 from .masking import mask_id
 from .models import Code, FamilyVersion, Finding, MembershipVersion, PersonVersion
-from .selectors import families_visible_to, family_members, persons_visible_to
+from .selectors import families_visible_to, family_members, findings_visible_to, persons_visible_to
 
 PAGE_SIZE = 50
 # A NIK/KK search finds a family or a handful of persons; more than this means something is odd.
@@ -85,23 +85,6 @@ RULE_LABELS = {
     Finding.Rule.CIVIL_REGISTRY_UNAVAILABLE: _("Dukcapil tidak dapat dihubungi"),
 }
 SEX_LABELS = {"L": _("Laki-laki"), "P": _("Perempuan")}
-
-
-def findings_visible_to(*, user) -> QuerySet[Finding]:
-    """Integrity findings in the user's scope about records as they currently are.
-
-    A finding belongs to the batch that wrote a version; it is current while that version is the
-    current one of its person or family. Scoped by the same region filter as the selectors (this
-    belongs in `selectors.py` beside them once that module takes it).
-    """
-    current_person = PersonVersion.objects.current().filter(
-        person_id=OuterRef("person_id"), batch_id=OuterRef("batch_id")
-    )
-    current_family = FamilyVersion.objects.current().filter(
-        family_id=OuterRef("family_id"), batch_id=OuterRef("batch_id")
-    )
-    scope = region_q(user) if sees_registry(user) else NOTHING
-    return Finding.objects.filter(scope).filter(Exists(current_person) | Exists(current_family))
 
 
 def code_labels(*lists: str) -> dict[tuple[str, str], str]:
@@ -364,7 +347,7 @@ def family(request, family_id: int):
     if full:
         _audit_full_view(
             request,
-            object_type="family",
+            object_type="registry.family",
             object_id=family_id,
             person_id=head.person_id if head else None,
             region=fam.village_code,
@@ -409,7 +392,7 @@ def person(request, person_id: int):
     full = user.role in FULL_NIK_ROLES
     if full:
         _audit_full_view(
-            request, object_type="person", object_id=person_id, person_id=person_id, region=p.village_code
+            request, object_type="registry.person", object_id=person_id, person_id=person_id, region=p.village_code
         )
     context = {
         "person": p,

@@ -233,7 +233,7 @@ def test_detail_shows_full_numbers_and_logs_each_view_once(client, world, role, 
         event.subject_person_id,
         event.region_code,
         event.ip,
-    ) == (user.pk, "person", str(h.head_id), h.head_id, VILLAGE_A, "10.1.2.3")
+    ) == (user.pk, "registry.person", str(h.head_id), h.head_id, VILLAGE_A, "10.1.2.3")
 
     html = client.get(family_url(h.family_id)).content.decode()
     assert h.no_kk in html
@@ -244,7 +244,7 @@ def test_detail_shows_full_numbers_and_logs_each_view_once(client, world, role, 
     assert "NIK tidak cocok" not in html  # the individual outside the family is not a member
     family_event = AuditEvent.objects.filter(action="registry.view_full").latest("pk")
     assert (family_event.object_type, family_event.object_id, family_event.subject_person_id) == (
-        "family",
+        "registry.family",
         str(h.family_id),
         h.head_id,
     )
@@ -252,7 +252,7 @@ def test_detail_shows_full_numbers_and_logs_each_view_once(client, world, role, 
     assert AuditEvent.objects.filter(action="registry.view_full").count() == 2
 
     client.get(person_url(h.head_id))
-    assert AuditEvent.objects.filter(action="registry.view_full", object_type="person").count() == 2
+    assert AuditEvent.objects.filter(action="registry.view_full", object_type="registry.person").count() == 2
 
 
 def test_nik_search_by_post_finds_the_person_and_never_puts_it_in_a_url(client, world):
