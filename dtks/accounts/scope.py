@@ -78,3 +78,24 @@ def region_q(user, *, field: str = "village_code") -> Q:
 
 def sees_registry(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.role in REGISTRY_ROLES
+
+
+def in_scope(user, village_code: str) -> bool:
+    """For one already-loaded object: the same rule as `region_q`, used by transition permissions.
+
+    Lists and lookups never use this (they filter in SQL with `region_q`); a transition's
+    permission check runs on the one row the service has locked.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not village_code:
+        return False
+    kind = ROLE_SCOPE.get(user.role)
+    code = user.region_code or ""
+    if kind == ScopeKind.NATIONAL:
+        return True
+    if kind == ScopeKind.VILLAGE:
+        return len(code) == 10 and village_code == code
+    if kind in (ScopeKind.REGENCY, ScopeKind.PROVINCE):
+        return len(code) == REGION_LENGTH[kind] and village_code.startswith(code)
+    if kind == ScopeKind.ASSIGNED_VILLAGES:
+        return user.assigned_villages.filter(village_code=village_code).exists()
+    return False

@@ -1,0 +1,387 @@
+"""Stage 1 data: the musyawarah, its proposal items, and the ProposalItem state machine that every
+later stage drives (DESIGN.md §4). Transitions change state in memory only; services in
+`proposals/services.py` lock the row, call them, save, and write history and audit rows."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from dtks.accounts.models import Role
+from dtks.accounts.scope import in_scope
+
+
+class Musyawarah(ConcurrentTransitionMixin, models.Model):
+    """A village deliberation (musyawarah desa/kelurahan) and the proposals it produced."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draf"
+        HELD = "held", "Terlaksana (notulen diunggah)"
+        SUBMITTED = "submitted", "Diajukan ke kabupaten/kota"
+
+    class Source(models.TextChoices):
+        RT_RW = "RT_RW", "RT/RW"
+        KEPALA_DUSUN = "KEPALA_DUSUN", "Kepala dusun"
+        LURAH = "LURAH", "Lurah/kepala desa"
+        PSKS = "PSKS", "PSKS"
+        KANTOR_DESA = "KANTOR_DESA", "Warga yang mendaftar di kantor desa/kelurahan"
+
+    village_code = models.CharField(max_length=10)
+    held_on = models.DateField()
+    place = models.CharField(max_length=200)
+    led_by = models.CharField(max_length=150)
+    attendee_count = models.PositiveIntegerField()
+    attendee_names = models.TextField(blank=True)
+    input_sources = ArrayField(models.CharField(max_length=20, choices=Source.choices), default=list)
+    # Served only through scoped views (never from a public media URL).
+    minutes = models.FileField(upload_to="musyawarah/%Y/%m/", blank=True)
+    state = FSMField(default=State.DRAFT, choices=State.choices, protected=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "musyawarah"
+        verbose_name_plural = "musyawarah"
+        indexes = [
+            models.Index(
+                fields=["village_code"], name="musyawarah_village", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Musyawarah {self.village_code} {self.held_on:%Y-%m-%d}"
+
+    def _operator(self, user) -> bool:
+        return user.role == Role.VILLAGE_OPERATOR and in_scope(user, self.village_code)
+
+    def has_minutes(self) -> bool:
+        return bool(self.minutes)
+
+    @transition(
+        field=state, source=State.DRAFT, target=State.HELD, conditions=[has_minutes], permission=_operator
+    )
+    def hold(self):
+        """The meeting took place: its minutes are uploaded."""
+
+    @transition(field=state, source=State.HELD, target=State.SUBMITTED, permission=_operator)
+    def submit(self):
+        """Its draft items go to the regency (the service submits them in bulk)."""
+
+
+def _roles(*roles):
+    def check(item: "ProposalItem", user) -> bool:
+        return user.role in roles and in_scope(user, item.village_code)
+
+    check.roles = frozenset(roles)  # type: ignore[attr-defined]
+    return check
+
+
+PROPOSER = _roles(Role.VILLAGE_OPERATOR, Role.REGENCY_VERIFIER, Role.MINISTRY_DATA_OFFICER)
+VILLAGE = _roles(Role.VILLAGE_OPERATOR)
+REGENCY = _roles(Role.REGENCY_VERIFIER)
+SUPERVISOR = _roles(Role.REGENCY_SUPERVISOR)
+PROVINCE = _roles(Role.PROVINCE_OFFICER)
+MINISTRY = _roles(Role.MINISTRY_DATA_OFFICER)
+SYSTEM = _roles()  # only the system actor (determination) — no user role
+
+
+class ProposalItem(ConcurrentTransitionMixin, models.Model):
+    """One family with its members, or one individual outside any family (DESIGN.md §4)."""
+
+    class Kind(models.TextChoices):
+        ADDITION = "addition", "Penambahan"
+        DELETION = "deletion", "Penghapusan"
+        REPLACEMENT = "replacement", "Penggantian"
+        CORRECTION = "correction", "Perbaikan"
+        TRANSFER = "transfer", "Perpindahan"
+
+    class Channel(models.TextChoices):
+        MUSYAWARAH = "musyawarah", "Musyawarah desa/kelurahan"
+        SELF_REGISTRATION = "self_registration", "Pendaftaran mandiri"
+        MINISTRY = "ministry", "Usulan Kementerian Sosial"
+        REGENCY = "regency", "Usulan dinas sosial kabupaten/kota"
+        REVERIFICATION = "reverification", "Verifikasi ulang Menteri"
+
+    class Verifier(models.TextChoices):
+        REGENCY = "regency", "Dinas sosial kabupaten/kota"
+        MINISTRY = "ministry", "Kementerian Sosial"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draf"
+        SUBMITTED = "submitted", "Diajukan"
+        VERIFIED = "verified", "Terverifikasi"
+        RETURNED_TO_VILLAGE = "returned_to_village", "Dikembalikan ke desa/kelurahan"
+        REJECTED = "rejected", "Ditolak"
+        REGENCY_APPROVED = "regency_approved", "Disahkan kabupaten/kota"
+        FORWARDED = "forwarded", "Diteruskan provinsi"
+        DISPUTED = "disputed", "Disanggah (penjaminan kualitas)"
+        RETURNED_TO_REGENCY = "returned_to_regency", "Dikembalikan ke kabupaten/kota"
+        IN_QA = "in_qa", "Dalam penjaminan kualitas"
+        ACCEPTED = "accepted", "Diterima Kementerian"
+        EXCLUDED = "excluded", "Dikeluarkan"
+        DETERMINED = "determined", "Ditetapkan"
+        WITHDRAWN = "withdrawn", "Ditarik"
+
+    S = State
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    verifier = models.CharField(max_length=10, choices=Verifier.choices, default=Verifier.REGENCY)
+    state = FSMField(default=State.DRAFT, choices=State.choices, protected=True)
+    musyawarah = models.ForeignKey(
+        Musyawarah, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+    )
+    # The origin village: every scope check reads this stored, indexed column.
+    village_code = models.CharField(max_length=10)
+    # A replacement or transfer is two linked items; each follows its own path.
+    pair = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The determined record a deletion, correction, replacement-out or transfer-out concerns.
+    target_family_id = models.BigIntegerField(null=True, blank=True)
+    target_person_id = models.BigIntegerField(null=True, blank=True)
+    deletion_reason = models.CharField(max_length=40, blank=True)
+    ministry_reason = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    # Family-level proposed content (empty for an individual outside any family).
+    no_kk = models.CharField(max_length=16, blank=True)
+    rt = models.CharField(max_length=3, blank=True)
+    rw = models.CharField(max_length=3, blank=True)
+    alamat = models.CharField(max_length=255, blank=True)
+    house = models.JSONField(default=dict, blank=True)
+    # Integrity findings of the per-item engine, stored with the item and shown to staff.
+    findings = models.JSONField(default=list, blank=True)
+    override_reason = models.TextField(blank=True)
+    # Why the item last came back (returned, rejected, QA decision): the village sees it.
+    last_reason = models.TextField(blank=True)
+    ever_returned_to_regency = models.BooleanField(default=False)
+    determined_period = models.DateField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "usulan"
+        verbose_name_plural = "usulan"
+        indexes = [
+            models.Index(fields=["village_code"], name="item_village", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["state", "village_code"], name="item_state_village"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_state_display()})"
+
+    # -- conditions (cheap, in memory) ------------------------------------------------------------
+    def findings_cleared(self) -> bool:
+        """Findings allow a decision only with a recorded override reason (DESIGN.md §7)."""
+        return not self.findings or bool(self.override_reason.strip())
+
+    def verified_by_regency(self) -> bool:
+        return self.verifier == self.Verifier.REGENCY
+
+    def verified_by_ministry(self) -> bool:
+        return self.verifier == self.Verifier.MINISTRY
+
+    def failed_again_after_correction(self) -> bool:
+        return self.ever_returned_to_regency
+
+    def has_nik_for_everyone(self) -> bool:
+        return not any(f.get("rule") == "NIK_PENDING" for f in self.findings)
+
+    # -- stage 1: proposal ------------------------------------------------------------------------
+    @transition(field=state, source=S.DRAFT, target=S.SUBMITTED, permission=PROPOSER)
+    def submit(self):
+        """Draft → submitted (a musyawarah's items together, or a regency/ministry filing)."""
+
+    @transition(field=state, source=[S.DRAFT, S.SUBMITTED], target=S.WITHDRAWN, permission=PROPOSER)
+    def withdraw(self):
+        """By the proposer, before the regency decides."""
+
+    @transition(field=state, source=S.RETURNED_TO_VILLAGE, target=S.SUBMITTED, permission=VILLAGE)
+    def resubmit(self):
+        """The village fixed what the regency returned."""
+
+    @transition(
+        field=state, source=[S.RETURNED_TO_VILLAGE, S.REJECTED], target=S.DISPUTED, permission=VILLAGE
+    )
+    def dispute_by_village(self):
+        """The village disagrees with the regency: a QA case follows."""
+
+    # -- stage 2: verification and validation (regency) -------------------------------------------
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.VERIFIED,
+        conditions=[verified_by_regency, findings_cleared],
+        permission=REGENCY,
+    )
+    def verify(self):
+        """As is, or corrected (the diff is stored by the verification stage)."""
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.RETURNED_TO_VILLAGE,
+        conditions=[verified_by_regency],
+        permission=REGENCY,
+    )
+    def return_to_village(self):
+        """Back to the village with a reason."""
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.REJECTED,
+        conditions=[verified_by_regency],
+        permission=REGENCY,
+    )
+    def reject(self):
+        """Refused by the regency with a reason."""
+
+    @transition(field=state, source=S.VERIFIED, target=S.REGENCY_APPROVED, permission=SUPERVISOR)
+    def approve_in_submission(self):
+        """Part of a regency submission signed by the head of the Dinas Sosial."""
+
+    @transition(field=state, source=S.RETURNED_TO_REGENCY, target=S.VERIFIED, permission=REGENCY)
+    def correct_after_return(self):
+        """The regency corrected what the ministry returned; the same path follows again."""
+
+    # -- province ----------------------------------------------------------------------------------
+    @transition(field=state, source=S.REGENCY_APPROVED, target=S.FORWARDED, permission=PROVINCE)
+    def forward(self):
+        """Forwarded by the province to the minister."""
+
+    @transition(field=state, source=S.REGENCY_APPROVED, target=S.DISPUTED, permission=PROVINCE)
+    def dispute_by_province(self):
+        """Province and regency disagree: a QA case follows; the item stays behind."""
+
+    # -- QA decision recorded by the ministry ------------------------------------------------------
+    @transition(field=state, source=S.DISPUTED, target=S.ACCEPTED, permission=MINISTRY)
+    def qa_accept(self):
+        """The ministry's decision on the QA report: accept."""
+
+    @transition(field=state, source=S.DISPUTED, target=S.EXCLUDED, permission=MINISTRY)
+    def qa_exclude(self):
+        """The ministry's decision on the QA report: exclude."""
+
+    @transition(field=state, source=S.DISPUTED, target=S.VERIFIED, permission=MINISTRY)
+    def qa_back_to_regency(self):
+        """The ministry's decision on the QA report: the regency corrects it."""
+
+    # -- stage 4: assessment (ministry data unit) --------------------------------------------------
+    @transition(
+        field=state, source=S.FORWARDED, target=S.ACCEPTED, conditions=[findings_cleared], permission=MINISTRY
+    )
+    def accept(self):
+        """Passes the integrity criteria (or their findings are overridden with a reason)."""
+
+    @transition(field=state, source=S.FORWARDED, target=S.RETURNED_TO_REGENCY, permission=MINISTRY)
+    def return_to_regency(self):
+        """Fails assessment: back to the regency for correction."""
+        self.ever_returned_to_regency = True
+
+    @transition(
+        field=state,
+        source=S.FORWARDED,
+        target=S.IN_QA,
+        conditions=[failed_again_after_correction],
+        permission=MINISTRY,
+    )
+    def send_to_qa(self):
+        """Fails again after correction: the ministry chooses quality assurance."""
+
+    @transition(field=state, source=S.IN_QA, target=S.ACCEPTED, permission=MINISTRY)
+    def qa_in_accept(self):
+        """Accepted after quality assurance."""
+
+    @transition(field=state, source=S.IN_QA, target=S.EXCLUDED, permission=MINISTRY)
+    def qa_in_exclude(self):
+        """Excluded after quality assurance."""
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.ACCEPTED,
+        conditions=[verified_by_ministry, findings_cleared],
+        permission=MINISTRY,
+    )
+    def accept_direct(self):
+        """Items the ministry verifies itself go straight from submitted to accepted."""
+
+    # -- stage 5: determination (system actor only) ------------------------------------------------
+    @transition(
+        field=state,
+        source=S.ACCEPTED,
+        target=S.DETERMINED,
+        conditions=[has_nik_for_everyone],
+        permission=SYSTEM,
+    )
+    def determine(self):
+        """Applied in a determination period (DESIGN.md §5)."""
+
+
+# The decided states a second, different decision is refused from as "already decided".
+DECIDED_STATES = frozenset(
+    {
+        ProposalItem.State.VERIFIED,
+        ProposalItem.State.RETURNED_TO_VILLAGE,
+        ProposalItem.State.REJECTED,
+        ProposalItem.State.ACCEPTED,
+        ProposalItem.State.EXCLUDED,
+        ProposalItem.State.RETURNED_TO_REGENCY,
+        ProposalItem.State.FORWARDED,
+        ProposalItem.State.DETERMINED,
+        ProposalItem.State.WITHDRAWN,
+    }
+)
+
+
+class ProposalPerson(models.Model):
+    """A person of a proposal item: a family member, or the one individual outside any family."""
+
+    item = models.ForeignKey(ProposalItem, on_delete=models.CASCADE, related_name="persons")
+    position = models.PositiveSmallIntegerField(default=0)
+    target_person_id = models.BigIntegerField(null=True, blank=True)
+    nik = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 — NULL means NIK_PENDING
+    nama = models.CharField(max_length=150, blank=True)
+    tempat_lahir = models.CharField(max_length=100, blank=True)
+    tanggal_lahir = models.DateField(null=True, blank=True)
+    jenis_kelamin = models.CharField(max_length=1, blank=True)
+    status_perkawinan = models.CharField(max_length=40, blank=True)
+    hubungan_keluarga = models.CharField(max_length=40, blank=True)
+    kategori = models.CharField(max_length=40, blank=True)
+    kriteria = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    disabilitas = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    program = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+
+    class Meta:
+        ordering = ["item", "position"]
+        verbose_name = "orang dalam usulan"
+        verbose_name_plural = "orang dalam usulan"
+        indexes = [models.Index(fields=["nik"], name="proposal_person_nik")]
+
+    def __str__(self) -> str:
+        return f"{self.nama} (usulan {self.item_id})"
+
+
+class ProposalItemHistory(models.Model):
+    """Every transition of an item with its reason: what the village reads when an item comes back."""
+
+    item = models.ForeignKey(ProposalItem, on_delete=models.PROTECT, related_name="history")
+    transition = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=24)
+    to_state = models.CharField(max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "at", "id"]
+        verbose_name = "riwayat usulan"
+        verbose_name_plural = "riwayat usulan"
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.from_state} → {self.to_state}"

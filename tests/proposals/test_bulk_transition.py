@@ -1,0 +1,70 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dtks.audit.models import AuditEvent
+from proposals.models import ProposalItem, ProposalItemHistory
+from proposals.services import proposal_items_bulk_transition
+
+from .factories import OTHER_REGENCY_VILLAGE, VILLAGE_B, item, users
+
+pytestmark = pytest.mark.django_db
+S = ProposalItem.State
+
+
+def test_bulk_changes_only_allowed_rows_in_scope_with_history_and_audit():
+    u = users()
+    ok = [item(S.SUBMITTED), item(S.SUBMITTED, village=VILLAGE_B)]
+    decided = item(S.VERIFIED)
+    flagged = item(S.SUBMITTED, findings=[{"rule": "INCOMPLETE", "fields": ["atap"]}])
+    foreign = item(S.SUBMITTED, village=OTHER_REGENCY_VILLAGE)
+    ids = [o.pk for o in (*ok, decided, flagged, foreign)] + [999999]
+    result = proposal_items_bulk_transition(item_ids=ids, transition="verify", actor=u["regency"])
+    assert result.changed == sorted(o.pk for o in ok)
+    assert result.skipped == {
+        decided.pk: "sudah diputuskan",
+        flagged.pk: "Usulan ini memiliki temuan integritas: isi alasan pengabaian (override) untuk memutuskannya.",
+        foreign.pk: "tidak ditemukan",  # out of scope looks the same as absent
+        999999: "tidak ditemukan",
+    }
+    assert set(ProposalItem.objects.filter(state=S.VERIFIED).values_list("pk", flat=True)) == {
+        *result.changed,
+        decided.pk,
+    }
+    assert ProposalItem.objects.get(pk=foreign.pk).state == S.SUBMITTED
+    assert ProposalItemHistory.objects.filter(transition="verify").count() == 2
+    assert AuditEvent.objects.filter(action="proposal_item.verify", detail__bulk=True).count() == 2
+
+
+def test_bulk_query_count_does_not_grow_with_rows():
+    u = users()
+    few = [item(S.SUBMITTED).pk for _ in range(3)]
+    many = [item(S.SUBMITTED).pk for _ in range(60)]
+    with CaptureQueriesContext(connection) as q_few:
+        proposal_items_bulk_transition(
+            item_ids=few, transition="return_to_village", actor=u["regency"], reason="r"
+        )
+    with CaptureQueriesContext(connection) as q_many:
+        proposal_items_bulk_transition(
+            item_ids=many, transition="return_to_village", actor=u["regency"], reason="r"
+        )
+    assert len(q_many) == len(q_few)
+    assert ProposalItem.objects.filter(state=S.RETURNED_TO_VILLAGE, last_reason="r").count() == 63
+
+
+def test_bulk_refuses_a_role_without_the_transition():
+    u = users()
+    obj = item(S.SUBMITTED)
+    with pytest.raises(PermissionDenied):
+        proposal_items_bulk_transition(item_ids=[obj.pk], transition="verify", actor=u["village"])
+
+
+def test_bulk_return_to_regency_marks_the_item_for_qa_later():
+    u = users()
+    obj = item(S.FORWARDED)
+    proposal_items_bulk_transition(
+        item_ids=[obj.pk], transition="return_to_regency", actor=u["ministry"], reason="r"
+    )
+    obj.refresh_from_db()
+    assert obj.state == S.RETURNED_TO_REGENCY and obj.ever_returned_to_regency
