@@ -153,6 +153,12 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     last_reason = models.TextField(blank=True)
     ever_returned_to_regency = models.BooleanField(default=False)
     determined_period = models.DateField(null=True, blank=True)
+    # For a correction: {"field": [old, new]} per changed field (person fields under "persons").
+    diff = models.JSONField(default=dict, blank=True)
+    # Self-registration: the citizen's receipt, contact and explicit consent (UU 27/2022).
+    receipt_code = models.CharField(max_length=20, null=True, blank=True, unique=True)  # noqa: DJ001
+    contact_phone = models.CharField(max_length=20, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
