@@ -156,7 +156,7 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     # For a correction: {"field": [old, new]} per changed field (person fields under "persons").
     diff = models.JSONField(default=dict, blank=True)
     # Self-registration: the citizen's receipt, contact and explicit consent (UU 27/2022).
-    receipt_code = models.CharField(max_length=20, null=True, blank=True, unique=True)  # noqa: DJ001
+    receipt_code = models.CharField(max_length=20, null=True, blank=True, unique=True)
     contact_phone = models.CharField(max_length=20, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
