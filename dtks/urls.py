@@ -10,6 +10,8 @@ urlpatterns = [
     path("wilayah/", include("dtks.regions.urls")),
     path("akun/", include("dtks.accounts.urls")),
     path("registri/", include("dtks.registry.urls")),
+    path("usulan/", include("proposals.urls")),
+    path("daftar/", include("proposals.public_urls")),
     path("api/v1/", include("dtks.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

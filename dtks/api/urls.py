@@ -3,6 +3,8 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from proposals import api_urls as proposal_api_urls
+
 from . import apis
 
 
@@ -29,6 +31,7 @@ urlpatterns = [
     path("orang/<registry_id:person_id>/", apis.PersonDetailApi.as_view(), name="person-detail"),
     path("wilayah/", apis.RegionChildrenApi.as_view(), name="region-list"),
     path("token/", apis.TokenApi.as_view(), name="token"),
+    *proposal_api_urls.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar's own static files; the split view serves its init
     # script as a file too, so no inline script and no third-party origin (SECURITY.md #6).
