@@ -51,21 +51,24 @@ def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
         procs.stop(proc)
 
 
-@pytest.fixture
-def otp_login():
-    """`otp_login(client, user)`: force-log-in and mark the session TOTP-verified, as django_otp.login
-    does after a correct token (roles in TOTP_ROLES, and staff, reach no page before that)."""
+def otp_force_login(client, user):
+    """Force-log-in and mark the session TOTP-verified, as django_otp.login does after a correct
+    token (roles in TOTP_ROLES, and staff, reach no page before that). Returns the device."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    def login(client, user):
-        client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="test", confirmed=True
-        )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return device
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
 
-    return login
+
+@pytest.fixture
+def otp_login():
+    """`otp_login(client, user)`: `otp_force_login` as a fixture (a module-scoped fixture, such as the
+    role × region harness's world, calls `otp_force_login` itself)."""
+    return otp_force_login

@@ -1,7 +1,9 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dtks.accounts.demo import LOGINS_FILE, DemoUsersUnavailable, demo_logins_write, demo_users_seed
 from dtks.core.formatting import angka
 from dtks.registry.demo import DEMO_PERIOD, DemoUnavailable, demo_summary, registry_demo_seed
 from dtks.registry.loading import FileRefused
@@ -13,7 +15,8 @@ class Command(BaseCommand):
         "Isi registri dengan data demo: ekstrak DTKS sintetis (semua kelurahan Kota Magelang dan "
         "beberapa desa Kabupaten Sleman) ditulis ke var/demo/ lalu dimuat lewat muat awal yang sebenarnya, "
         "termasuk beberapa cacat data yang disengaja. Aman dijalankan berulang; tidak melakukan apa pun bila "
-        "registri sudah berisi muat awal lain."
+        "registri sudah berisi muat awal lain. Lalu membuat satu akun demo per peran per tingkat wilayah "
+        "(daftar masuk ditulis ke var/demo-logins.txt)."
     )
 
     def add_arguments(self, parser):
@@ -70,3 +73,23 @@ class Command(BaseCommand):
         for e in s["load_errors"]:
             self.stdout.write(f"    baris {e.row}, {e.field}: {e.message}")
         self.stdout.write(f"  Selesai dalam {f'{seconds:.1f}'.replace('.', ',')} dtk.")
+        self._seed_users()
+
+    def _seed_users(self):
+        """One demo user per role per level (dtks/accounts/demo.py), and their logins in VAR_DIR."""
+        try:
+            users = demo_users_seed()
+        except DemoUsersUnavailable as exc:
+            raise CommandError(str(exc)) from exc
+        path = demo_logins_write(users, settings.VAR_DIR / LOGINS_FILE)
+        self.stdout.write(
+            f"Akun demo: {angka(len(users.accounts) - len(users.skipped))} "
+            f"({angka(len(users.created))} baru, {angka(len(users.updated))} dipulihkan); "
+            f"daftar masuk di {path}."
+        )
+        if users.skipped:
+            self.stdout.write(
+                self.style.WARNING(
+                    "  Nama pengguna dipakai akun bukan demo, tidak diubah: " + ", ".join(users.skipped)
+                )
+            )

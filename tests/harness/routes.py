@@ -1,0 +1,316 @@
+"""Every route of DTKS — each page and each API operation — and how the harness calls it.
+
+ONE table (`ROUTES`), checked against the URL resolver and the OpenAPI schema by
+tests/harness/test_harness.py: a route missing here fails the suite. Who may call a route is not
+written here: the harness reads it from dtks.permissions.ROUTES, and the scope from
+dtks.accounts.scope. An entry only says how to build the request and what a permitted caller gets.
+
+Fields of `Route` (see tests/harness/README.md for adding routes):
+
+- `name`: the view name as the permission table and the resolver walk spell it (`registry:family`;
+  an unnamed pattern as `admin:<unnamed <path:object_id>/>`).
+- `url`, `data`: a string/dict, or a function of the call's `Ctx` (world, user, target household).
+- `target`: the URL or body names an object (a family, a person, a NIK) of the target household, so
+  the call runs once per relation (own / sibling village / other regency / other province); a
+  permitted caller gets `ok` when the object is in scope and 404 when not — unless `rows` is set.
+- `rows` ("family"/"person"): the answer lists registry rows. The harness reads their ids and
+  asserts 0 rows outside the caller's scope; with `target`, `target_ids` are listed exactly when the
+  target is in scope (a search or filter for a foreign object answers 200 with nothing foreign);
+  without `target`, exactly the world's rows in scope are listed.
+- `ok`: the status a permitted caller gets (default 200); a function of `Ctx` where it depends on
+  the caller (signed in or not, TOTP-verified session or token).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .world import PASSWORD, Household, World
+
+SESSION = "session"
+TOKEN = "token"
+
+
+@dataclass(frozen=True)
+class Ctx:
+    world: World
+    user: Any  # the acting User, None when anonymous
+    target: Household | None
+    channel: str = SESSION
+    verified: bool = False  # the session passed TOTP
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+
+Build = Callable[[Ctx], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    url: str | Build
+    method: str = "GET"
+    data: dict | Build | None = None
+    label: str = ""
+    target: bool = False
+    rows: str | None = None
+    target_ids: Callable[[Household], set[int]] | None = None
+    ok: int | Callable[[Ctx], int] = 200
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}[{self.method}{' ' + self.label if self.label else ''}]"
+
+    def path(self, ctx: Ctx) -> str:
+        return self.url(ctx) if callable(self.url) else self.url
+
+    def body(self, ctx: Ctx) -> dict | None:
+        return self.data(ctx) if callable(self.data) else self.data
+
+    def ok_status(self, ctx: Ctx) -> int:
+        return self.ok(ctx) if callable(self.ok) else self.ok
+
+    @property
+    def is_api(self) -> bool:
+        return self.name.startswith("api:")
+
+    def encoded(self, ctx: Ctx) -> dict:
+        """Keyword arguments for Django's test client."""
+        body = self.body(ctx)
+        if body is None:
+            return {}
+        if self.is_api and self.method != "GET":
+            return {"data": json.dumps(body), "content_type": "application/json"}
+        return {"data": body}
+
+
+# --- small builders -------------------------------------------------------------------------------
+
+
+def signed_in_redirects(ctx: Ctx) -> int:
+    """Login page: anonymous callers get the form; a signed-in caller is sent on (302)."""
+    return 302 if ctx.signed_in else 200
+
+
+def login_body(ctx: Ctx) -> dict:
+    # Signed in: the caller's own credentials (a second login, then TOTP or the dashboard);
+    # anonymous: a wrong pair, which re-shows the form with its message.
+    if ctx.signed_in:
+        return {"username": ctx.user.username, "password": PASSWORD}
+    return {"username": "tidak.terdaftar", "password": "Bukan-Sandi-Ini-1"}
+
+
+def activation_body(ctx: Ctx) -> dict:
+    username = ctx.user.username if ctx.signed_in else "tidak.terdaftar"
+    return {
+        "username": username,
+        "code": "ABCD-EFGH-JKMN",  # wrong: the form is shown again with its message
+        "password1": "Sandi-Baru-Aman-2026",
+        "password2": "Sandi-Baru-Aman-2026",
+    }
+
+
+def admin_site_member(ctx: Ctx) -> int:
+    """Django's admin logs out only its own members (200); anyone else is sent to its index (302),
+    which then refuses them."""
+    return 200 if ctx.user.is_staff else 302
+
+
+def token_issue_status(ctx: Ctx) -> int:
+    """Tokens only from a TOTP-verified session, never from a token (docs/api.md)."""
+    return 201 if ctx.channel == SESSION and ctx.verified else 403
+
+
+def content_type_id(obj) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk
+
+
+def family_ids(h: Household) -> set[int]:
+    return {h.family_id}
+
+
+def head_ids(h: Household) -> set[int]:
+    return {h.head.person_id}
+
+
+def member_ids(h: Household) -> set[int]:
+    return {m.person_id for m in h.members}
+
+
+def village_person_ids(h: Household) -> set[int]:
+    return h.person_ids
+
+
+def admin_model(
+    label: str, app: str, model: str, *, view: int = 200, add: int = 200, change: int = 200, delete: int = 200
+) -> tuple[Route, ...]:
+    """The six routes Django's admin has for one registered model, opened by an administrator with
+    the given answers; the object is World.admin_objects[label]."""
+
+    def obj_url(suffix: str) -> Build:
+        return lambda c: f"/admin/{app}/{model}/{c.world.admin_objects[label].pk}/{suffix}"
+
+    return (
+        Route(f"admin:{label}_changelist", f"/admin/{app}/{model}/", ok=view),
+        Route(f"admin:{label}_add", f"/admin/{app}/{model}/add/", ok=add),
+        Route(f"admin:{label}_change", obj_url("change/"), ok=change),
+        Route(f"admin:{label}_delete", obj_url("delete/"), ok=delete),
+        Route(f"admin:{label}_history", obj_url("history/"), ok=view),
+        # The old-style object URL only redirects to the change page (Django keeps it for links).
+        Route("admin:<unnamed <path:object_id>/>", obj_url(""), label=label, ok=302),
+    )
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+ROUTES: tuple[Route, ...] = (
+    # Public pages.
+    Route("home", "/"),
+    Route("health", "/sehat/"),
+    Route("set_language", "/i18n/setlang/", "POST", {"language": "en", "next": "/"}, ok=302),
+    Route("regions:picker", "/wilayah/"),
+    Route("regions:children", "/wilayah/anak/?parent=33"),
+    # Signing in (docs/authentication.md).
+    Route("accounts:login", "/akun/masuk/", ok=signed_in_redirects),
+    Route("accounts:login", "/akun/masuk/", "POST", login_body, ok=lambda c: 302 if c.signed_in else 200),
+    Route("accounts:activate", "/akun/aktivasi/"),
+    Route("accounts:activate", "/akun/aktivasi/", "POST", activation_body),
+    Route("accounts:logout", "/akun/keluar/", "POST", {}, ok=302),
+    # The harness's sessions have passed TOTP (or need none), so both steps send them on.
+    Route("accounts:otp_setup", "/akun/totp/pasang/", ok=302),
+    Route("accounts:otp_setup", "/akun/totp/pasang/", "POST", {"token": "000000"}, ok=302),
+    Route("accounts:otp_verify", "/akun/totp/verifikasi/", ok=302),
+    Route("accounts:otp_verify", "/akun/totp/verifikasi/", "POST", {"token": "000000"}, ok=302),
+    Route("dashboard", "/dasbor/"),
+    # Registry pages (dtks/registry/views.py).
+    Route("registry:families", "/registri/keluarga/", rows="family"),
+    Route(
+        "registry:families",
+        lambda c: f"/registri/keluarga/?wilayah={c.target.village}",
+        label="wilayah",
+        target=True,
+        rows="family",
+        target_ids=family_ids,
+    ),
+    Route(
+        "registry:families",
+        "/registri/keluarga/",
+        "POST",
+        lambda c: {"nomor": c.target.no_kk},
+        label="KK",
+        target=True,
+        rows="family",
+        target_ids=family_ids,
+    ),
+    Route("registry:family", lambda c: f"/registri/keluarga/{c.target.family_id}/", target=True),
+    Route("registry:persons", "/registri/orang/", rows="person"),
+    Route(
+        "registry:persons",
+        lambda c: f"/registri/orang/?wilayah={c.target.village}",
+        label="wilayah",
+        target=True,
+        rows="person",
+        target_ids=village_person_ids,
+    ),
+    Route(
+        "registry:persons",
+        "/registri/orang/",
+        "POST",
+        lambda c: {"nomor": c.target.head.nik},
+        label="NIK",
+        target=True,
+        rows="person",
+        target_ids=head_ids,
+    ),
+    Route("registry:person", lambda c: f"/registri/orang/{c.target.head.person_id}/", target=True),
+    # The API (docs/api.md).
+    Route("api:family-list", "/api/v1/keluarga/", rows="family"),
+    Route(
+        "api:family-list",
+        lambda c: f"/api/v1/keluarga/?wilayah={c.target.village}",
+        label="wilayah",
+        target=True,
+        rows="family",
+        target_ids=family_ids,
+    ),
+    Route("api:family-detail", lambda c: f"/api/v1/keluarga/{c.target.family_id}/", target=True),
+    Route("api:person-list", "/api/v1/orang/", rows="person"),
+    Route(
+        "api:person-list",
+        lambda c: f"/api/v1/orang/?wilayah={c.target.village}",
+        label="wilayah",
+        target=True,
+        rows="person",
+        target_ids=village_person_ids,
+    ),
+    Route("api:person-detail", lambda c: f"/api/v1/orang/{c.target.head.person_id}/", target=True),
+    Route(
+        "api:person-search",
+        "/api/v1/orang/cari/",
+        "POST",
+        lambda c: {"nik": c.target.head.nik},
+        label="NIK",
+        target=True,
+        rows="person",
+        target_ids=head_ids,
+    ),
+    Route(
+        "api:person-search",
+        "/api/v1/orang/cari/",
+        "POST",
+        lambda c: {"no_kk": c.target.no_kk},
+        label="KK",
+        target=True,
+        rows="person",
+        target_ids=member_ids,
+    ),
+    Route("api:region-list", "/api/v1/wilayah/?induk=33"),
+    Route("api:token", "/api/v1/token/", "POST", ok=token_issue_status),
+    Route("api:token", "/api/v1/token/", "DELETE", ok=204),
+    Route("api:schema", "/api/v1/schema/"),
+    Route("api:docs", "/api/v1/docs/"),
+    # Django's admin (administrators only; docs/authentication.md). Its login form only redirects to
+    # ours; logging out of it ends the DTKS session.
+    Route("admin:login", "/admin/login/", ok=302),
+    Route("admin:logout", "/admin/logout/", "POST", {}, ok=admin_site_member),
+    Route("admin:index", "/admin/"),
+    Route("admin:app_list", "/admin/accounts/"),
+    Route("admin:jsi18n", "/admin/jsi18n/"),
+    Route(
+        "admin:autocomplete",
+        "/admin/autocomplete/?app_label=accounts&model_name=user&field_name=organisation",
+    ),
+    Route("admin:password_change", "/admin/password_change/"),
+    Route("admin:password_change_done", "/admin/password_change/done/"),
+    # Users' passwords are never set by an administrator: the page sends back to the user.
+    Route(
+        "admin:auth_user_password_change",
+        lambda c: f"/admin/accounts/user/{c.world.admin_objects['accounts_user'].pk}/password/",
+        ok=302,
+    ),
+    # No admin model has a public page (get_absolute_url), so "view on site" finds nothing.
+    Route(
+        "admin:view_on_site",
+        lambda c: f"/admin/r/{content_type_id(c.world.organisation)}/{c.world.organisation.pk}/",
+        ok=404,
+    ),
+    Route("admin:<unnamed (?P<url>.*)$>", "/admin/tidak-ada/", ok=404),
+    *admin_model("accounts_user", "accounts", "user"),
+    *admin_model("accounts_organisation", "accounts", "organisation"),
+    # Read-only in the admin: no adding, changing or deleting (dtks/accounts/admin.py).
+    *admin_model("accounts_activationcode", "accounts", "activationcode", add=403, delete=403),
+    *admin_model("otp_totp_totpdevice", "otp_totp", "totpdevice", add=403, delete=403),
+    # Groups are not the admin role's (dtks.accounts.backends.ADMIN_APP_LABELS): Django refuses them.
+    *admin_model("auth_group", "auth", "group", view=403, add=403, change=403, delete=403),
+    # django-axes' records are written by sign-ins only (its admin offers no "add").
+    *admin_model("axes_accessattempt", "axes", "accessattempt", add=403),
+    *admin_model("axes_accessfailurelog", "axes", "accessfailurelog", add=403),
+    *admin_model("axes_accesslog", "axes", "accesslog", add=403),
+)

@@ -1,0 +1,271 @@
+"""The fixture world of the role × region harness (CONVENTIONS.md rule 7, SECURITY.md #1).
+
+Two provinces × two regencies × two villages, real codes from `regions_region`:
+
+    33 Jawa Tengah                     34 Daerah Istimewa Yogyakarta
+      3371 Kota Magelang                 3404 Kabupaten Sleman
+        3371011003 Rejowinangun Selatan    3404012001 Balecatur
+        3371011007 Magersari               3404012002 Ambarketawang
+      3308 Kabupaten Magelang            3402 Kabupaten Bantul
+        3308012001 Ngargoretno             3402012001 Poncosari
+        3308012002 Paripurno               3402012002 Trimurti
+
+Every village holds one published family (head, spouse, child) and one individual outside any
+family, written with tests/registry/factories.py. Every role has a user at every level it exists:
+a village operator and a field officer (assigned to that one village) per village, a regency
+verifier and supervisor per regency, a province officer per province, one user of each national
+role, a QA assessor, a data requester in an organisation, and an administrator. Users of TOTP roles
+own a confirmed TOTP device; every user holds an API token (`World.tokens`).
+
+The harness acts as the *home* user of each role: the one whose region contains HOME_VILLAGE
+(national roles: the only one). Relations name the target object's village as seen from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from dtks.accounts.models import ActivationCode, AssignedVillage, Organisation, OrganisationKind, Role, User
+from dtks.accounts.scope import REGION_LENGTH, ROLE_SCOPE, TOTP_ROLES, ScopeKind, region_q, sees_registry
+from dtks.api.services import api_token_issue
+from dtks.regions.models import Region
+from tests.registry import factories
+
+PASSWORD = "Harness-Wilayah-2026!"  # passes every validator; the harness logs in with it
+
+PROVINCES = {"33": ("3371", "3308"), "34": ("3404", "3402")}
+VILLAGES = {
+    "3371": ("3371011003", "3371011007"),
+    "3308": ("3308012001", "3308012002"),
+    "3404": ("3404012001", "3404012002"),
+    "3402": ("3402012001", "3402012002"),
+}
+ALL_VILLAGES = tuple(v for pair in VILLAGES.values() for v in pair)
+HOME_VILLAGE = "3371011003"
+
+# Where a target object lives, as seen from HOME_VILLAGE.
+OWN = "own"
+SIBLING_VILLAGE = "sibling_village"
+OTHER_REGENCY = "other_regency"
+OTHER_PROVINCE = "other_province"
+RELATIONS = (OWN, SIBLING_VILLAGE, OTHER_REGENCY, OTHER_PROVINCE)
+RELATION_VILLAGE = {
+    OWN: HOME_VILLAGE,
+    SIBLING_VILLAGE: "3371011007",
+    OTHER_REGENCY: "3308012001",
+    OTHER_PROVINCE: "3404012001",
+}
+SURNAMES = dict(
+    zip(
+        ALL_VILLAGES,
+        ("Ardana", "Bestari", "Cahyono", "Darmaji", "Endaryo", "Fadhila", "Gunarso", "Hartaka"),
+        strict=True,
+    )
+)
+# Distinct ids far from the small ids other tests use.
+ID_BASE = 770_000
+
+
+@dataclass(frozen=True)
+class Member:
+    person_id: int
+    nik: str
+    nama: str
+    hubungan: str = ""  # empty: outside any family
+
+
+@dataclass(frozen=True)
+class Household:
+    """What one village holds: a family (head first) and an individual outside any family."""
+
+    village: str
+    family_id: int
+    no_kk: str
+    members: tuple[Member, ...]
+    individual: Member
+
+    @property
+    def head(self) -> Member:
+        return self.members[0]
+
+    @property
+    def persons(self) -> tuple[Member, ...]:
+        return (*self.members, self.individual)
+
+    @property
+    def person_ids(self) -> set[int]:
+        return {p.person_id for p in self.persons}
+
+    @property
+    def names(self) -> set[str]:
+        return {p.nama for p in self.persons}
+
+
+@dataclass
+class World:
+    households: dict[str, Household]
+    users: dict[tuple[str, str], User]  # (role, region code or "") -> user
+    tokens: dict[int, str]  # user pk -> API key
+    organisation: Organisation
+    # One object per Django-admin model, for the admin's change/delete/history routes.
+    admin_objects: dict[str, object] = field(default_factory=dict)
+    sessions: dict[int, str] = field(default_factory=dict)  # user pk -> session key (harness.sign_in)
+    _sees: dict[tuple[int, str], bool] = field(default_factory=dict)
+
+    def actor(self, role: str) -> User:
+        """The home user of `role` (see the module docstring)."""
+        kind = ROLE_SCOPE[role]
+        if kind == ScopeKind.VILLAGE or kind == ScopeKind.ASSIGNED_VILLAGES:
+            return self.users[(role, HOME_VILLAGE)]
+        if kind in REGION_LENGTH:
+            return self.users[(role, HOME_VILLAGE[: REGION_LENGTH[kind]])]
+        return self.users[(role, "")]
+
+    def target(self, relation: str) -> Household:
+        return self.households[RELATION_VILLAGE[relation]]
+
+    def sees(self, user: User | None, village: str) -> bool:
+        """Whether `user` may see registry rows of `village`, by dtks.accounts.scope (cached)."""
+        if user is None:
+            return False
+        key = (user.pk, village)
+        if key not in self._sees:
+            self._sees[key] = (
+                sees_registry(user)
+                and Region.objects.filter(code=village).filter(region_q(user, field="code")).exists()
+            )
+        return self._sees[key]
+
+    def visible_family_ids(self, user: User | None) -> set[int]:
+        return {h.family_id for v, h in self.households.items() if self.sees(user, v)}
+
+    def visible_person_ids(self, user: User | None) -> set[int]:
+        return {p for v, h in self.households.items() if self.sees(user, v) for p in h.person_ids}
+
+    @property
+    def family_ids(self) -> set[int]:
+        return {h.family_id for h in self.households.values()}
+
+    @property
+    def person_ids(self) -> set[int]:
+        return {p for h in self.households.values() for p in h.person_ids}
+
+
+def _nik(district: str, born: date, sex: str, serial: int) -> str:
+    day = born.day + (40 if sex == "P" else 0)
+    return f"{district}{day:02d}{born:%m%y}{serial:04d}"
+
+
+def _household(b, index: int, village: str) -> Household:
+    district, surname = village[:6], SURNAMES[village]
+    base = ID_BASE + index * 10
+    people = (
+        # (offset, name, sex, born, relationship)
+        (1, f"Budi {surname}", "L", date(1980, 5, 15), "KEPALA KELUARGA"),
+        (2, f"Sri {surname}", "P", date(1982, 6, 15), "ISTRI"),
+        (3, f"Adi {surname}", "L", date(2010, 1, 20), "ANAK"),
+        (4, f"Mbah {surname}", "P", date(1948, 3, 2), ""),
+    )
+    members = []
+    for offset, nama, sex, born, hubungan in people:
+        member = Member(base + offset, _nik(district, born, sex, index), nama, hubungan)
+        factories.person(
+            b,
+            person_id=member.person_id,
+            nik=member.nik,
+            nama=nama,
+            jenis_kelamin=sex,
+            tanggal_lahir=born,
+            tempat_lahir="MAGELANG",
+            status_perkawinan="KAWIN" if hubungan in ("KEPALA KELUARGA", "ISTRI") else "BELUM KAWIN",
+            village_code=village,
+            rt="001",
+            rw="002",
+            alamat=f"Jl. {surname} {index}",
+        )
+        members.append(member)
+    family_id, no_kk = ID_BASE + index, f"{district}010120{index:04d}"
+    factories.family(
+        b, family_id=family_id, no_kk=no_kk, village_code=village, rt="001", rw="002", alamat=f"Jl. {surname}"
+    )
+    for m in members[:3]:
+        factories.member(b, family_id=family_id, person_id=m.person_id, hubungan_keluarga=m.hubungan)
+    return Household(village, family_id, no_kk, tuple(members[:3]), members[3])
+
+
+def _user(role: str, region: str = "", **kw) -> User:
+    username = f"{role}.{region or 'nasional'}"
+    user = User.objects.create_user(
+        username,
+        password=PASSWORD,
+        role=role,
+        region_code="" if ROLE_SCOPE[role] == ScopeKind.ASSIGNED_VILLAGES else region,
+        first_name=username,
+        is_staff=role == Role.ADMIN,
+        **kw,
+    )
+    if ROLE_SCOPE[role] == ScopeKind.ASSIGNED_VILLAGES:
+        AssignedVillage.objects.create(user=user, village_code=region)
+    if role in TOTP_ROLES:
+        TOTPDevice.objects.create(user=user, name="harness", confirmed=True)
+    return user
+
+
+def build_world() -> World:
+    """Writes the world (call inside a transaction the caller rolls back)."""
+    b = factories.batch(period=date(2026, 10, 1))
+    households = {v: _household(b, i, v) for i, v in enumerate(ALL_VILLAGES, start=1)}
+
+    organisation = Organisation.objects.create(
+        name="Dinas Sosial Kota Magelang (harness)",
+        kind=OrganisationKind.LOCAL_GOVERNMENT,
+        region_code="3371",
+    )
+    users: dict[tuple[str, str], User] = {}
+    for role, kind in ROLE_SCOPE.items():
+        if kind in (ScopeKind.VILLAGE, ScopeKind.ASSIGNED_VILLAGES):
+            regions: tuple[str, ...] = ALL_VILLAGES
+        elif kind == ScopeKind.REGENCY:
+            regions = tuple(VILLAGES)
+        elif kind == ScopeKind.PROVINCE:
+            regions = tuple(PROVINCES)
+        else:
+            regions = ("",)
+        for region in regions:
+            extra = {"organisation": organisation} if role == Role.DATA_REQUESTER else {}
+            users[(role, region)] = _user(role, region, **extra)
+    tokens = {user.pk: api_token_issue(actor=user)[1] for user in users.values()}
+
+    # One row per Django-admin model, so the admin's object routes have something to open.
+    some_user = users[(Role.VILLAGE_OPERATOR, HOME_VILLAGE)]
+    now = timezone.now()
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    axes_row = {"user_agent": "harness", "ip_address": "127.0.0.1", "username": some_user.username}
+    admin_objects = {
+        "accounts_user": some_user,
+        "accounts_organisation": organisation,
+        "accounts_activationcode": ActivationCode.objects.create(
+            user=some_user, code_hash="harness-" + "0" * 56, expires_at=now + timedelta(days=14)
+        ),
+        "auth_group": Group.objects.create(name="harness"),
+        "otp_totp_totpdevice": TOTPDevice.objects.filter(user=users[(Role.ADMIN, "")]).first(),
+        "axes_accessattempt": AccessAttempt.objects.create(
+            **axes_row,
+            http_accept="*/*",
+            path_info="/akun/masuk/",
+            get_data="",
+            post_data="",
+            failures_since_start=1,
+        ),
+        "axes_accessfailurelog": AccessFailureLog.objects.create(
+            **axes_row, http_accept="*/*", path_info="/akun/masuk/"
+        ),
+        "axes_accesslog": AccessLog.objects.create(**axes_row, http_accept="*/*", path_info="/akun/masuk/"),
+    }
+    return World(households, users, tokens, organisation, admin_objects)
