@@ -58,3 +58,35 @@ class PermissionTableMiddleware:
             # The API's one error shape (dtks/api/exceptions.py).
             return JsonResponse({"detail": message, "errors": {}}, status=403)
         return render(request, "403.html", {"message": message}, status=403)
+
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class SecurityHeadersMiddleware:
+    """SECURITY.md #6: a CSP with no third-party origin on every response, and `no-store` on every
+    response to a signed-in user (personal data must not stay in shared browser caches)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CSP)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+        return response
