@@ -341,7 +341,7 @@ class Stack:
         )
 
         with (LOG_DIR / "setup.log").open("w") as log:
-            for args in (("migrate", "--noinput"), ("load_regions",)):
+            for args in (("migrate", "--noinput"), ("createcachetable",), ("load_regions",)):
                 t0 = time.monotonic()
                 manage(env, *args, log=log)
                 say(f"manage.py {' '.join(args)}: done in {time.monotonic() - t0:.1f} s")

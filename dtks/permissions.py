@@ -15,6 +15,10 @@ SIGNED_IN = "signed_in"  # any signed-in user
 ALL_ROLES = frozenset(Role)
 # The OpenAPI schema and its docs: staff who build or run integrations (Pusdatin, administrators).
 API_DOCS_ROLES = frozenset({Role.MINISTRY_DATA_OFFICER, Role.ADMIN})
+# Who reads musyawarah and proposal items (the registry roles less field officers, whose visits come
+# with the verification stage), and who files and edits them from the village/regency pages.
+PROPOSAL_READERS = frozenset(REGISTRY_ROLES) - {Role.FIELD_OFFICER}
+PROPOSERS = frozenset({Role.VILLAGE_OPERATOR, Role.REGENCY_VERIFIER})
 
 ROUTES: dict[str, str | frozenset[str]] = {
     # Public (SECURITY.md #3): home, health, language switch, the region picker.
@@ -47,6 +51,48 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:token": SIGNED_IN,  # issuing also needs a TOTP-verified session (dtks/api/apis.py)
     "api:schema": API_DOCS_ROLES,
     "api:docs": API_DOCS_ROLES,
+    # Self-registration (proposals/public_views.py): public; the village sees its self-registrations
+    # read-only; the ministry data unit files ministry proposals (proposals/ministry_views.py).
+    "public:register": PUBLIC,
+    "public:receipt": PUBLIC,
+    "proposals:self_registrations": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:ministry_list": frozenset({Role.MINISTRY_DATA_OFFICER}),
+    "proposals:ministry_create": frozenset({Role.MINISTRY_DATA_OFFICER}),
+    "proposals:ministry_item": frozenset({Role.MINISTRY_DATA_OFFICER}),
+    # The spreadsheet import of a musyawarah's proposals (proposals/import_views.py): its village's
+    # operator only; a foreign musyawarah or import answers 404.
+    "proposals:import_upload": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:import_job": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:import_progress": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:import_confirm": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:import_cancel": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:import_template": frozenset({Role.VILLAGE_OPERATOR}),
+    # The village operator's musyawarah and items, and the regency's minimal "return to village"
+    # (proposals/views.py). Items and musyawarah are read by the roles that work on proposals; scope
+    # is the selectors' (proposals/selectors.py); who may take which step is the state machine's.
+    "proposals:musyawarah_list": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:musyawarah_new": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:musyawarah": PROPOSAL_READERS,
+    "proposals:musyawarah_minutes": PROPOSAL_READERS,
+    "proposals:musyawarah_minutes_upload": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:musyawarah_hold": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:musyawarah_submit": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:item_new": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:returned": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:item": PROPOSAL_READERS,
+    "proposals:item_edit": PROPOSERS,
+    "proposals:item_transition": PROPOSERS,
+    "proposals:regency": frozenset({Role.REGENCY_VERIFIER}),
+    "proposals:regency_item_new": frozenset({Role.REGENCY_VERIFIER}),
+    "api:musyawarah-list": PROPOSAL_READERS,
+    "api:musyawarah-create": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:musyawarah-detail": PROPOSAL_READERS,
+    "api:musyawarah-minutes": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:musyawarah-transition": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:item-list": PROPOSAL_READERS,
+    "api:item-create": PROPOSERS,
+    "api:item-detail": PROPOSAL_READERS,
+    "api:item-transition": PROPOSERS,
     # Django's admin: TOTP-verified administrators only (users and configuration). Its login page
     # only redirects to accounts:login.
     "admin:login": PUBLIC,

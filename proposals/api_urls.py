@@ -1,3 +1,39 @@
-from django.urls import path  # noqa: F401
+"""Proposals API operations, mounted under /api/v1/ by dtks/api/urls.py (namespace `api`).
+Every name is in dtks/permissions.py with its roles."""
 
-urlpatterns: list = []
+from django.urls import path, register_converter
+
+from . import apis
+
+
+class ProposalIdConverter:
+    """A row id: digits, at most 18, so no path reaches PostgreSQL out of the bigint range."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(ProposalIdConverter, "proposal_id")
+
+urlpatterns = [
+    path("musyawarah/", apis.MusyawarahListApi.as_view(), name="musyawarah-list"),
+    path("musyawarah/baru/", apis.MusyawarahCreateApi.as_view(), name="musyawarah-create"),
+    path("musyawarah/<proposal_id:pk>/", apis.MusyawarahDetailApi.as_view(), name="musyawarah-detail"),
+    path(
+        "musyawarah/<proposal_id:pk>/notulen/", apis.MusyawarahMinutesApi.as_view(), name="musyawarah-minutes"
+    ),
+    path(
+        "musyawarah/<proposal_id:pk>/transisi/",
+        apis.MusyawarahTransitionApi.as_view(),
+        name="musyawarah-transition",
+    ),
+    path("usulan/", apis.ItemListApi.as_view(), name="item-list"),
+    path("usulan/baru/", apis.ItemCreateApi.as_view(), name="item-create"),
+    path("usulan/<proposal_id:pk>/", apis.ItemDetailApi.as_view(), name="item-detail"),
+    path("usulan/<proposal_id:pk>/transisi/", apis.ItemTransitionApi.as_view(), name="item-transition"),
+]

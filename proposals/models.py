@@ -68,16 +68,24 @@ class Musyawarah(ConcurrentTransitionMixin, models.Model):
         """Its draft items go to the regency (the service submits them in bulk)."""
 
 
-def _roles(*roles):
+def _roles(*roles, proposer_side: bool = False):
     def check(item: "ProposalItem", user) -> bool:
-        return user.role in roles and in_scope(user, item.village_code)
+        if user.role not in roles:
+            return False
+        if in_scope(user, item.village_code):
+            return True
+        # The arrival half of a transfer lives in the destination village (whose regency verifies
+        # it), but the proposer is the origin: its proposer-side steps follow the departure half.
+        return proposer_side and item.is_transfer_arrival() and in_scope(user, item.pair.village_code)
 
     check.roles = frozenset(roles)  # type: ignore[attr-defined]
     return check
 
 
-PROPOSER = _roles(Role.VILLAGE_OPERATOR, Role.REGENCY_VERIFIER, Role.MINISTRY_DATA_OFFICER)
-VILLAGE = _roles(Role.VILLAGE_OPERATOR)
+PROPOSER = _roles(
+    Role.VILLAGE_OPERATOR, Role.REGENCY_VERIFIER, Role.MINISTRY_DATA_OFFICER, proposer_side=True
+)
+VILLAGE = _roles(Role.VILLAGE_OPERATOR, proposer_side=True)
 REGENCY = _roles(Role.REGENCY_VERIFIER)
 SUPERVISOR = _roles(Role.REGENCY_SUPERVISOR)
 PROVINCE = _roles(Role.PROVINCE_OFFICER)
@@ -176,6 +184,15 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_state_display()})"
+
+    def is_transfer_arrival(self) -> bool:
+        """The addition half of a transfer (the departure half names the record it removes)."""
+        return (
+            self.kind == self.Kind.TRANSFER
+            and self.pair_id is not None
+            and self.target_family_id is None
+            and self.target_person_id is None
+        )
 
     # -- conditions (cheap, in memory) ------------------------------------------------------------
     def findings_cleared(self) -> bool:
@@ -391,3 +408,173 @@ class ProposalItemHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.from_state} → {self.to_state}"
+
+
+# -- spreadsheet import (proposals/importing.py) ----------------------------------------------------
+
+
+class ImportJob(ConcurrentTransitionMixin, models.Model):
+    """One uploaded spreadsheet of a musyawarah: preview, then confirm, then items (DESIGN.md §6).
+
+    The uploaded file is stored under a generated name; the name the user gave is shown only.
+    Progress lives on this row, so the page polls it and a restarted worker resumes from it.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Diunggah (sedang diperiksa)"
+        PREVIEWED = "previewed", "Pratinjau siap"
+        IMPORTING = "importing", "Sedang diimpor"
+        DONE = "done", "Selesai"
+        CANCELLED = "cancelled", "Dibatalkan"
+        FAILED = "failed", "Gagal"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    musyawarah = models.ForeignKey(Musyawarah, on_delete=models.PROTECT, related_name="import_jobs")
+    # The musyawarah's village, stored: every scope check reads this indexed column.
+    village_code = models.CharField(max_length=10)
+    stored_name = models.CharField(max_length=64, unique=True)  # generated; never the user's name
+    original_name = models.CharField(max_length=255, blank=True)  # shown only
+    file_format = models.CharField(max_length=4, choices=Format.choices)
+    file_size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    status = FSMField(default=Status.UPLOADED, choices=Status.choices, protected=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(default=0)
+    items_new = models.PositiveIntegerField(default=0)
+    items_existing = models.PositiveIntegerField(default=0)
+    items_blocked = models.PositiveIntegerField(default=0)
+    items_done = models.PositiveIntegerField(default=0)
+    groups_done = models.PositiveIntegerField(default=0)
+    # The last group key written: a resumed run continues after it.
+    cursor = models.CharField(max_length=200, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    error_message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "impor berkas"
+        verbose_name_plural = "impor berkas"
+        indexes = [
+            models.Index(
+                fields=["village_code"], name="import_job_village", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["status", "updated_at"], name="import_job_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Impor #{self.pk} ({self.get_status_display()})"
+
+    def _operator(self, user) -> bool:
+        return user.role == Role.VILLAGE_OPERATOR and in_scope(user, self.village_code)
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.UPLOADED, self.Status.IMPORTING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.groups_done / self.items_new) if self.items_new else 0
+
+    @transition(field=status, source=Status.UPLOADED, target=Status.PREVIEWED)
+    def preview(self):
+        """Read and checked: the rows and their errors are on ImportRow (system step)."""
+
+    @transition(field=status, source=Status.PREVIEWED, target=Status.IMPORTING, permission=_operator)
+    def confirm(self):
+        """The operator imports the valid items."""
+
+    @transition(field=status, source=Status.IMPORTING, target=Status.DONE)
+    def finish(self):
+        """Every valid item written (system step)."""
+
+    @transition(
+        field=status,
+        source=[Status.UPLOADED, Status.PREVIEWED],
+        target=Status.CANCELLED,
+        permission=_operator,
+    )
+    def cancel(self):
+        """Nothing is saved."""
+
+    @transition(field=status, source=[Status.UPLOADED, Status.IMPORTING], target=Status.FAILED)
+    def fail(self):
+        """The file cannot be read (system step); the message says why."""
+
+
+class ImportRow(models.Model):
+    """A row of an import after set-based validation: normalised values, or its per-field errors.
+
+    Rows are grouped into items by `group_key` (the natural key: no_kk, else NIK); the valid rows
+    are deleted once their items are written, the rows with errors stay for the operator to read.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    row_no = models.PositiveIntegerField()
+    group_key = models.CharField(max_length=200)
+    ok = models.BooleanField()
+    errors = models.JSONField(default=list, blank=True)  # [{"field", "code", "message"}]
+    # As written in the file when the row has errors (any length), else 16 digits; NULL: empty.
+    nik = models.TextField(null=True, blank=True)  # noqa: DJ001
+    no_kk = models.TextField(null=True, blank=True)  # noqa: DJ001
+    nama = models.TextField(blank=True)
+    tempat_lahir = models.TextField(blank=True)
+    tanggal_lahir = models.DateField(null=True, blank=True)
+    jenis_kelamin = models.CharField(max_length=40, blank=True)
+    status_perkawinan = models.CharField(max_length=40, blank=True)
+    hubungan_keluarga = models.CharField(max_length=40, blank=True)
+    village_code = models.CharField(max_length=10, blank=True)
+    rt = models.CharField(max_length=3, blank=True)
+    rw = models.CharField(max_length=3, blank=True)
+    alamat = models.TextField(blank=True)
+    kategori = models.CharField(max_length=40, blank=True)
+    kriteria = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    disabilitas = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    program = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    house = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "baris impor"
+        verbose_name_plural = "baris impor"
+        constraints = [models.UniqueConstraint(fields=["job", "row_no"], name="import_row_unique")]
+        indexes = [models.Index(fields=["job", "group_key"], name="import_row_group")]
+
+    def __str__(self) -> str:
+        return f"Impor {self.job_id} baris {self.row_no}"
+
+
+class ImportedItem(models.Model):
+    """Which item an import wrote for a natural key (musyawarah, no_kk or NIK, kind).
+
+    The unique constraint is what makes a re-saved file, or a chunk replayed after a crash, add
+    nothing (SECURITY.md #12): items are written only for keys this table accepted.
+    """
+
+    musyawarah = models.ForeignKey(Musyawarah, on_delete=models.PROTECT, related_name="+")
+    natural_key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=ProposalItem.Kind.choices)
+    item = models.OneToOneField(ProposalItem, on_delete=models.CASCADE, related_name="imported_from")
+    job = models.ForeignKey(ImportJob, on_delete=models.PROTECT, related_name="items")
+
+    class Meta:
+        verbose_name = "usulan hasil impor"
+        verbose_name_plural = "usulan hasil impor"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["musyawarah", "natural_key", "kind"], name="imported_item_natural_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.natural_key} → usulan {self.item_id}"

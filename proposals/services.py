@@ -3,15 +3,17 @@ Every ProposalItem transition of every stage goes through one of the two service
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from dtks.accounts.scope import region_q
 from dtks.audit.services import audit_record
 
-from .models import DECIDED_STATES, ProposalItem, ProposalItemHistory
+from .models import DECIDED_STATES, Musyawarah, ProposalItem, ProposalItemHistory
 
 # Transitions that must say why: the village (or regency) reads the reason in the item's history.
 REASON_REQUIRED = frozenset(
@@ -284,3 +286,965 @@ def musyawarah_submit(*, musyawarah_id: int, actor, ip: str | None = None) -> Bu
         detail={"items": len(draft_ids)},
     )
     return proposal_items_bulk_transition(item_ids=draft_ids, transition="submit", actor=actor, ip=ip)
+
+
+# --- the village operator's flow: musyawarah and its items (and the regency's own filings) --------
+#
+# Item content arrives as plain data (from a page's forms or the API's serializers), is checked here
+# (format errors and NIK_INVALID block saving, named per field; the integrity engine's other findings
+# are stored with the item), and is written with its persons in one transaction with an audit row.
+# Keys of ValidationError dicts name the field: "no_kk", "persons.2.nik", "target", "minutes", ….
+
+PERSON_FIELDS = (
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "status_perkawinan",
+    "hubungan_keluarga",
+    "kategori",
+    "kriteria",
+    "disabilitas",
+    "program",
+)
+HOUSE_FIELDS = (
+    "status_kepemilikan",
+    "atap",
+    "dinding",
+    "lantai",
+    "sumber_air_minum",
+    "penerangan",
+    "fasilitas_bab",
+)
+FAMILY_FIELDS = ("no_kk", "rt", "rw", "alamat")
+# Items still open: a second item on the same determined record is refused while one of these exists.
+OPEN_STATES = frozenset(
+    {
+        ProposalItem.State.DRAFT,
+        ProposalItem.State.SUBMITTED,
+        ProposalItem.State.RETURNED_TO_VILLAGE,
+        ProposalItem.State.VERIFIED,
+        ProposalItem.State.REGENCY_APPROVED,
+        ProposalItem.State.FORWARDED,
+        ProposalItem.State.DISPUTED,
+        ProposalItem.State.RETURNED_TO_REGENCY,
+        ProposalItem.State.IN_QA,
+        ProposalItem.State.ACCEPTED,
+    }
+)
+EDITABLE_STATES = frozenset({ProposalItem.State.DRAFT, ProposalItem.State.RETURNED_TO_VILLAGE})
+REGENCY_KINDS = frozenset(
+    {ProposalItem.Kind.CORRECTION, ProposalItem.Kind.DELETION, ProposalItem.Kind.TRANSFER}
+)
+HEAD = "KEPALA KELUARGA"
+
+
+def _item_findings(*, item: ProposalItem, persons: list[dict], actor) -> list[dict]:
+    """Findings of the per-item integrity engine (dtks/registry/item_integrity.py) for unsaved content."""
+    from dtks.registry.item_integrity import item_findings
+
+    data = {
+        "id": item.pk,
+        "pair_id": item.pair_id,
+        "kind": item.kind,
+        "channel": item.channel,
+        "village_code": item.village_code,
+        "no_kk": item.no_kk,
+        "rt": item.rt,
+        "rw": item.rw,
+        "alamat": item.alamat,
+        "house": item.house or {},
+        "target_family_id": item.target_family_id,
+        "persons": [
+            {
+                **{k: p.get(k) for k in PERSON_FIELDS},
+                "position": i,
+                "target_person_id": p.get("target_person_id"),
+            }
+            for i, p in enumerate(persons)
+        ],
+    }
+    return item_findings(data, actor=actor)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _codes(list_name: str) -> set[str]:
+    from dtks.registry.models import Code
+
+    return set(Code.objects.filter(list=list_name, active=True).values_list("code", flat=True))
+
+
+def _clean_content(
+    *, family: dict | None, persons: list[dict], allow_pending_nik: bool
+) -> tuple[dict, list[dict]]:
+    """Format checks that block saving (DESIGN.md §7): each error names its field and the fix."""
+    from dtks.registry.identity import check_kk, check_nik
+
+    errors: dict[str, list[str]] = {}
+
+    def err(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    fam = {k: (str((family or {}).get(k) or "")).strip() for k in FAMILY_FIELDS}
+    house = {k: (str(((family or {}).get("house") or {}).get(k) or "")).strip() for k in HOUSE_FIELDS}
+    in_family = bool(family) and bool(family.get("is_family", True)) and not _blank(family.get("no_kk"))
+    if family and family.get("is_family", True) and _blank(family.get("no_kk")):
+        err("no_kk", "Nomor KK wajib diisi untuk usulan keluarga (16 digit).")
+    if fam["no_kk"]:
+        kk = check_kk(fam["no_kk"])
+        if kk.errors:
+            for m in kk.messages:
+                err("no_kk", m)
+        else:
+            fam["no_kk"] = kk.value or ""
+    for key in ("rt", "rw"):
+        v = fam[key]
+        if v and not (v.isdigit() and len(v) <= 3):
+            err(key, f"{key.upper()} harus angka, paling banyak 3 digit (misalnya 003).")
+        elif v:
+            fam[key] = v.zfill(3)
+    if len(fam["alamat"]) > 255:
+        err("alamat", "Alamat paling panjang 255 karakter.")
+    for key, value in house.items():
+        if value and value not in _codes(key):
+            err(f"house.{key}", f"Pilihan {key.replace('_', ' ')} tidak dikenal; pilih dari daftar.")
+    if not persons:
+        err("persons", "Tambahkan paling sedikit satu orang.")
+    seen: dict[str, int] = {}
+    cleaned = []
+    marital, relations = _codes("status_perkawinan"), _codes("hubungan_keluarga")
+    today = timezone.localdate()
+    for i, raw in enumerate(persons):
+        p = {k: raw.get(k) for k in PERSON_FIELDS}
+        for k in (
+            "nik",
+            "nama",
+            "tempat_lahir",
+            "jenis_kelamin",
+            "status_perkawinan",
+            "hubungan_keluarga",
+            "kategori",
+        ):
+            p[k] = "" if p[k] is None else str(p[k]).strip()
+        for k in ("kriteria", "disabilitas", "program"):
+            p[k] = [str(c) for c in (p[k] or [])]
+        key = f"persons.{i}"
+        if p["nik"]:
+            check = check_nik(p["nik"])
+            if check.errors:
+                for m in check.messages:
+                    err(f"{key}.nik", m)
+            else:
+                p["nik"] = check.value
+                if p["nik"] in seen:
+                    err(
+                        f"{key}.nik",
+                        f"NIK ini sudah dipakai orang ke-{seen[p['nik']] + 1} dalam usulan yang sama.",
+                    )
+                seen[p["nik"]] = i
+        elif in_family or not allow_pending_nik:
+            err(f"{key}.nik", "NIK wajib diisi untuk anggota keluarga (16 digit).")
+        if not p["nama"]:
+            err(f"{key}.nama", "Nama wajib diisi.")
+        elif len(p["nama"]) > 150:
+            err(f"{key}.nama", "Nama paling panjang 150 karakter.")
+        born = p["tanggal_lahir"]
+        if isinstance(born, str) and born:
+            try:
+                born = date.fromisoformat(born)
+            except ValueError:
+                err(f"{key}.tanggal_lahir", "Tanggal lahir harus tanggal yang ada (YYYY-MM-DD).")
+                born = None
+        if isinstance(born, date) and born > today:
+            err(f"{key}.tanggal_lahir", "Tanggal lahir tidak boleh di masa depan.")
+        p["tanggal_lahir"] = born or None
+        if p["jenis_kelamin"] and p["jenis_kelamin"].upper() not in ("L", "P"):
+            err(f"{key}.jenis_kelamin", "Jenis kelamin harus L (laki-laki) atau P (perempuan).")
+        p["jenis_kelamin"] = p["jenis_kelamin"].upper()
+        if p["status_perkawinan"] and p["status_perkawinan"] not in marital:
+            err(f"{key}.status_perkawinan", "Status perkawinan tidak dikenal; pilih dari daftar.")
+        if in_family and p["hubungan_keluarga"] and p["hubungan_keluarga"] not in relations:
+            err(f"{key}.hubungan_keluarga", "Hubungan keluarga tidak dikenal; pilih dari daftar.")
+        if not in_family:
+            p["hubungan_keluarga"] = ""
+        p["target_person_id"] = raw.get("target_person_id")
+        cleaned.append(p)
+    if errors:
+        raise ValidationError(errors)
+    fam["house"] = house if in_family else {}
+    if not in_family:
+        fam["no_kk"] = ""
+    return fam, cleaned
+
+
+class TargetNotFound(ValidationError):
+    """The record named is not in the actor's scope (or does not exist): the API answers 404."""
+
+
+def _actor_context(*, actor, musyawarah_id: int | None, kind: str) -> tuple[str, Musyawarah | None]:
+    """(channel, musyawarah) for a new item; refuses roles and musyawarah that cannot take it."""
+    from dtks.accounts.models import Role
+
+    from .models import Musyawarah
+
+    if actor.role == Role.VILLAGE_OPERATOR:
+        if not musyawarah_id:
+            raise ValidationError({"musyawarah": "Pilih musyawarah yang menghasilkan usulan ini."})
+        m = (
+            Musyawarah.objects.filter(region_q(actor))
+            .select_for_update(no_key=True)
+            .filter(pk=musyawarah_id)
+            .first()
+        )
+        if m is None:
+            raise TargetNotFound({"musyawarah": "Musyawarah tidak ditemukan di desa/kelurahan Anda."})
+        if m.state == Musyawarah.State.SUBMITTED:
+            raise ValidationError(
+                {"musyawarah": "Musyawarah ini sudah diajukan; catat usulan baru di musyawarah berikutnya."}
+            )
+        return ProposalItem.Channel.MUSYAWARAH, m
+    if actor.role == Role.REGENCY_VERIFIER:
+        if kind not in REGENCY_KINDS:
+            raise PermissionDenied(
+                "Dinas sosial kabupaten/kota hanya dapat mengusulkan perbaikan, penghapusan, atau perpindahan."
+            )
+        return ProposalItem.Channel.REGENCY, None
+    raise PermissionDenied("Peran Anda tidak dapat mencatat usulan di sini.")
+
+
+def _target_snapshot(*, actor, target_family_id: int | None, target_person_id: int | None) -> dict:
+    """The determined record an item concerns, as the actor may see it: a family with its members,
+    or an individual outside any family. Scoped by the registry selectors."""
+    from dtks.registry.models import MembershipVersion
+    from dtks.registry.selectors import families_visible_to, family_members, persons_visible_to
+
+    not_found = TargetNotFound({"target": "Data terdaftar ini tidak ditemukan dalam cakupan wilayah Anda."})
+    if bool(target_family_id) == bool(target_person_id):
+        raise ValidationError({"target": "Pilih satu keluarga atau satu individu yang sudah ditetapkan."})
+    person_cols = ("person_id", *[f for f in PERSON_FIELDS if f != "hubungan_keluarga"])
+    if target_family_id:
+        fam = families_visible_to(user=actor).filter(family_id=target_family_id).first()
+        if fam is None:
+            raise not_found
+        relation = dict(
+            MembershipVersion.objects.current()
+            .filter(family_id=target_family_id)
+            .values_list("person_id", "hubungan_keluarga")
+        )
+        members = (
+            family_members(user=actor, family_id=target_family_id).order_by("person_id").values(*person_cols)
+        )
+        persons = []
+        for m in members:
+            m["target_person_id"] = m.pop("person_id")
+            m["hubungan_keluarga"] = relation.get(m["target_person_id"], "")
+            persons.append(m)
+        persons.sort(key=lambda p: (p["hubungan_keluarga"] != HEAD, p["target_person_id"]))
+        family = {k: getattr(fam, k) for k in FAMILY_FIELDS}
+        family["house"] = {k: getattr(fam, k) for k in HOUSE_FIELDS}
+        return {
+            "village_code": fam.village_code,
+            "family_id": target_family_id,
+            "person_id": None,
+            "family": family,
+            "persons": persons,
+        }
+    in_family = MembershipVersion.objects.current().filter(person_id=target_person_id).exists()
+    person = persons_visible_to(user=actor).filter(person_id=target_person_id).first()
+    if person is None:
+        raise not_found
+    if in_family:
+        raise ValidationError(
+            {
+                "target": "Orang ini anggota sebuah keluarga: usulkan perubahan untuk keluarganya (satu usulan = satu keluarga)."
+            }
+        )
+    p = {k: getattr(person, k) for k in person_cols}
+    p["target_person_id"] = p.pop("person_id")
+    p["hubungan_keluarga"] = ""
+    family = {"no_kk": "", "rt": person.rt, "rw": person.rw, "alamat": person.alamat, "house": {}}
+    return {
+        "village_code": person.village_code,
+        "family_id": None,
+        "person_id": target_person_id,
+        "family": family,
+        "persons": [p],
+    }
+
+
+def _refuse_second_open_item(*, snapshot: dict, exclude: int | None = None) -> None:
+    qs = ProposalItem.objects.filter(state__in=OPEN_STATES)
+    if snapshot["family_id"]:
+        qs = qs.filter(target_family_id=snapshot["family_id"])
+    else:
+        qs = qs.filter(target_person_id=snapshot["person_id"])
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    other = qs.values_list("pk", flat=True).first()
+    if other:
+        raise ValidationError(
+            {"target": f"Sudah ada usulan yang masih berjalan untuk data ini (usulan #{other})."}
+        )
+
+
+def _deletion_reason(reason: str, *, kind: str) -> str:
+    reason = (reason or "").strip().upper()
+    if reason not in _codes("alasan_penghapusan"):
+        raise ValidationError({"deletion_reason": "Pilih alasan penghapusan dari daftar."})
+    if reason == "PINDAH" and kind == ProposalItem.Kind.DELETION:
+        raise ValidationError(
+            {"deletion_reason": "Untuk warga yang pindah, catat usulan perpindahan (bukan penghapusan)."}
+        )
+    return reason
+
+
+def _write_persons(item: ProposalItem, persons: list[dict]) -> None:
+    from .models import ProposalPerson
+
+    item.persons.all().delete()
+    ProposalPerson.objects.bulk_create(
+        ProposalPerson(
+            item=item,
+            position=i,
+            target_person_id=p.get("target_person_id"),
+            nik=p.get("nik") or None,
+            **{
+                k: (
+                    p.get(k)
+                    if p.get(k) is not None
+                    else ([] if k in ("kriteria", "disabilitas", "program") else "")
+                )
+                for k in PERSON_FIELDS
+                if k not in ("nik", "tanggal_lahir")
+            },
+            tanggal_lahir=p.get("tanggal_lahir"),
+        )
+        for i, p in enumerate(persons)
+    )
+
+
+def _set_content(item: ProposalItem, family: dict) -> None:
+    for k in FAMILY_FIELDS:
+        setattr(item, k, family.get(k) or "")
+    item.house = family.get("house") or {}
+
+
+def _replayed(*, actor, key: str | None) -> ProposalItem | None:
+    """The item an earlier request with the same Idempotency-Key created (keys are per user)."""
+    if not key:
+        return None
+    return ProposalItem.objects.filter(idempotency_key=_scoped_key(actor, key)).first()
+
+
+def _scoped_key(actor, key: str) -> str:
+    return f"{actor.pk}:{key.strip()[:64]}"
+
+
+def _lock_key(actor, key: str | None) -> None:
+    """Serialises requests carrying the same key, so two concurrent retries create one item."""
+    if key:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_scoped_key(actor, key)])
+
+
+def _diff(old_family: dict, new_family: dict, old_persons: list[dict], new_persons: list[dict]) -> dict:
+    """{"field": [old, new]} per changed family field, person fields under "persons" by person id."""
+
+    def plain(v):
+        return v.isoformat() if isinstance(v, date) else v
+
+    diff: dict = {}
+    for k in FAMILY_FIELDS:
+        if (old_family.get(k) or "") != (new_family.get(k) or ""):
+            diff[k] = [old_family.get(k) or "", new_family.get(k) or ""]
+    for k in HOUSE_FIELDS:
+        old, new = (old_family.get("house") or {}).get(k) or "", (new_family.get("house") or {}).get(k) or ""
+        if old != new:
+            diff[k] = [old, new]
+    by_id = {p["target_person_id"]: p for p in old_persons}
+    persons: dict = {}
+    for p in new_persons:
+        before = by_id.get(p.get("target_person_id"))
+        if before is None:
+            continue
+        changed = {
+            k: [plain(before.get(k)), plain(p.get(k))]
+            for k in PERSON_FIELDS
+            if (before.get(k) or None) != (p.get(k) or None)
+        }
+        if changed:
+            persons[str(p["target_person_id"])] = changed
+    if persons:
+        diff["persons"] = persons
+    return diff
+
+
+def _new_item(*, actor, kind, channel, musyawarah, village_code, note="", key=None, **fields) -> ProposalItem:
+    item = ProposalItem(
+        kind=kind,
+        channel=channel,
+        musyawarah=musyawarah,
+        village_code=village_code,
+        note=(note or "").strip(),
+        created_by=actor,
+        idempotency_key=key,
+        **fields,
+    )
+    item.save()
+    return item
+
+
+def _audit_created(item: ProposalItem, actor, ip, **detail) -> None:
+    audit_record(
+        actor=actor,
+        action=f"proposal_item.create_{item.kind}",
+        object_type="proposals.item",
+        object_id=item.pk,
+        region_code=item.village_code,
+        ip=ip,
+        detail={"channel": item.channel, **detail},
+    )
+
+
+def _check_findings(item: ProposalItem, persons: list[dict], actor) -> None:
+    """NIK_INVALID blocks saving (named per person and field); other findings are stored."""
+    from dtks.registry.item_integrity import blocks_saving
+
+    findings = _item_findings(item=item, persons=persons, actor=actor)
+    if blocks_saving(findings):
+        errors: dict[str, list[str]] = {}
+        for f in findings:
+            if f["rule"] == "NIK_INVALID":
+                field = (f.get("fields") or ["nik"])[0]
+                key = f"persons.{f['person']}.{field}" if f.get("person") is not None else field
+                errors.setdefault(key, []).append(f["message"])
+        raise ValidationError(errors)
+    item.findings = findings
+
+
+@transaction.atomic
+def musyawarah_create(
+    *,
+    actor,
+    held_on,
+    place: str,
+    led_by: str,
+    attendee_count: int,
+    attendee_names: str = "",
+    input_sources: list[str] | None = None,
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+):
+    """A village operator records a musyawarah of its village (draft until its minutes are in)."""
+    from dtks.accounts.models import Role
+    from dtks.audit.models import AuditEvent
+
+    from .models import Musyawarah
+
+    if actor.role != Role.VILLAGE_OPERATOR or len(actor.region_code or "") != 10:
+        raise PermissionDenied("Hanya operator desa/kelurahan yang dapat mencatat musyawarah.")
+    _lock_key(actor, idempotency_key)
+    if idempotency_key:
+        # The key lives in the audit row of the first request (no table of its own is needed).
+        earlier = (
+            AuditEvent.objects.filter(
+                actor=actor, action="musyawarah.create", detail__idempotency_key=idempotency_key.strip()[:64]
+            )
+            .values_list("object_id", flat=True)
+            .first()
+        )
+        if earlier:
+            return Musyawarah.objects.get(pk=int(earlier))
+    errors: dict[str, str] = {}
+    sources = list(dict.fromkeys(input_sources or []))
+    if any(s not in Musyawarah.Source.values for s in sources):
+        errors["input_sources"] = "Sumber masukan tidak dikenal; pilih dari daftar."
+    if not sources:
+        errors["input_sources"] = "Pilih paling sedikit satu sumber masukan musyawarah."
+    if held_on and held_on > timezone.localdate():
+        errors["held_on"] = "Tanggal musyawarah tidak boleh di masa depan."
+    if not (place or "").strip():
+        errors["place"] = "Tempat musyawarah wajib diisi."
+    if not (led_by or "").strip():
+        errors["led_by"] = "Pemimpin musyawarah wajib diisi."
+    if attendee_count is None or attendee_count < 1:
+        errors["attendee_count"] = "Jumlah peserta paling sedikit 1."
+    if errors:
+        raise ValidationError(errors)
+    m = Musyawarah.objects.create(
+        village_code=actor.region_code,
+        held_on=held_on,
+        place=place.strip(),
+        led_by=led_by.strip(),
+        attendee_count=attendee_count,
+        attendee_names=(attendee_names or "").strip(),
+        input_sources=sources,
+        created_by=actor,
+    )
+    detail = {"idempotency_key": idempotency_key.strip()[:64]} if idempotency_key else None
+    audit_record(
+        actor=actor,
+        action="musyawarah.create",
+        object_type="proposals.musyawarah",
+        object_id=m.pk,
+        region_code=m.village_code,
+        ip=ip,
+        detail=detail,
+    )
+    return m
+
+
+@transaction.atomic
+def musyawarah_minutes_attach(*, musyawarah_id: int, actor, upload, ip: str | None = None):
+    """Stores the minutes (checked by content, size-capped, generated name) before it is held."""
+    from .minutes import minutes_check, minutes_name
+    from .models import Musyawarah
+
+    m = (
+        Musyawarah.objects.filter(region_q(actor))
+        .select_for_update(no_key=True)
+        .filter(pk=musyawarah_id)
+        .first()
+    )
+    if m is None or not m._operator(actor):
+        raise PermissionDenied("Hanya operator desa/kelurahan ini yang dapat mengunggah notulen.")
+    if m.state == Musyawarah.State.SUBMITTED:
+        raise ValidationError({"minutes": "Musyawarah ini sudah diajukan; notulennya tidak dapat diganti."})
+    mime = minutes_check(upload)
+    old = m.minutes.name if m.minutes else ""
+    m.minutes.save(minutes_name(mime), upload, save=False)
+    m.save(update_fields=["minutes"])
+    if old:
+        transaction.on_commit(lambda: m.minutes.storage.delete(old))
+    audit_record(
+        actor=actor,
+        action="musyawarah.minutes_upload",
+        object_type="proposals.musyawarah",
+        object_id=m.pk,
+        region_code=m.village_code,
+        ip=ip,
+        detail={"type": mime, "bytes": upload.size},
+    )
+    return m
+
+
+@transaction.atomic
+def musyawarah_submit_all(*, musyawarah_id: int, actor, ip: str | None = None) -> BulkResult:
+    """`musyawarah_submit`, and the arrival halves of its transfers, which live in the destination
+    village (outside the bulk statement's scope) and are submitted one by one through the pair."""
+    result = musyawarah_submit(musyawarah_id=musyawarah_id, actor=actor, ip=ip)
+    arrivals = ProposalItem.objects.filter(
+        pk__in=list(result.skipped), musyawarah_id=musyawarah_id, state=ProposalItem.State.DRAFT
+    )
+    for item in arrivals:
+        if item.is_transfer_arrival():
+            proposal_item_transition(item_id=item.pk, transition="submit", actor=actor, ip=ip)
+            result.skipped.pop(item.pk, None)
+            result.changed.append(item.pk)
+    return result
+
+
+@transaction.atomic
+def proposal_item_create_addition(
+    *,
+    actor,
+    musyawarah_id: int | None,
+    family: dict | None,
+    persons: list[dict],
+    note: str = "",
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> ProposalItem:
+    """A new family (with its members) or a new individual outside any family."""
+    _lock_key(actor, idempotency_key)
+    if earlier := _replayed(actor=actor, key=idempotency_key):
+        return earlier
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.ADDITION)
+    fam, people = _clean_content(family=family, persons=persons, allow_pending_nik=True)
+    item = ProposalItem(kind=ProposalItem.Kind.ADDITION, channel=channel, village_code=m.village_code)
+    _set_content(item, fam)
+    _check_findings(item, people, actor)
+    item = _new_item(
+        actor=actor,
+        kind=ProposalItem.Kind.ADDITION,
+        channel=channel,
+        musyawarah=m,
+        village_code=m.village_code,
+        note=note,
+        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        no_kk=item.no_kk,
+        rt=item.rt,
+        rw=item.rw,
+        alamat=item.alamat,
+        house=item.house,
+        findings=item.findings,
+    )
+    _write_persons(item, people)
+    _audit_created(item, actor, ip, persons=len(people))
+    return item
+
+
+def _target_fields(snapshot: dict) -> dict:
+    return {"target_family_id": snapshot["family_id"], "target_person_id": snapshot["person_id"]}
+
+
+def _snapshot_in(actor, snapshot: dict, m) -> None:
+    if m is not None and snapshot["village_code"] != m.village_code:
+        raise ValidationError({"target": "Data ini bukan warga desa/kelurahan musyawarah ini."})
+
+
+@transaction.atomic
+def proposal_item_create_deletion(
+    *,
+    actor,
+    musyawarah_id: int | None = None,
+    target_family_id: int | None = None,
+    target_person_id: int | None = None,
+    deletion_reason: str,
+    note: str = "",
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> ProposalItem:
+    """Deletion of a determined family or individual, with a reason code (alasan_penghapusan)."""
+    _lock_key(actor, idempotency_key)
+    if earlier := _replayed(actor=actor, key=idempotency_key):
+        return earlier
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.DELETION)
+    reason = _deletion_reason(deletion_reason, kind=ProposalItem.Kind.DELETION)
+    if reason == "LAINNYA" and not (note or "").strip():
+        raise ValidationError({"note": 'Jelaskan alasan penghapusan pada catatan bila alasannya "Lainnya".'})
+    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
+    _snapshot_in(actor, snap, m)
+    _refuse_second_open_item(snapshot=snap)
+    item = _new_item(
+        actor=actor,
+        kind=ProposalItem.Kind.DELETION,
+        channel=channel,
+        musyawarah=m,
+        village_code=snap["village_code"],
+        note=note,
+        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        deletion_reason=reason,
+        **_target_fields(snap),
+    )
+    _set_content(item, snap["family"])
+    item.save()
+    _write_persons(item, snap["persons"])
+    _audit_created(item, actor, ip, reason=reason)
+    return item
+
+
+@transaction.atomic
+def proposal_item_create_correction(
+    *,
+    actor,
+    musyawarah_id: int | None = None,
+    target_family_id: int | None = None,
+    target_person_id: int | None = None,
+    family: dict,
+    persons: list[dict],
+    note: str = "",
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> ProposalItem:
+    """Correction of fields of a determined record: the new values, and the diff against the registry."""
+    _lock_key(actor, idempotency_key)
+    if earlier := _replayed(actor=actor, key=idempotency_key):
+        return earlier
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.CORRECTION)
+    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
+    _snapshot_in(actor, snap, m)
+    _refuse_second_open_item(snapshot=snap)
+    fam, people = _corrected_content(snap, family, persons)
+    diff = _diff(snap["family"], fam, snap["persons"], people)
+    if not diff:
+        raise ValidationError({"__all__": "Tidak ada isian yang diubah; ubah paling sedikit satu isian."})
+    item = ProposalItem(
+        kind=ProposalItem.Kind.CORRECTION,
+        channel=channel,
+        village_code=snap["village_code"],
+        **_target_fields(snap),
+    )
+    _set_content(item, fam)
+    _check_findings(item, people, actor)
+    item = _new_item(
+        actor=actor,
+        kind=ProposalItem.Kind.CORRECTION,
+        channel=channel,
+        musyawarah=m,
+        village_code=snap["village_code"],
+        note=note,
+        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        diff=diff,
+        findings=item.findings,
+        no_kk=item.no_kk,
+        rt=item.rt,
+        rw=item.rw,
+        alamat=item.alamat,
+        house=item.house,
+        **_target_fields(snap),
+    )
+    _write_persons(item, people)
+    _audit_created(item, actor, ip, fields=sorted(k for k in diff if k != "persons"))
+    return item
+
+
+def _corrected_content(snap: dict, family: dict | None, persons: list[dict]) -> tuple[dict, list[dict]]:
+    """The corrected record: same members (matched by their registry person id), new values."""
+    by_id = {p["target_person_id"]: p for p in snap["persons"]}
+    new_persons = []
+    for i, p in enumerate(persons):
+        pid = p.get("target_person_id")
+        try:
+            pid = int(pid) if pid is not None else None
+        except (TypeError, ValueError):
+            pid = None
+        if pid not in by_id:
+            raise ValidationError(
+                {f"persons.{i}": "Perbaikan hanya mengubah isian orang yang sudah terdaftar."}
+            )
+        new_persons.append(
+            {**by_id[pid], **{k: v for k, v in p.items() if k in PERSON_FIELDS}, "target_person_id": pid}
+        )
+    if len(new_persons) != len(by_id):
+        raise ValidationError(
+            {"persons": "Perbaikan memuat semua anggota yang terdaftar (tanpa menambah atau menghapus)."}
+        )
+    base = dict(snap["family"])
+    merged = {**base, **{k: v for k, v in (family or {}).items() if k in FAMILY_FIELDS}}
+    merged["house"] = {**(base.get("house") or {}), **((family or {}).get("house") or {})}
+    merged["is_family"] = bool(snap["family_id"])
+    return _clean_content(family=merged, persons=new_persons, allow_pending_nik=not snap["family_id"])
+
+
+@transaction.atomic
+def proposal_item_create_replacement(
+    *,
+    actor,
+    musyawarah_id: int | None,
+    target_family_id: int | None = None,
+    target_person_id: int | None = None,
+    deletion_reason: str,
+    family: dict | None,
+    persons: list[dict],
+    note: str = "",
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> tuple[ProposalItem, ProposalItem]:
+    """A pair decided together: a determined record out, a new family or individual in."""
+    _lock_key(actor, idempotency_key)
+    if earlier := _replayed(actor=actor, key=idempotency_key):
+        return earlier, earlier.pair
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.REPLACEMENT)
+    reason = _deletion_reason(deletion_reason, kind=ProposalItem.Kind.REPLACEMENT)
+    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
+    _snapshot_in(actor, snap, m)
+    _refuse_second_open_item(snapshot=snap)
+    fam, people = _clean_content(family=family, persons=persons, allow_pending_nik=True)
+    common = {
+        "actor": actor,
+        "kind": ProposalItem.Kind.REPLACEMENT,
+        "channel": channel,
+        "musyawarah": m,
+        "village_code": m.village_code,
+        "note": note,
+    }
+    out = _new_item(
+        **common,
+        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        deletion_reason=reason,
+        **_target_fields(snap),
+    )
+    _set_content(out, snap["family"])
+    out.save()
+    _write_persons(out, snap["persons"])
+    incoming = ProposalItem(
+        kind=ProposalItem.Kind.REPLACEMENT, channel=channel, village_code=m.village_code, pair=out
+    )
+    _set_content(incoming, fam)
+    _check_findings(incoming, people, actor)
+    inn = _new_item(
+        **common,
+        findings=incoming.findings,
+        no_kk=incoming.no_kk,
+        rt=incoming.rt,
+        rw=incoming.rw,
+        alamat=incoming.alamat,
+        house=incoming.house,
+        pair=out,
+    )
+    _write_persons(inn, people)
+    out.pair = inn
+    out.save(update_fields=["pair"])
+    _audit_created(out, actor, ip, half="out", pair=inn.pk)
+    _audit_created(inn, actor, ip, half="in", pair=out.pk)
+    return out, inn
+
+
+@transaction.atomic
+def proposal_item_create_transfer(
+    *,
+    actor,
+    musyawarah_id: int | None = None,
+    target_family_id: int | None = None,
+    target_person_id: int | None = None,
+    destination_village: str,
+    rt: str = "",
+    rw: str = "",
+    alamat: str = "",
+    note: str = "",
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> tuple[ProposalItem, ProposalItem]:
+    """A pair: departure here (a deletion, reason PINDAH) and arrival in the destination village,
+    whose regency verifies it. Applied only when both halves are accepted (determination)."""
+    from dtks.regions.models import Level, Region
+
+    _lock_key(actor, idempotency_key)
+    if earlier := _replayed(actor=actor, key=idempotency_key):
+        return earlier, earlier.pair
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.TRANSFER)
+    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
+    _snapshot_in(actor, snap, m)
+    _refuse_second_open_item(snapshot=snap)
+    dest = (destination_village or "").replace(".", "").strip()
+    if not Region.objects.filter(code=dest, level=Level.VILLAGE).exists():
+        raise ValidationError(
+            {"destination_village": "Pilih desa/kelurahan tujuan yang ada (kode 10 digit)."}
+        )
+    if dest == snap["village_code"]:
+        raise ValidationError(
+            {
+                "destination_village": "Tujuan sama dengan asal; untuk pindah alamat di desa yang sama, usulkan perbaikan."
+            }
+        )
+    arrival_family = {
+        **snap["family"],
+        "rt": rt,
+        "rw": rw,
+        "alamat": alamat,
+        "is_family": bool(snap["family_id"]),
+    }
+    fam, people = _clean_content(
+        family=arrival_family, persons=snap["persons"], allow_pending_nik=not snap["family_id"]
+    )
+    if not fam["alamat"]:
+        raise ValidationError({"alamat": "Alamat di tempat tujuan wajib diisi."})
+    common = {
+        "actor": actor,
+        "kind": ProposalItem.Kind.TRANSFER,
+        "channel": channel,
+        "musyawarah": m,
+        "note": note,
+    }
+    out = _new_item(
+        **common,
+        village_code=snap["village_code"],
+        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        deletion_reason="PINDAH",
+        **_target_fields(snap),
+    )
+    _set_content(out, snap["family"])
+    out.save()
+    _write_persons(out, snap["persons"])
+    arrival = ProposalItem(kind=ProposalItem.Kind.TRANSFER, channel=channel, village_code=dest, pair=out)
+    _set_content(arrival, fam)
+    _check_findings(arrival, people, actor)
+    inn = _new_item(
+        **common,
+        village_code=dest,
+        findings=arrival.findings,
+        no_kk=arrival.no_kk,
+        rt=arrival.rt,
+        rw=arrival.rw,
+        alamat=arrival.alamat,
+        house=arrival.house,
+        pair=out,
+    )
+    _write_persons(inn, people)
+    out.pair = inn
+    out.save(update_fields=["pair"])
+    _audit_created(out, actor, ip, half="departure", pair=inn.pk)
+    _audit_created(inn, actor, ip, half="arrival", pair=out.pk, origin=snap["village_code"])
+    return out, inn
+
+
+def _may_edit(item: ProposalItem, actor) -> bool:
+    from .models import PROPOSER, VILLAGE
+
+    if item.state == ProposalItem.State.DRAFT:
+        return PROPOSER(item, actor)
+    if item.state == ProposalItem.State.RETURNED_TO_VILLAGE:
+        return VILLAGE(item, actor)
+    return False
+
+
+@transaction.atomic
+def proposal_item_update(
+    *,
+    item_id: int,
+    actor,
+    family: dict | None = None,
+    persons: list[dict] | None = None,
+    deletion_reason: str | None = None,
+    note: str | None = None,
+    ip: str | None = None,
+) -> ProposalItem:
+    """Changes an item's content; only in draft or returned_to_village, by the proposer's side.
+    The integrity findings (and a correction's diff) are computed again."""
+    item = ProposalItem.objects.select_for_update(no_key=True).get(pk=item_id)
+    if item.state not in EDITABLE_STATES:
+        raise ValidationError(
+            f"Usulan berstatus {item.get_state_display()} tidak dapat diubah; hanya draf atau yang dikembalikan."
+        )
+    if not _may_edit(item, actor):
+        raise PermissionDenied("Peran atau wilayah Anda tidak berhak mengubah usulan ini.")
+    is_out_half = item.target_family_id is not None or item.target_person_id is not None
+    if note is not None:
+        item.note = note.strip()
+    changed = ["note"]
+    if (
+        deletion_reason is not None
+        and item.kind in (ProposalItem.Kind.DELETION, ProposalItem.Kind.REPLACEMENT)
+        and is_out_half
+    ):
+        item.deletion_reason = _deletion_reason(deletion_reason, kind=item.kind)
+        changed.append("deletion_reason")
+    if persons is not None and (item.kind == ProposalItem.Kind.CORRECTION or not is_out_half):
+        if item.kind == ProposalItem.Kind.CORRECTION:
+            snap = _target_snapshot(
+                actor=actor, target_family_id=item.target_family_id, target_person_id=item.target_person_id
+            )
+            fam, people = _corrected_content(snap, family, persons)
+            item.diff = _diff(snap["family"], fam, snap["persons"], people)
+            if not item.diff:
+                raise ValidationError(
+                    {"__all__": "Tidak ada isian yang diubah; ubah paling sedikit satu isian."}
+                )
+            changed.append("diff")
+        else:
+            is_family = bool(family) and family.get("is_family", True)
+            fam, people = _clean_content(
+                family={**(family or {}), "is_family": is_family} if family else None,
+                persons=persons,
+                allow_pending_nik=True,
+            )
+        _set_content(item, fam)
+        _check_findings(item, people, actor)
+        _write_persons(item, people)
+        changed += [*FAMILY_FIELDS, "house", "findings"]
+    item.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    audit_record(
+        actor=actor,
+        action="proposal_item.update",
+        object_type="proposals.item",
+        object_id=item.pk,
+        region_code=item.village_code,
+        ip=ip,
+        detail={"state": item.state},
+    )
+    return item

@@ -4,7 +4,7 @@ One module per part so the parts grow without stepping on each other: the villag
 flow, the spreadsheet import, and the public self-registration (mounted at /daftar/ instead).
 """
 
-from . import urls_import, urls_village
+from . import urls_import, urls_ministry, urls_village
 
 app_name = "proposals"
-urlpatterns = [*urls_village.urlpatterns, *urls_import.urlpatterns]
+urlpatterns = [*urls_village.urlpatterns, *urls_import.urlpatterns, *urls_ministry.urlpatterns]

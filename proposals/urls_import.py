@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+"""The spreadsheet import (proposals/import_views.py); every name is in dtks/permissions.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import import_views as views
+
+urlpatterns = [
+    path("musyawarah/<int:musyawarah_id>/impor/", views.upload, name="import_upload"),
+    path("impor/<int:job_id>/", views.job_detail, name="import_job"),
+    path("impor/<int:job_id>/progres/", views.progress, name="import_progress"),
+    path("impor/<int:job_id>/konfirmasi/", views.confirm, name="import_confirm"),
+    path("impor/<int:job_id>/batal/", views.cancel, name="import_cancel"),
+    path("impor/templat.<str:fmt>", views.template, name="import_template"),
+]

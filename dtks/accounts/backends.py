@@ -6,6 +6,9 @@ from .models import Role
 # accounts app, TOTP devices (read-only there) and django-axes' lockout records. Configuration apps of
 # later stages add their app label here.
 ADMIN_APP_LABELS = frozenset({"accounts", "otp_totp", "axes"})
+# Configuration models inside apps whose other models the admin role must not read: "app.model".
+# The registry's integrity-rule switches and code lists (welfare criteria), never its data.
+ADMIN_MODELS = frozenset({"registry.integrityrule", "registry.code"})
 
 
 class RolePermissionBackend:
@@ -23,7 +26,13 @@ class RolePermissionBackend:
         return bool(user_obj.is_active and getattr(user_obj, "role", "") == Role.ADMIN)
 
     def has_perm(self, user_obj, perm, obj=None):
-        return self._admin(user_obj) and perm.split(".", 1)[0] in ADMIN_APP_LABELS
+        if not self._admin(user_obj):
+            return False
+        app_label, _, codename = perm.partition(".")
+        model = codename.partition("_")[2]  # add_/change_/delete_/view_<model>
+        return app_label in ADMIN_APP_LABELS or f"{app_label}.{model}" in ADMIN_MODELS
 
     def has_module_perms(self, user_obj, app_label):
-        return self._admin(user_obj) and app_label in ADMIN_APP_LABELS
+        return self._admin(user_obj) and (
+            app_label in ADMIN_APP_LABELS or any(m.startswith(f"{app_label}.") for m in ADMIN_MODELS)
+        )

@@ -1,12 +1,16 @@
 """Integrity rules of DESIGN.md §7, set-based form: one INSERT … SELECT per rule over the registry.
 
 Each statement writes `registry_finding` rows for the persons and families a batch wrote; national
-rules (DUPLICATE_NIK, MEMBER_OVERLAP) compare them with the whole current registry. The
-per-record form (interactive proposals) must return the same findings; see the parity test.
+rules (DUPLICATE_NIK, MEMBER_OVERLAP) compare them with the whole current registry. Disabled
+rules (IntegrityRule.enabled) are skipped. Proposal items have their own two forms with the same
+rule semantics: `item_integrity.item_findings` (one item) and `integrity_items.item_findings_set`
+(a set of items, SQL), held equal by tests/registry/test_integrity_parity.py.
 `NIK_INVALID` never reaches the registry: it is refused at entry (a format error).
 """
 
 from django.db import connection
+
+from .models import IntegrityRule
 
 # Required attributes (rule INCOMPLETE), in the order the message names them.
 PERSON_REQUIRED = ("nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_perkawinan", "alamat")
@@ -107,12 +111,25 @@ RULES: dict[str, str] = {
 }
 
 
+def enabled_rules() -> frozenset[str]:
+    """The rule codes switched on (IntegrityRule, configuration the ministry changes as data).
+
+    NIK_INVALID is always on: it is a format error that blocks saving (the table refuses turning it off).
+    """
+    return frozenset(IntegrityRule.objects.filter(enabled=True).values_list("code", flat=True)) | {
+        "NIK_INVALID"
+    }
+
+
 def integrity_findings_write(*, batch_id: int) -> dict[str, int]:
-    """Run every rule for one batch; returns the number of findings per rule code."""
+    """Run every enabled rule for one batch; returns the number of findings per rule code."""
     counts: dict[str, int] = {}
+    enabled = enabled_rules()
     with connection.cursor() as cur:
         for name, sql in RULES.items():
-            cur.execute(sql, {"batch": batch_id})
             rule = name.split("_PERSON")[0].split("_FAMILY")[0] if name.startswith("INCOMPLETE") else name
+            if rule not in enabled:
+                continue
+            cur.execute(sql, {"batch": batch_id})
             counts[rule] = counts.get(rule, 0) + cur.rowcount
     return counts

@@ -122,7 +122,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _stage_norm_sql() -> str:
+def _stage_norm_sql(*, person_ids: bool = True) -> str:
     coded_select = ",\n".join(f"c_{c}.code AS {c}" for c in CODED)
     coded_joins = "\n".join(
         f"LEFT JOIN load_codes c_{c} ON c_{c}.list = '{c}' AND c_{c}.key = replace(upper(btrim(s.{c})), '_', ' ')"
@@ -133,11 +133,10 @@ def _stage_norm_sql() -> str:
         f"LEFT JOIN load_multi m_{c} ON m_{c}.row_no = s.row_no AND m_{c}.col = '{c}'" for c in MULTI
     )
     errors = [
-        "CASE WHEN dtks_id_error(s.nik, true, pn.code IS NOT NULL) IS NOT NULL"
-        " THEN 'nik:' || dtks_id_error(s.nik, true, pn.code IS NOT NULL) END",
+        # NULL (no error) || text is NULL, removed below: each check is evaluated once.
+        "'nik:' || dtks_id_error(s.nik, true, pn.code IS NOT NULL)",
         "CASE WHEN s.no_kk IS NOT NULL AND s.nik IS NULL THEN 'nik:required_in_family' END",
-        "CASE WHEN dtks_id_error(s.no_kk, false, pk.code IS NOT NULL) IS NOT NULL"
-        " THEN 'no_kk:' || dtks_id_error(s.no_kk, false, pk.code IS NOT NULL) END",
+        "'no_kk:' || dtks_id_error(s.no_kk, false, pk.code IS NOT NULL)",
         "CASE WHEN NOT s.tanggal_lahir_ok THEN 'tanggal_lahir:date' END",
         "CASE WHEN s.kode_wilayah IS NULL THEN 'kode_wilayah:required'"
         " WHEN v.code IS NULL THEN 'kode_wilayah:region_unknown' END",
@@ -147,9 +146,15 @@ def _stage_norm_sql() -> str:
         *(f"CASE WHEN s.{c} IS NOT NULL AND c_{c}.code IS NULL THEN '{c}:unknown' END" for c in CODED),
         *(f"CASE WHEN m_{c}.bad THEN '{c}:unknown' END" for c in MULTI),
     ]
+    # A proposal import validates the same way but writes no registry rows: no person ids drawn.
+    person_id = (
+        "CASE WHEN cardinality(x.errors) = 0 THEN nextval('registry_person_id_seq') END"
+        if person_ids
+        else "NULL::bigint"
+    )
     return f"""
     CREATE TEMP TABLE load_norm AS
-    SELECT CASE WHEN cardinality(x.errors) = 0 THEN nextval('registry_person_id_seq') END AS person_id, x.*
+    SELECT {person_id} AS person_id, x.*
     FROM (
         SELECT s.row_no, s.nik, s.no_kk,
                coalesce(btrim(s.nama), '') AS nama, coalesce(btrim(s.tempat_lahir), '') AS tempat_lahir,
@@ -164,7 +169,9 @@ def _stage_norm_sql() -> str:
                      tempat_lahir, tanggal_lahir, tanggal_lahir_ok,
                      nullif(regexp_replace(kode_wilayah, '[^0-9]', '', 'g'), '') AS kode_wilayah,
                      rt, rw, alamat, {", ".join(CODED)}
-              FROM load_stage) s
+              -- OFFSET 0 keeps this subquery from being flattened: otherwise the inlined
+              -- normalisation is re-evaluated at every reference to nik/no_kk (4× slower).
+              FROM load_stage OFFSET 0) s
         LEFT JOIN regions_region pn ON pn.code = left(s.nik, 2) AND pn.level = 1
         LEFT JOIN regions_region pk ON pk.code = left(s.no_kk, 2) AND pk.level = 1
         LEFT JOIN regions_region v ON v.code = s.kode_wilayah AND v.level = 4
@@ -188,6 +195,40 @@ def _multi_sql() -> str:
         for c in MULTI
     ]
     return "CREATE TEMP TABLE load_multi AS " + " UNION ALL ".join(parts)
+
+
+def stage_validate(cur, *, person_ids: bool = True) -> None:
+    """Set-based validation of `load_stage` (a temp table, or a temp view over a real staging
+    table) into `load_norm`: normalised values and an `errors` array of 'field:kind' codes per row.
+    Shared by the baseline load and the proposal import (proposals/importing.py)."""
+    cur.execute(
+        """CREATE TEMP TABLE load_codes ON COMMIT DROP AS
+           SELECT DISTINCT list, replace(upper(k), '_', ' ') AS key, code
+           FROM registry_code, LATERAL (VALUES (code), (label)) AS keys(k) WHERE active"""
+    )
+    cur.execute(_multi_sql())
+    cur.execute("ANALYZE load_codes")
+    cur.execute("ANALYZE load_multi")
+    cur.execute(_stage_norm_sql(person_ids=person_ids))
+    cur.execute("ANALYZE load_norm")
+
+
+def stage_refused(cur, *, where: str = "n.person_id IS NULL") -> list[tuple[int, str, str | None]]:
+    """(row_no, 'field:kind', offending value) for every error of `load_norm`, by row."""
+    cur.execute(
+        f"""SELECT n.row_no, e.code, CASE split_part(e.code, ':', 1)
+               WHEN 'nik' THEN s.nik WHEN 'no_kk' THEN s.no_kk WHEN 'tanggal_lahir' THEN s.tanggal_lahir
+               WHEN 'kode_wilayah' THEN s.kode_wilayah WHEN 'rt' THEN s.rt WHEN 'rw' THEN s.rw
+               WHEN 'kriteria' THEN m.bad_values WHEN 'disabilitas' THEN m.bad_values
+               WHEN 'program' THEN m.bad_values
+               ELSE (to_jsonb(s) ->> split_part(e.code, ':', 1)) END
+           FROM load_norm n
+           CROSS JOIN LATERAL unnest(n.errors) AS e(code)
+           JOIN load_stage s ON s.row_no = n.row_no
+           LEFT JOIN load_multi m ON m.row_no = n.row_no AND m.col = split_part(e.code, ':', 1)
+           WHERE {where} ORDER BY n.row_no"""
+    )
+    return cur.fetchall()
 
 
 def _drop_temp(cur) -> None:
@@ -259,34 +300,12 @@ def registry_baseline_load(
         # Temporary tables are never auto-analyzed; without statistics the planner picks nested loops.
         cur.execute("ANALYZE load_stage")
         t = step("copy_stage", t)
-        cur.execute(
-            """CREATE TEMP TABLE load_codes ON COMMIT DROP AS
-               SELECT DISTINCT list, replace(upper(k), '_', ' ') AS key, code
-               FROM registry_code, LATERAL (VALUES (code), (label)) AS keys(k) WHERE active"""
-        )
-        cur.execute(_multi_sql())
-        cur.execute("ANALYZE load_codes")
-        cur.execute("ANALYZE load_multi")
         say("Memeriksa format dan kode (berbasis himpunan)…")
-        cur.execute(_stage_norm_sql())
-        cur.execute("ANALYZE load_norm")
+        stage_validate(cur)
         t = step("validate", t)
 
         # Refused rows: reported per row and field, not loaded.
-        cur.execute(
-            """SELECT n.row_no, e.code, CASE split_part(e.code, ':', 1)
-                   WHEN 'nik' THEN s.nik WHEN 'no_kk' THEN s.no_kk WHEN 'tanggal_lahir' THEN s.tanggal_lahir
-                   WHEN 'kode_wilayah' THEN s.kode_wilayah WHEN 'rt' THEN s.rt WHEN 'rw' THEN s.rw
-                   WHEN 'kriteria' THEN m.bad_values WHEN 'disabilitas' THEN m.bad_values
-                   WHEN 'program' THEN m.bad_values
-                   ELSE (to_jsonb(s) ->> split_part(e.code, ':', 1)) END
-               FROM load_norm n
-               CROSS JOIN LATERAL unnest(n.errors) AS e(code)
-               JOIN load_stage s ON s.row_no = n.row_no
-               LEFT JOIN load_multi m ON m.row_no = n.row_no AND m.col = split_part(e.code, ':', 1)
-               WHERE n.person_id IS NULL ORDER BY n.row_no"""
-        )
-        refused = cur.fetchall()
+        refused = stage_refused(cur)
         if refused:
             with cur.copy("COPY registry_loaderror (batch_id, row, field, code, message) FROM STDIN") as cp:
                 for row_no, code, value in refused:
@@ -387,4 +406,12 @@ def registry_baseline_load(
     return result
 
 
-__all__ = ["BaselineRefused", "BaselineResult", "FileRefused", "registry_baseline_load", "row_error_message"]
+__all__ = [
+    "BaselineRefused",
+    "BaselineResult",
+    "FileRefused",
+    "registry_baseline_load",
+    "row_error_message",
+    "stage_refused",
+    "stage_validate",
+]

@@ -293,3 +293,34 @@ class LoadError(models.Model):
 
     def __str__(self) -> str:
         return f"baris {self.row}: {self.field}"
+
+
+class IntegrityRule(models.Model):
+    """Whether an integrity rule of DESIGN.md §7 runs, and whether its findings block determination.
+
+    Configuration the ministry changes as data (Django admin, audited). Both forms of the engine
+    (`item_integrity.item_findings` and the set-based SQL in `integrity.py`) skip disabled rules.
+    `NIK_INVALID` cannot be switched off: it is a format error that blocks saving.
+    """
+
+    code = models.CharField(max_length=32, unique=True, choices=Finding.Rule.choices)
+    label = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    enabled = models.BooleanField(default=True, help_text="Aturan dijalankan pada setiap pemeriksaan.")
+    blocking = models.BooleanField(
+        default=False,
+        help_text="Temuan aturan ini menahan penetapan sampai diperbaiki (tidak dapat diabaikan).",
+    )
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        # Reference data like registry_code: created and seeded by migration 0004, survives the
+        # test runner's flush.
+        managed = False
+        db_table = "registry_integrityrule"
+        ordering = ["sort", "code"]
+        verbose_name = "aturan integritas"
+        verbose_name_plural = "aturan integritas"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"

@@ -189,6 +189,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # The worker's heartbeat lets the health page (and `run.py --check`) prove a real worker runs.
     "worker-heartbeat": {"task": "dtks.core.tasks.heartbeat", "schedule": 60.0},
+    # Unfinished spreadsheet imports are picked up again from their rows (DESIGN.md §8).
+    "imports-resume": {"task": "proposals.imports_resume", "schedule": 120.0},
 }
 
 REST_FRAMEWORK = {
@@ -217,6 +219,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Swagger UI's default validator badge calls an outside service (SECURITY.md: no external calls).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Two machines name their field `state`: each keeps its own enum name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "MusyawarahStateEnum": "proposals.models.Musyawarah.State",
+        "ProposalItemStateEnum": "proposals.models.ProposalItem.State",
+    },
 }
 
 LOGGING = {
@@ -226,6 +233,38 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# Rate limits of the public pages (self-registration; the status check can reuse them): counters in
+# a database cache table, shared by every web worker and process, needing no server in the embedded
+# setup, and rolled back with a test's transaction so tests see real limits (docs/decisions.md).
+# `manage.py createcachetable` creates the table (run.py, docker-compose, the test runner).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "dtks_ratelimit_cache",
+        # Culling would drop live counters; expired ones are removed as new ones are written.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
+}
+# (limit, window in seconds): submissions per client IP, and per NIK (applicant or member).
+DTKS_SELF_REGISTRATION_RATE_IP = (20, 60 * 60)
+DTKS_SELF_REGISTRATION_RATE_NIK = (5, 24 * 60 * 60)
+# Where the ministry verifies self-registrations itself instead of the regency: region code prefixes
+# (a province "33" or a regency "3371"), comma-separated in the environment; empty = every regency.
+DTKS_SELF_REGISTRATION_MINISTRY_REGIONS = env_list("DTKS_SELF_REGISTRATION_MINISTRY_REGIONS")
+
 # Upload cap shared by every import (the spreadsheet importer of later stages reuses it).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Spreadsheet import of proposals (proposals/importing.py, SECURITY.md #7): stored under generated
+# names in DTKS_IMPORT_DIR; an XLSX's zip directory is checked before any parsing.
+DTKS_IMPORT_DIR = VAR_DIR / "imports"
+DTKS_IMPORT_MAX_BYTES = int(os.environ.get("DTKS_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+DTKS_IMPORT_XLSX_MAX_UNCOMPRESSED = 500 * 1024 * 1024
+DTKS_IMPORT_XLSX_MAX_RATIO = 100  # uncompressed/compressed, over the whole archive and per large member
+DTKS_IMPORT_XLSX_MAX_MEMBERS = 500
+# Groups (items) written per transaction; a resumed import continues after the last one committed.
+DTKS_IMPORT_CHUNK = 5000
+# An unfinished import whose row was not touched for this long is resumed by the beat task.
+DTKS_IMPORT_STALE_SECONDS = 120

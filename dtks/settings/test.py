@@ -1,15 +1,25 @@
 """Tests: the machine's PostgreSQL and Redis (or the embedded ones the test command starts)."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES
+from .base import DATABASES
 
 SECRET_KEY = "dtks-test-only"  # noqa: S105
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Uploaded files of a test run (musyawarah minutes, imports) go to a throwaway folder, never var/.
+# Set in the environment so the real Celery worker the tests start (a child process) uses the same.
+os.environ.setdefault("DTKS_TEST_FILES", tempfile.mkdtemp(prefix="dtks-test-files-"))
+MEDIA_ROOT = Path(os.environ["DTKS_TEST_FILES"]) / "media"
+DTKS_IMPORT_DIR = Path(os.environ["DTKS_TEST_FILES"]) / "imports"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # The test runner empties tables between transactional tests; only this switch lets the registry
 # and audit triggers accept TRUNCATE (DESIGN.md §5). No other settings module sets it.

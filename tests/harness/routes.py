@@ -168,6 +168,198 @@ def admin_model(
     )
 
 
+# --- the spreadsheet import (proposals/import_views.py) ---------------------------------------------
+
+
+def import_musyawarah(ctx: Ctx):
+    """An open musyawarah of the target village (made on first use inside the case's savepoint)."""
+    from datetime import date
+
+    from dtks.accounts.models import Role
+    from proposals.models import Musyawarah
+
+    village = ctx.target.village
+    found = Musyawarah.objects.filter(village_code=village, place="harness impor").first()
+    return found or Musyawarah.objects.create(
+        village_code=village,
+        held_on=date(2026, 11, 2),
+        place="harness impor",
+        led_by="Lurah",
+        attendee_count=10,
+        created_by=ctx.world.users[(Role.VILLAGE_OPERATOR, village)],
+    )
+
+
+def import_job(ctx: Ctx):
+    """A previewed import of the target village's musyawarah with one new item."""
+    import uuid
+
+    from proposals.models import ImportJob
+
+    m = import_musyawarah(ctx)
+    return ImportJob.objects.create(
+        musyawarah=m,
+        village_code=m.village_code,
+        stored_name=f"{uuid.uuid4().hex}.csv",
+        file_format="csv",
+        sha256="0" * 64,
+        status=ImportJob.Status.PREVIEWED,
+        items_total=1,
+        items_new=1,
+        created_by=m.created_by,
+    )
+
+
+def refused_upload(ctx: Ctx) -> dict:
+    # An empty file: refused (400) after the scope check, so nothing is stored by the harness.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("usulan.csv", b"", content_type="text/csv")}
+
+
+# --- self-registration and ministry proposals (proposals/public_views.py, ministry_views.py) --------
+
+
+def self_registration_body(ctx: Ctx) -> dict:
+    """A valid public submission (302 to its receipt); the case's savepoint rolls the item and the
+    rate-limit counter back, so every principal gets the same answer."""
+    import uuid
+
+    return {
+        "permohonan": "baru",
+        "nik": "3371011505800001",
+        "no_kk": "",
+        "nama": "Warga Harness",
+        "tempat_lahir": "Magelang",
+        "tanggal_lahir": "1980-05-15",
+        "jenis_kelamin": "L",
+        "status_perkawinan": "KAWIN",
+        "hubungan_keluarga": "KEPALA KELUARGA",
+        "wilayah": ctx.world.households[next(iter(ctx.world.households))].village,
+        "rt": "1",
+        "rw": "2",
+        "alamat": "Jl. Harness 1",
+        "telepon": "081234567890",
+        "persetujuan": "on",
+        "kunci": uuid.uuid4().hex,
+        "anggota-TOTAL_FORMS": "0",
+        "anggota-INITIAL_FORMS": "0",
+    }
+
+
+def receipt_url(ctx: Ctx) -> str:
+    from proposals.self_registration import receipt_token
+
+    return f"/daftar/tanda-terima/{receipt_token('ABCD-EFGH')}/"
+
+
+def ministry_body(ctx: Ctx) -> dict:
+    import uuid
+
+    return {
+        "ministry_reason": "BENCANA",
+        "verifier": "ministry",
+        "wilayah": ctx.world.households[next(iter(ctx.world.households))].village,
+        "note": "Banjir.",
+        "kunci": uuid.uuid4().hex,
+        "orang-TOTAL_FORMS": "1",
+        "orang-INITIAL_FORMS": "0",
+        "orang-0-nama": "Tanpa NIK",
+        "orang-0-jenis_kelamin": "P",
+    }
+
+
+def ministry_item(ctx: Ctx):
+    """A ministry proposal in the target village (test set-up: created directly in `submitted`)."""
+    from proposals.models import ProposalItem
+
+    return ProposalItem.objects.create(
+        kind=ProposalItem.Kind.ADDITION,
+        channel=ProposalItem.Channel.MINISTRY,
+        state=ProposalItem.State.SUBMITTED,
+        verifier=ProposalItem.Verifier.MINISTRY,
+        ministry_reason="BENCANA",
+        village_code=ctx.target.village,
+    )
+
+
+# --- the village operator's musyawarah and items (proposals/views.py, proposals/apis.py) ---------
+
+
+HARNESS_MINUTES = "musyawarah/harness-notulen.pdf"
+
+
+def village_musyawarah(world: World, village: str):
+    """A held musyawarah of `village` with its minutes and one draft item (an individual), made on
+    first use inside the case's savepoint (test set-up: rows written directly)."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from dtks.accounts.models import Role
+    from proposals.models import Musyawarah, ProposalItem, ProposalPerson
+
+    found = Musyawarah.objects.filter(village_code=village, place="harness musyawarah").first()
+    if found:
+        return found
+    if not default_storage.exists(HARNESS_MINUTES):
+        default_storage.save(HARNESS_MINUTES, ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    m = Musyawarah.objects.create(
+        village_code=village,
+        held_on=date(2026, 11, 2),
+        place="harness musyawarah",
+        led_by="Lurah",
+        attendee_count=10,
+        input_sources=["RT_RW"],
+        minutes=HARNESS_MINUTES,
+        state=Musyawarah.State.HELD,
+        created_by=world.users[(Role.VILLAGE_OPERATOR, village)],
+    )
+    item = ProposalItem.objects.create(
+        kind=ProposalItem.Kind.ADDITION,
+        channel=ProposalItem.Channel.MUSYAWARAH,
+        musyawarah=m,
+        village_code=village,
+        alamat="Jl. Harness",
+    )
+    ProposalPerson.objects.create(item=item, nama="Warga Usulan Harness")
+    return m
+
+
+def target_musyawarah(ctx: Ctx):
+    return village_musyawarah(ctx.world, ctx.target.village)
+
+
+def target_item(ctx: Ctx):
+    return target_musyawarah(ctx).items.order_by("pk").first()
+
+
+def musyawarah_body(ctx: Ctx) -> dict:
+    return {
+        "held_on": "2026-11-02",
+        "place": "Balai kelurahan",
+        "led_by": "Lurah",
+        "attendee_count": 12,
+        "input_sources": ["RT_RW", "PSKS"],
+    }
+
+
+def item_create_body(ctx: Ctx) -> dict:
+    """A deletion of the target village's individual; a village operator names its own musyawarah
+    (a target outside the caller's scope answers 404, as a detail would)."""
+    from dtks.accounts.models import Role
+
+    body = {
+        "kind": "deletion",
+        "target_person_id": ctx.target.individual.person_id,
+        "deletion_reason": "MENINGGAL",
+    }
+    if ctx.user is not None and ctx.user.role == Role.VILLAGE_OPERATOR:
+        body["musyawarah"] = village_musyawarah(ctx.world, ctx.user.region_code).pk
+    return body
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 ROUTES: tuple[Route, ...] = (
@@ -276,6 +468,129 @@ ROUTES: tuple[Route, ...] = (
     Route("api:token", "/api/v1/token/", "DELETE", ok=204),
     Route("api:schema", "/api/v1/schema/"),
     Route("api:docs", "/api/v1/docs/"),
+    # The spreadsheet import of a musyawarah (village operators of its village).
+    Route("proposals:import_template", "/usulan/impor/templat.xlsx"),
+    Route("proposals:import_template", "/usulan/impor/templat.csv", label="csv"),
+    Route(
+        "proposals:import_upload",
+        lambda c: f"/usulan/musyawarah/{import_musyawarah(c).pk}/impor/",
+        target=True,
+    ),
+    Route(
+        "proposals:import_upload",
+        lambda c: f"/usulan/musyawarah/{import_musyawarah(c).pk}/impor/",
+        "POST",
+        refused_upload,
+        target=True,
+        ok=400,
+    ),
+    Route("proposals:import_job", lambda c: f"/usulan/impor/{import_job(c).pk}/", target=True),
+    Route("proposals:import_progress", lambda c: f"/usulan/impor/{import_job(c).pk}/progres/", target=True),
+    Route(
+        "proposals:import_confirm",
+        lambda c: f"/usulan/impor/{import_job(c).pk}/konfirmasi/",
+        "POST",
+        {},
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "proposals:import_cancel",
+        lambda c: f"/usulan/impor/{import_job(c).pk}/batal/",
+        "POST",
+        {},
+        target=True,
+        ok=302,
+    ),
+    # Self-registration (public) and the village's read-only list of it; ministry proposals.
+    Route("public:register", "/daftar/"),
+    Route("public:register", "/daftar/", "POST", self_registration_body, ok=302),
+    Route("public:receipt", receipt_url),
+    Route("proposals:self_registrations", "/usulan/pendaftaran-mandiri/"),
+    Route("proposals:ministry_list", "/usulan/kementerian/"),
+    Route("proposals:ministry_create", "/usulan/kementerian/baru/"),
+    Route("proposals:ministry_create", "/usulan/kementerian/baru/", "POST", ministry_body, ok=302),
+    Route("proposals:ministry_item", lambda c: f"/usulan/kementerian/{ministry_item(c).pk}/", target=True),
+    # The village operator's musyawarah and items; the regency's "return to village" and filings.
+    Route("proposals:musyawarah_list", "/usulan/"),
+    Route("proposals:musyawarah_new", "/usulan/musyawarah/baru/"),
+    Route("proposals:musyawarah_new", "/usulan/musyawarah/baru/", "POST", musyawarah_body, ok=302),
+    Route("proposals:musyawarah", lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/", target=True),
+    Route(
+        "proposals:musyawarah_minutes",
+        lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/notulen/",
+        target=True,
+    ),
+    Route(
+        "proposals:musyawarah_minutes_upload",
+        lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/notulen/unggah/",
+        "POST",
+        refused_upload,  # an empty file: refused (400) after the scope check
+        target=True,
+        ok=400,
+    ),
+    Route(
+        "proposals:musyawarah_hold",
+        lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/terlaksana/",
+        "POST",
+        {},
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "proposals:musyawarah_submit",
+        lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/ajukan/",
+        "POST",
+        {},
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "proposals:item_new",
+        lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/tambah/penambahan/",
+        target=True,
+    ),
+    Route("proposals:returned", "/usulan/dikembalikan/"),
+    Route("proposals:item", lambda c: f"/usulan/item/{target_item(c).pk}/", target=True),
+    Route("proposals:item_edit", lambda c: f"/usulan/item/{target_item(c).pk}/ubah/", target=True),
+    Route(
+        "proposals:item_transition",
+        lambda c: f"/usulan/item/{target_item(c).pk}/keputusan/",
+        "POST",
+        {"transition": "withdraw", "reason": "Dobel."},
+        target=True,
+        ok=302,
+    ),
+    Route("proposals:regency", "/usulan/kabupaten/"),
+    Route("proposals:regency_item_new", "/usulan/kabupaten/tambah/penghapusan/"),
+    Route("api:musyawarah-list", "/api/v1/musyawarah/"),
+    Route("api:musyawarah-create", "/api/v1/musyawarah/baru/", "POST", musyawarah_body, ok=201),
+    Route("api:musyawarah-detail", lambda c: f"/api/v1/musyawarah/{target_musyawarah(c).pk}/", target=True),
+    Route(
+        "api:musyawarah-minutes",
+        lambda c: f"/api/v1/musyawarah/{target_musyawarah(c).pk}/notulen/",
+        "POST",
+        {},
+        target=True,
+        ok=415,  # the harness sends JSON; the minutes are multipart (tests/proposals/test_proposals_api.py)
+    ),
+    Route(
+        "api:musyawarah-transition",
+        lambda c: f"/api/v1/musyawarah/{target_musyawarah(c).pk}/transisi/",
+        "POST",
+        {"transition": "hold"},  # already held: the same step again changes nothing
+        target=True,
+    ),
+    Route("api:item-list", "/api/v1/usulan/"),
+    Route("api:item-create", "/api/v1/usulan/baru/", "POST", item_create_body, target=True, ok=201),
+    Route("api:item-detail", lambda c: f"/api/v1/usulan/{target_item(c).pk}/", target=True),
+    Route(
+        "api:item-transition",
+        lambda c: f"/api/v1/usulan/{target_item(c).pk}/transisi/",
+        "POST",
+        {"transition": "withdraw", "reason": "Dobel."},
+        target=True,
+    ),
     # Django's admin (administrators only; docs/authentication.md). Its login form only redirects to
     # ours; logging out of it ends the DTKS session.
     Route("admin:login", "/admin/login/", ok=302),
@@ -313,4 +628,8 @@ ROUTES: tuple[Route, ...] = (
     *admin_model("axes_accessattempt", "axes", "accessattempt", add=403),
     *admin_model("axes_accessfailurelog", "axes", "accessfailurelog", add=403),
     *admin_model("axes_accesslog", "axes", "accesslog", add=403),
+    # Registry configuration (dtks/registry/admin.py): rules are switched, never added or deleted;
+    # codes are added and deactivated, never deleted.
+    *admin_model("registry_integrityrule", "registry", "integrityrule", add=403, delete=403),
+    *admin_model("registry_code", "registry", "code", delete=403),
 )

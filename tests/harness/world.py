@@ -34,6 +34,7 @@ from dtks.accounts.models import ActivationCode, AssignedVillage, Organisation, 
 from dtks.accounts.scope import REGION_LENGTH, ROLE_SCOPE, TOTP_ROLES, ScopeKind, region_q, sees_registry
 from dtks.api.services import api_token_issue
 from dtks.regions.models import Region
+from dtks.registry.models import Code, IntegrityRule
 from tests.registry import factories
 
 PASSWORD = "Harness-Wilayah-2026!"  # passes every validator; the harness logs in with it
@@ -267,5 +268,8 @@ def build_world() -> World:
             **axes_row, http_accept="*/*", path_info="/akun/masuk/"
         ),
         "axes_accesslog": AccessLog.objects.create(**axes_row, http_accept="*/*", path_info="/akun/masuk/"),
+        # Reference data seeded by the registry migrations.
+        "registry_integrityrule": IntegrityRule.objects.get(code="DUPLICATE_NIK"),
+        "registry_code": Code.objects.get(list="kriteria", code="KEMISKINAN"),
     }
     return World(households, users, tokens, organisation, admin_objects)

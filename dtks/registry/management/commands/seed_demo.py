@@ -74,6 +74,7 @@ class Command(BaseCommand):
             self.stdout.write(f"    baris {e.row}, {e.field}: {e.message}")
         self.stdout.write(f"  Selesai dalam {f'{seconds:.1f}'.replace('.', ',')} dtk.")
         self._seed_users()
+        self._seed_proposals()
 
     def _seed_users(self):
         """One demo user per role per level (dtks/accounts/demo.py), and their logins in VAR_DIR."""
@@ -93,3 +94,17 @@ class Command(BaseCommand):
                     "  Nama pengguna dipakai akun bukan demo, tidak diubah: " + ", ".join(users.skipped)
                 )
             )
+
+    def _seed_proposals(self):
+        """Musyawarah in every state with items of every kind (proposals/demo.py), through the services."""
+        from proposals.demo import DemoProposalsUnavailable, proposals_demo_seed
+
+        try:
+            seeded = proposals_demo_seed()
+        except DemoProposalsUnavailable as exc:
+            self.stdout.write(self.style.WARNING(f"Musyawarah demo tidak dibuat: {exc}"))
+            return
+        if seeded.created:
+            self.stdout.write(f"Musyawarah demo dibuat: {', '.join(seeded.created)}.")
+        else:
+            self.stdout.write("Musyawarah demo sudah ada; tidak ada yang diubah.")

@@ -1,0 +1,268 @@
+"""Integrity engine, set-based form over proposal items (DESIGN.md §7): SQL over a set of items.
+
+    item_findings_set(*, items: QuerySet[ProposalItem] | Iterable[int], actor=None,
+                      rules: Collection[str] | None = None) -> dict[int, list[dict]]
+
+The same rules, with the same semantics, as the per-item form (`item_integrity.item_findings`, whose
+docstring states them): the record and family rules are SQL over the set's rows; the national rules
+join the set's valid NIKs with the whole table — current registry persons and the persons of every
+open item — through the NIK indexes. Only the matches come back to Python, where the per-item form's
+own function classifies them by the actor's scope and both forms render the same messages.
+tests/registry/test_integrity_parity.py holds the two forms equal.
+
+Returns {item id: findings} for every item of the set (an empty list when it has none), findings in
+the per-item form's order and shape.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from .integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
+from .item_integrity import (
+    CLOSED_STATES,
+    DELETION,
+    HEAD,
+    HOUSE_FIELDS,
+    MINISTRY_CHANNEL,
+    SAVE_BLOCKING,
+    Match,
+    finalise,
+    national_findings,
+    scope_prefixes,
+)
+
+WS = r"E' \t\r\n'"
+
+
+def _t(expr: str) -> str:
+    """Text as the per-item form reads it: NULL is empty, surrounding whitespace ignored."""
+    return f"coalesce(btrim({expr}, {WS}), '')"
+
+
+def _code(expr: str) -> str:
+    return f"replace(upper({_t(expr)}), '_', ' ')"
+
+
+_ITEMS = f"""
+CREATE TEMP TABLE ig_item ON COMMIT DROP AS
+SELECT i.id, i.channel, i.village_code, i.rt, i.rw, i.alamat, i.house, i.pair_id,
+       dtks_normalise_id(i.no_kk) AS kk,
+       {_t("i.no_kk")} <> '' OR coalesce(c.n, 0) > 1 AS is_family,
+       coalesce(c.n, 0) AS n, coalesce(c.heads, 0) AS heads,
+       array_remove(ARRAY[i.target_family_id, pa.target_family_id, pb.target_family_id], NULL) AS excluded,
+       array_remove(ARRAY[i.target_person_id, pa.target_person_id, pb.target_person_id], NULL) AS targets
+FROM proposals_proposalitem i
+JOIN ig_ids s ON s.id = i.id
+LEFT JOIN (SELECT pp.item_id, count(*) AS n,
+                  count(*) FILTER (WHERE {_code("pp.hubungan_keluarga")} = '{HEAD}') AS heads
+           FROM proposals_proposalperson pp JOIN ig_ids s ON s.id = pp.item_id GROUP BY pp.item_id
+          ) c ON c.item_id = i.id
+LEFT JOIN proposals_proposalitem pa ON pa.id = i.pair_id
+LEFT JOIN proposals_proposalitem pb ON pb.pair_id = i.id
+WHERE i.kind <> '{DELETION}'
+"""
+
+_PERSONS = f"""
+CREATE TEMP TABLE ig_person ON COMMIT DROP AS
+SELECT x.*, x.nik IS NOT NULL AND x.nik_error IS NULL AS valid FROM (
+    SELECT p.item_id, p.position, p.target_person_id, n.nik,
+           dtks_id_error(n.nik, true, pr.code IS NOT NULL) AS nik_error,
+           p.nama, p.tempat_lahir, p.tanggal_lahir, {_code("p.jenis_kelamin")} AS jk,
+           p.status_perkawinan, p.hubungan_keluarga
+    FROM proposals_proposalperson p
+    JOIN ig_item i ON i.id = p.item_id
+    CROSS JOIN LATERAL (SELECT dtks_normalise_id(p.nik) AS nik) n
+    LEFT JOIN regions_region pr ON pr.code = left(n.nik, 2) AND pr.level = 1
+) x
+"""
+
+
+def _person_missing() -> str:
+    parts = []
+    for f in PERSON_REQUIRED:
+        if f == "alamat":
+            parts.append(f"CASE WHEN NOT i.is_family AND {_t('i.alamat')} = '' THEN 'alamat' END")
+        elif f == "tanggal_lahir":
+            parts.append("CASE WHEN p.tanggal_lahir IS NULL THEN 'tanggal_lahir' END")
+        elif f == "jenis_kelamin":
+            parts.append("CASE WHEN p.jk = '' THEN 'jenis_kelamin' END")
+        else:
+            parts.append(f"CASE WHEN {_t('p.' + f)} = '' THEN '{f}' END")
+    parts.append(f"CASE WHEN i.is_family AND {_t('p.hubungan_keluarga')} = '' THEN 'hubungan_keluarga' END")
+    return f"array_remove(ARRAY[{', '.join(parts)}]::text[], NULL)"
+
+
+def _family_missing() -> str:
+    parts = []
+    for f in FAMILY_REQUIRED:
+        column = f"i.house ->> '{f}'" if f in HOUSE_FIELDS else f"i.{f}"
+        parts.append(f"CASE WHEN {_t(column)} = '' THEN '{f}' END")
+    return f"array_remove(ARRAY[{', '.join(parts)}]::text[], NULL)"
+
+
+# Each returns (item_id, position, rule, fields, detail).
+RULES: dict[str, str] = {
+    "NIK_INVALID": f"""
+        SELECT p.item_id, p.position, 'NIK_INVALID', ARRAY['nik'],
+               jsonb_build_object('code', coalesce(p.nik_error, 'required_in_family'), 'value', p.nik)
+        FROM ig_person p JOIN ig_item i ON i.id = p.item_id
+        WHERE p.nik_error IS NOT NULL OR (p.nik IS NULL AND i.is_family AND i.channel <> '{MINISTRY_CHANNEL}')""",
+    "NIK_PENDING": f"""
+        SELECT p.item_id, p.position, 'NIK_PENDING', ARRAY['nik'], '{{}}'::jsonb
+        FROM ig_person p JOIN ig_item i ON i.id = p.item_id
+        WHERE p.nik IS NULL AND NOT (i.is_family AND i.channel <> '{MINISTRY_CHANNEL}')""",
+    "NIK_MISMATCH": """
+        SELECT item_id, position, 'NIK_MISMATCH', fields,
+               jsonb_build_object('nik', nik, 'tanggal_lahir', tanggal_lahir::text, 'jenis_kelamin', jk)
+        FROM (
+            SELECT p.*, array_remove(ARRAY[
+                CASE WHEN p.tanggal_lahir IS NOT NULL AND (
+                        substr(p.nik, 7, 2)::int %% 40, substr(p.nik, 9, 2)::int, substr(p.nik, 11, 2)::int)
+                     <> (extract(day FROM p.tanggal_lahir)::int, extract(month FROM p.tanggal_lahir)::int,
+                         extract(year FROM p.tanggal_lahir)::int %% 100)
+                     THEN 'tanggal_lahir' END,
+                CASE WHEN p.jk IN ('L', 'P')
+                      AND p.jk <> CASE WHEN substr(p.nik, 7, 2)::int > 40 THEN 'P' ELSE 'L' END
+                     THEN 'jenis_kelamin' END]::text[], NULL) AS fields
+            FROM ig_person p WHERE p.valid
+        ) m WHERE cardinality(fields) > 0""",
+    "INCOMPLETE_PERSON": f"""
+        SELECT item_id, position, 'INCOMPLETE', fields, '{{}}'::jsonb FROM (
+            SELECT p.item_id, p.position, {_person_missing()} AS fields
+            FROM ig_person p JOIN ig_item i ON i.id = p.item_id
+        ) x WHERE cardinality(fields) > 0""",
+    "INCOMPLETE_FAMILY": f"""
+        SELECT id, NULL::int, 'INCOMPLETE', fields, '{{}}'::jsonb FROM (
+            SELECT i.id, {_family_missing()} AS fields FROM ig_item i WHERE i.is_family
+        ) x WHERE cardinality(fields) > 0""",
+    "FAMILY_NOT_A_SET_KK": """
+        SELECT id, NULL::int, 'FAMILY_NOT_A_SET', ARRAY['no_kk'],
+               jsonb_build_object('reason', 'no_kk:' || coalesce(err, 'required'), 'value', kk)
+        FROM (SELECT i.id, i.kk, dtks_id_error(i.kk, false, pr.code IS NOT NULL) AS err
+              FROM ig_item i LEFT JOIN regions_region pr ON pr.code = left(i.kk, 2) AND pr.level = 1
+              WHERE i.is_family) x
+        WHERE kk IS NULL OR err IS NOT NULL""",
+    "FAMILY_NOT_A_SET_HEADS": """
+        SELECT id, NULL::int, 'FAMILY_NOT_A_SET',
+               CASE WHEN n = 0 THEN ARRAY['persons'] ELSE ARRAY['hubungan_keluarga'] END,
+               jsonb_build_object('reason', CASE WHEN n = 0 THEN 'no_members' WHEN heads = 0 THEN 'no_head'
+                                                 ELSE 'several_heads' END, 'heads', heads)
+        FROM ig_item WHERE is_family AND (n = 0 OR heads <> 1)""",
+}
+
+# The national matches of every valid NIK of the set: the same item, the registry, other open items.
+MATCHES = """
+SELECT a.item_id, a.position, 'anggota', b.position::bigint, '', NULL::bigint, '', false, false, false
+FROM ig_person a JOIN ig_person b ON b.item_id = a.item_id AND b.nik = a.nik AND b.position <> a.position
+WHERE a.valid AND b.valid
+UNION ALL
+SELECT p.item_id, p.position, 'registri', r.person_id, r.village_code, m.family_id, coalesce(f.village_code, ''),
+       coalesce(r.person_id = p.target_person_id, false) OR r.person_id = ANY(i.targets),
+       coalesce(m.family_id = ANY(i.excluded), false), false
+FROM ig_person p
+JOIN ig_item i ON i.id = p.item_id
+JOIN registry_personversion r ON r.nik = p.nik AND r.published AND r.valid_to IS NULL
+LEFT JOIN registry_membershipversion m ON m.person_id = r.person_id AND m.published AND m.valid_to IS NULL
+LEFT JOIN registry_familyversion f ON f.family_id = m.family_id AND f.published AND f.valid_to IS NULL
+WHERE p.valid
+UNION ALL
+SELECT p.item_id, p.position, 'usulan', o.id, o.village_code, NULL, '', false, false,
+       btrim(o.no_kk) <> '' OR (SELECT count(*) FROM proposals_proposalperson c WHERE c.item_id = o.id) > 1
+FROM ig_person p
+JOIN ig_item i ON i.id = p.item_id
+JOIN proposals_proposalperson op ON op.nik = p.nik
+JOIN proposals_proposalitem o ON o.id = op.item_id
+WHERE p.valid AND o.id <> p.item_id AND o.state <> ALL(%(closed)s) AND o.kind <> %(deletion)s
+  AND o.id IS DISTINCT FROM i.pair_id AND o.pair_id IS DISTINCT FROM i.id
+"""
+
+
+def _load_ids(cur, items) -> None:
+    cur.execute("DROP TABLE IF EXISTS pg_temp.ig_ids")
+    cur.execute("CREATE TEMP TABLE ig_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
+    if isinstance(items, QuerySet):
+        sql, params = items.order_by().values("id").query.sql_with_params()
+        cur.execute(f"INSERT INTO ig_ids SELECT DISTINCT id FROM ({sql}) q", params)
+    else:
+        cur.execute("INSERT INTO ig_ids SELECT DISTINCT unnest(%s::bigint[])", [[int(i) for i in items]])
+
+
+def item_findings_set(
+    *, items: QuerySet | Iterable[int], actor=None, rules: Collection[str] | None = None
+) -> dict[int, list[dict]]:
+    """The integrity findings of every item of a set (see the module docstring)."""
+    rules = enabled_rules() if rules is None else frozenset(rules) | SAVE_BLOCKING
+    raw: dict[int, list[tuple]] = defaultdict(list)
+    with transaction.atomic(), connection.cursor() as cur:
+        _load_ids(cur, items)
+        cur.execute("SELECT id FROM ig_ids")
+        ids = [r[0] for r in cur.fetchall()]
+        for t in ("ig_item", "ig_person"):
+            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
+        cur.execute("ANALYZE ig_ids")
+        cur.execute(_ITEMS)
+        cur.execute("ANALYZE ig_item")
+        cur.execute(_PERSONS)
+        cur.execute("ANALYZE ig_person")
+        for name, sql in RULES.items():
+            rule = (
+                name.removesuffix("_PERSON")
+                .removesuffix("_FAMILY")
+                .removesuffix("_KK")
+                .removesuffix("_HEADS")
+            )
+            if rule not in rules:
+                continue
+            cur.execute(sql, {})  # with parameters, so %% is the modulo operator
+            for item_id, position, code, fields, detail in cur.fetchall():
+                # Django's connection hands jsonb back as text (JSONField decodes it itself).
+                raw[item_id].append((code, position, list(fields), json.loads(detail)))
+
+        if {"DUPLICATE_NIK", "MEMBER_OVERLAP"} & set(rules):
+            cur.execute("SELECT id, is_family FROM ig_item")
+            is_family = dict(cur.fetchall())
+            prefixes = scope_prefixes(actor)
+            cur.execute(MATCHES, {"closed": list(CLOSED_STATES), "deletion": DELETION})
+            grouped: dict[tuple[int, int], list[Match]] = defaultdict(list)
+            while batch := cur.fetchmany(5000):
+                for (
+                    item_id,
+                    pos,
+                    src,
+                    ref,
+                    village,
+                    fam,
+                    fam_village,
+                    is_target,
+                    fam_excl,
+                    other_fam,
+                ) in batch:
+                    grouped[(item_id, pos)].append(
+                        Match(
+                            src,
+                            ref,
+                            village,
+                            is_target=is_target,
+                            family_id=fam,
+                            family_village=fam_village,
+                            family_excluded=fam_excl,
+                            other_is_family=other_fam,
+                        )
+                    )
+            for (item_id, pos), matches in grouped.items():
+                raw[item_id].extend(
+                    national_findings(
+                        position=pos,
+                        is_family=is_family[item_id],
+                        matches=matches,
+                        prefixes=prefixes,
+                        rules=rules,
+                    )
+                )
+        for t in ("ig_ids", "ig_item", "ig_person"):
+            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
+    return {item_id: finalise(raw.get(item_id, [])) for item_id in ids}

@@ -1,0 +1,224 @@
+"""Demo musyawarah (`manage.py seed_demo`): the Rejowinangun Selatan (Kota Magelang) operator's
+musyawarah in every state, with items of every kind, written through the real services so the demo
+shows what the pages really do:
+
+- a draft musyawarah (no minutes yet) with a draft addition;
+- a held one (minutes uploaded) with a draft deletion and a draft replacement pair;
+- a submitted one whose items the Kota Magelang verifier decided: one submitted, one returned to the
+  village with a reason, one verified (a correction with its diff), and a transfer to another
+  kelurahan of Kota Magelang (its arrival half in the destination kelurahan).
+
+Idempotent: musyawarah are recognised by their place; a rerun adds nothing. Needs the demo registry
+and demo users (seeded before).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
+from dtks.accounts.models import Role, User
+from dtks.registry.models import MembershipVersion
+from dtks.registry.selectors import families_visible_to, persons_visible_to
+
+from . import services
+from .models import Musyawarah
+
+PLACES = {
+    "draft": "Balai RW 03 (demo)",
+    "held": "Pendopo kelurahan (demo)",
+    "submitted": "Aula kelurahan (demo)",
+}
+DESTINATION = "3371011007"  # Magersari, Kota Magelang
+# A small, valid PDF: the minutes of the demo musyawarah.
+MINUTES_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class DemoProposalsUnavailable(Exception):
+    """The demo users or registry are missing; the message is for the user."""
+
+
+@dataclass
+class DemoProposals:
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+
+
+def _new_family(serial: int) -> tuple[dict, list[dict]]:
+    district = OPERATOR_VILLAGE[:6]
+    family = {
+        "is_family": True,
+        "no_kk": f"{district}150826{serial:04d}",
+        "rt": "003",
+        "rw": "005",
+        "alamat": "Jl. Tidar Baru",
+        "house": {
+            "status_kepemilikan": "KONTRAK_SEWA",
+            "atap": "SENG",
+            "dinding": "ANYAMAN_BAMBU",
+            "lantai": "TANAH",
+            "sumber_air_minum": "SUMUR_TAK_TERLINDUNG",
+            "penerangan": "LISTRIK_NON_PLN",
+            "fasilitas_bab": "UMUM",
+        },
+    }
+    persons = [
+        {
+            "nik": f"{district}120390{serial:04d}",
+            "nama": "Suparno",
+            "tempat_lahir": "MAGELANG",
+            "tanggal_lahir": date(1990, 3, 12),
+            "jenis_kelamin": "L",
+            "status_perkawinan": "KAWIN",
+            "hubungan_keluarga": "KEPALA KELUARGA",
+            "kategori": "PPKS",
+            "kriteria": ["KEMISKINAN"],
+        },
+        {
+            "nik": f"{district}610792{serial:04d}",
+            "nama": "Wulandari",
+            "tempat_lahir": "MAGELANG",
+            "tanggal_lahir": date(1992, 7, 21),
+            "jenis_kelamin": "P",
+            "status_perkawinan": "KAWIN",
+            "hubungan_keluarga": "ISTRI",
+        },
+    ]
+    return family, persons
+
+
+def _musyawarah(operator: User, place: str, *, minutes: bool, held_on: date) -> Musyawarah:
+    m = services.musyawarah_create(
+        actor=operator,
+        held_on=held_on,
+        place=place,
+        led_by="Lurah Rejowinangun Selatan",
+        attendee_count=24,
+        attendee_names="Ketua RT 01\nKetua RW 03\nPSKS Karang Taruna\nKader PKK",
+        input_sources=["RT_RW", "LURAH", "PSKS", "KANTOR_DESA"],
+    )
+    if minutes:
+        upload = SimpleUploadedFile("notulen.pdf", MINUTES_PDF, "application/pdf")
+        services.musyawarah_minutes_attach(musyawarah_id=m.pk, actor=operator, upload=upload)
+        services.musyawarah_hold(musyawarah_id=m.pk, actor=operator)
+    return m
+
+
+def proposals_demo_seed() -> DemoProposals:
+    operator = User.objects.filter(
+        is_demo=True, role=Role.VILLAGE_OPERATOR, region_code=OPERATOR_VILLAGE, is_active=True
+    ).first()
+    verifier = User.objects.filter(
+        is_demo=True, role=Role.REGENCY_VERIFIER, region_code=CITY, is_active=True
+    ).first()
+    if operator is None or verifier is None:
+        raise DemoProposalsUnavailable("Akun demo operator kelurahan/verifikator Kota Magelang belum ada.")
+    result = DemoProposals()
+    done = set(
+        Musyawarah.objects.filter(village_code=OPERATOR_VILLAGE, place__in=PLACES.values()).values_list(
+            "place", flat=True
+        )
+    )
+    result.existing = sorted(done)
+    families = list(
+        families_visible_to(user=operator).order_by("family_id").values_list("family_id", flat=True)[:6]
+    )
+    in_family = MembershipVersion.objects.current().values("person_id")
+    individuals = list(
+        persons_visible_to(user=operator)
+        .exclude(person_id__in=in_family)
+        .exclude(nik=None)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)[:2]
+    )
+    if len(families) < 4:
+        raise DemoProposalsUnavailable("Registri demo Rejowinangun Selatan belum dimuat.")
+
+    with transaction.atomic():
+        if PLACES["draft"] not in done:
+            m = _musyawarah(operator, PLACES["draft"], minutes=False, held_on=date(2026, 11, 20))
+            family, persons = _new_family(7001)
+            services.proposal_item_create_addition(
+                actor=operator, musyawarah_id=m.pk, family=family, persons=persons, note="Usulan RT 03."
+            )
+            result.created.append(PLACES["draft"])
+        if PLACES["held"] not in done:
+            m = _musyawarah(operator, PLACES["held"], minutes=True, held_on=date(2026, 11, 12))
+            services.proposal_item_create_deletion(
+                actor=operator,
+                musyawarah_id=m.pk,
+                target_family_id=families[0],
+                deletion_reason="TIDAK_MEMENUHI_KRITERIA",
+                note="Kepala keluarga sudah bekerja tetap.",
+            )
+            family, persons = _new_family(7002)
+            target = (
+                {"target_person_id": individuals[0]} if individuals else {"target_family_id": families[3]}
+            )
+            services.proposal_item_create_replacement(
+                actor=operator,
+                musyawarah_id=m.pk,
+                deletion_reason="MENINGGAL",
+                family=family,
+                persons=persons,
+                **target,
+            )
+            result.created.append(PLACES["held"])
+        if PLACES["submitted"] not in done:
+            m = _musyawarah(operator, PLACES["submitted"], minutes=True, held_on=date(2026, 10, 28))
+            family, persons = _new_family(7003)
+            stays = services.proposal_item_create_addition(
+                actor=operator, musyawarah_id=m.pk, family=family, persons=persons
+            )
+            family, persons = _new_family(7004)
+            persons[1]["tanggal_lahir"] = date(1992, 7, 22)  # disagrees with the NIK: a finding
+            returned = services.proposal_item_create_addition(
+                actor=operator, musyawarah_id=m.pk, family=family, persons=persons
+            )
+            correction = _correction(operator, m, families[1])
+            services.proposal_item_create_transfer(
+                actor=operator,
+                musyawarah_id=m.pk,
+                target_family_id=families[2],
+                destination_village=DESTINATION,
+                rt="002",
+                rw="004",
+                alamat="Jl. Magersari Tengah",
+                note="Pindah ikut anak.",
+            )
+            services.musyawarah_submit_all(musyawarah_id=m.pk, actor=operator)
+            services.proposal_item_transition(
+                item_id=returned.pk,
+                transition="return_to_village",
+                actor=verifier,
+                reason="Tanggal lahir Wulandari tidak cocok dengan NIK-nya; periksa KTP/KK.",
+            )
+            services.proposal_item_transition(
+                item_id=correction.pk,
+                transition="verify",
+                actor=verifier,
+                override_reason="Diperiksa di lapangan: data rumah sudah sesuai."
+                if correction.findings
+                else "",
+            )
+            del stays
+            result.created.append(PLACES["submitted"])
+    return result
+
+
+def _correction(operator: User, m: Musyawarah, family_id: int):
+    snap = services._target_snapshot(actor=operator, target_family_id=family_id, target_person_id=None)
+    family = {**snap["family"], "alamat": (snap["family"]["alamat"] or "") + " (gang masuk)"}
+    persons = [dict(p) for p in snap["persons"]]
+    if persons and not persons[0].get("tempat_lahir"):
+        persons[0]["tempat_lahir"] = "MAGELANG"
+    return services.proposal_item_create_correction(
+        actor=operator, musyawarah_id=m.pk, target_family_id=family_id, family=family, persons=persons
+    )

@@ -1,0 +1,323 @@
+"""Forms of the village operator's and the regency's proposal pages.
+
+Forms only parse what the browser sends; the services check it (format errors and NIK_INVALID block
+saving) and their errors are put back on the field they name (`apply_service_errors`), so the page,
+the API and the import say the same thing. Code lists come from `registry_code` (data the ministry
+extends), read once per form.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dtks.regions.forms import RegionPickerWidget
+from dtks.regions.models import Level
+from dtks.registry.models import Code
+
+from .models import Musyawarah
+from .services import HOUSE_FIELDS
+
+SOURCE_LABELS = {
+    Musyawarah.Source.RT_RW: _("RT/RW"),
+    Musyawarah.Source.KEPALA_DUSUN: _("Kepala dusun"),
+    Musyawarah.Source.LURAH: _("Lurah/kepala desa"),
+    Musyawarah.Source.PSKS: _("PSKS"),
+    Musyawarah.Source.KANTOR_DESA: _("Warga yang mendaftar di kantor desa/kelurahan"),
+}
+HOUSE_LABELS = {
+    "status_kepemilikan": _("Status kepemilikan bangunan"),
+    "atap": _("Jenis atap terluas"),
+    "dinding": _("Jenis dinding terluas"),
+    "lantai": _("Jenis lantai terluas"),
+    "sumber_air_minum": _("Sumber air minum"),
+    "penerangan": _("Sumber penerangan utama"),
+    "fasilitas_bab": _("Fasilitas buang air besar"),
+}
+NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
+
+
+def code_choices(*lists: str) -> dict[str, list[tuple[str, str]]]:
+    """list -> [(code, label)] for the given code lists, in one query."""
+    out: dict[str, list[tuple[str, str]]] = {name: [] for name in lists}
+    for c in Code.objects.filter(list__in=lists, active=True).order_by("list", "sort", "code"):
+        out[c.list].append((c.code, c.label))
+    return out
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class MusyawarahForm(forms.Form):
+    held_on = forms.DateField(label=_("Tanggal musyawarah"), widget=DateInput())
+    place = forms.CharField(label=_("Tempat"), max_length=200)
+    led_by = forms.CharField(label=_("Dipimpin oleh"), max_length=150)
+    attendee_count = forms.IntegerField(label=_("Jumlah peserta"), min_value=1, max_value=100_000)
+    attendee_names = forms.CharField(
+        label=_("Nama peserta"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Satu nama per baris."),
+    )
+    input_sources = forms.MultipleChoiceField(
+        label=_("Sumber masukan"),
+        choices=list(SOURCE_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise ValidationError(_("Tanggal musyawarah tidak boleh di masa depan."))
+        return held_on
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.FileField(
+        label=_("Notulen (PDF, JPEG, atau PNG, paling besar 10 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+
+class FamilyForm(forms.Form):
+    """Family-level content of an addition, a replacement's incoming half, or a correction."""
+
+    is_family = forms.TypedChoiceField(
+        label=_("Bentuk usulan"),
+        choices=[
+            ("1", _("Keluarga (dengan nomor KK dan anggotanya)")),
+            ("0", _("Individu di luar keluarga")),
+        ],
+        coerce=lambda v: v == "1",
+        initial="1",
+        widget=forms.RadioSelect,
+    )
+    no_kk = forms.CharField(
+        label=_("Nomor KK"), required=False, max_length=40, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    rt = forms.CharField(label=_("RT"), required=False, max_length=3, widget=forms.TextInput(attrs=NUMERIC))
+    rw = forms.CharField(label=_("RW"), required=False, max_length=3, widget=forms.TextInput(attrs=NUMERIC))
+    alamat = forms.CharField(label=_("Alamat"), max_length=255)
+
+    def __init__(self, *args, choices: dict, fixed_shape: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in HOUSE_FIELDS:
+            self.fields[name] = forms.ChoiceField(
+                label=HOUSE_LABELS[name], required=False, choices=[("", "–"), *choices[name]]
+            )
+        if fixed_shape:  # a correction keeps the record's shape (family or individual)
+            del self.fields["is_family"]
+
+    def content(self, *, is_family: bool | None = None) -> dict:
+        d = self.cleaned_data
+        family = d.get("is_family", True) if is_family is None else is_family
+        return {
+            "is_family": family,
+            "no_kk": d.get("no_kk", ""),
+            "rt": d.get("rt", ""),
+            "rw": d.get("rw", ""),
+            "alamat": d.get("alamat", ""),
+            "house": {k: d.get(k, "") for k in HOUSE_FIELDS},
+        }
+
+
+class PersonForm(forms.Form):
+    target_person_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    nik = forms.CharField(
+        label=_("NIK"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs=NUMERIC),
+        help_text=_("16 angka; kosongkan hanya untuk individu di luar keluarga yang belum punya NIK."),
+    )
+    nama = forms.CharField(label=_("Nama"), max_length=150)
+    tempat_lahir = forms.CharField(label=_("Tempat lahir"), required=False, max_length=100)
+    tanggal_lahir = forms.DateField(label=_("Tanggal lahir"), required=False, widget=DateInput())
+    jenis_kelamin = forms.ChoiceField(
+        label=_("Jenis kelamin"),
+        required=False,
+        choices=[("", "–"), ("L", _("Laki-laki")), ("P", _("Perempuan"))],
+    )
+
+    def __init__(self, *args, choices: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status_perkawinan"] = forms.ChoiceField(
+            label=_("Status perkawinan"), required=False, choices=[("", "–"), *choices["status_perkawinan"]]
+        )
+        self.fields["hubungan_keluarga"] = forms.ChoiceField(
+            label=_("Hubungan keluarga"),
+            required=False,
+            choices=[("", "–"), *choices["hubungan_keluarga"]],
+            help_text=_("Untuk anggota keluarga; kosongkan untuk individu di luar keluarga."),
+        )
+        self.fields["kategori"] = forms.ChoiceField(
+            label=_("Kategori"), required=False, choices=[("", "–"), *choices["kategori"]]
+        )
+        self.fields["kriteria"] = forms.MultipleChoiceField(
+            label=_("Kriteria"),
+            required=False,
+            choices=choices["kriteria"],
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.fields["disabilitas"] = forms.MultipleChoiceField(
+            label=_("Disabilitas"),
+            required=False,
+            choices=choices["disabilitas"],
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def content(self) -> dict:
+        d = dict(self.cleaned_data)
+        d.pop("DELETE", None)
+        d.setdefault("program", [])
+        return d
+
+
+class BasePersonFormSet(forms.BaseFormSet):
+    def __init__(self, *args, choices: dict, **kwargs):
+        self.choices = choices
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "choices": self.choices}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            renderer=self.renderer,
+            choices=self.choices,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def persons(self) -> list[dict]:
+        return [f.content() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+PersonFormSet = forms.formset_factory(
+    PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, min_num=1, max_num=30, absolute_max=30
+)
+FixedPersonFormSet = forms.formset_factory(
+    PersonForm, formset=BasePersonFormSet, extra=0, max_num=30, absolute_max=30
+)
+
+
+class TargetForm(forms.Form):
+    """The determined record an item concerns, found by its KK (a family) or NIK (an individual or
+    a family member → their family). POST only: the number never appears in a URL."""
+
+    nomor = forms.CharField(
+        label=_("Nomor KK atau NIK data terdaftar"),
+        max_length=40,
+        widget=forms.TextInput(attrs=NUMERIC),
+        help_text=_("16 angka. Nomor KK untuk keluarga; NIK untuk individu di luar keluarga."),
+    )
+    note = forms.CharField(
+        label=_("Catatan"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_nomor(self) -> str:
+        value = "".join(ch for ch in self.cleaned_data["nomor"] if not ch.isspace() and ch not in ".-")
+        if not (value.isascii() and value.isdigit() and len(value) == 16):
+            raise ValidationError(_("Masukkan 16 angka nomor KK atau NIK."))
+        return value
+
+
+class DeletionForm(TargetForm):
+    def __init__(self, *args, choices: dict, exclude_move: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        reasons = [
+            (c, label) for c, label in choices["alasan_penghapusan"] if not (exclude_move and c == "PINDAH")
+        ]
+        self.fields["deletion_reason"] = forms.ChoiceField(label=_("Alasan penghapusan"), choices=reasons)
+        self.order_fields(["nomor", "deletion_reason", "note"])
+
+
+class DeletionReasonForm(forms.Form):
+    """Editing a deletion (or a replacement's outgoing half): its reason and note."""
+
+    note = forms.CharField(
+        label=_("Catatan"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, choices: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        reasons = [(c, label) for c, label in choices["alasan_penghapusan"] if c != "PINDAH"]
+        self.fields["deletion_reason"] = forms.ChoiceField(label=_("Alasan penghapusan"), choices=reasons)
+        self.order_fields(["deletion_reason", "note"])
+
+
+class TransferForm(TargetForm):
+    destination_village = forms.CharField(
+        label=_("Kelurahan/desa tujuan"), widget=RegionPickerWidget(depth=Level.VILLAGE)
+    )
+    rt = forms.CharField(
+        label=_("RT tujuan"), required=False, max_length=3, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    rw = forms.CharField(
+        label=_("RW tujuan"), required=False, max_length=3, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    alamat = forms.CharField(label=_("Alamat di tempat tujuan"), max_length=255)
+
+    def clean_destination_village(self) -> str:
+        value = self.cleaned_data["destination_village"].replace(".", "").strip()
+        if len(value) != 10 or not value.isdigit():
+            raise ValidationError(_("Pilih sampai tingkat kelurahan/desa tujuan."))
+        return value
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Catatan"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Alasan"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    transition = forms.CharField(widget=forms.HiddenInput)
+
+
+# Service error keys that are not a field of these forms go to the form's top.
+TARGET_KEYS = {"target": "nomor", "musyawarah": None, "__all__": None, "persons": None}
+
+
+def apply_service_errors(
+    exc: ValidationError, *forms_: forms.Form, formset: BasePersonFormSet | None = None
+) -> None:
+    """Puts a service's ValidationError on the fields it names ("persons.1.nik" → the second person's
+    NIK; "house.atap" → atap; "target" → nomor); anything else on the first form as a whole."""
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    first = forms_[0]
+    for key, errors in messages.items():
+        placed = False
+        if key.startswith("persons.") and formset is not None:
+            parts = key.split(".")
+            index = int(parts[1]) if parts[1].isdigit() else -1
+            live = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            if 0 <= index < len(live):
+                field = parts[2] if len(parts) > 2 and parts[2] in live[index].fields else None
+                for e in errors:
+                    live[index].add_error(field, e)
+                placed = True
+        else:
+            name = key.split(".", 1)[1] if key.startswith("house.") else TARGET_KEYS.get(key, key)
+            for form in forms_:
+                if name and name in form.fields:
+                    for e in errors:
+                        form.add_error(name, e)
+                    placed = True
+                    break
+        if not placed:
+            for e in errors:
+                first.add_error(None, e)

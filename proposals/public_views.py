@@ -1,0 +1,117 @@
+"""The public self-registration page (/daftar/) and its receipt page — no account needed.
+
+Every accepted submission (and a bot's, caught by the honeypot) answers the same way: a redirect to
+a receipt page that shows only a receipt code and what happens next. Whether a NIK is already in the
+registry changes nothing in the answer (SECURITY.md #10).
+"""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dtks.accounts.auth import client_ip
+
+from .models import ProposalItem
+from .public_forms import (
+    MEMBER_PREFIX,
+    SelfRegistrationForm,
+    changed_rows,
+    initial_from,
+    member_formset,
+    rows_initial,
+)
+from .self_registration import (
+    Submission,
+    ip_limited,
+    new_receipt_code,
+    niks_limited,
+    receipt_from_token,
+    receipt_token,
+    self_registration_submit,
+)
+
+TEMPLATE = "proposals/public/register.html"
+
+
+def _row_action(post) -> tuple[bool, int | None] | None:
+    """(add, remove-index) when an add/remove button was pressed; None for the real submit."""
+    action = post.get("aksi", "")
+    if action == "tambah":
+        return True, None
+    if action.startswith("hapus-") and action[6:].isdigit():
+        return False, int(action[6:])
+    return None
+
+
+def _page(request, form, members, *, status: int = 200, limited: bool = False):
+    context = {"form": form, "members": members, "limited": limited}
+    return render(request, TEMPLATE, context, status=status)
+
+
+def _to_receipt(code: str):
+    return redirect(reverse("public:receipt", args=[receipt_token(code)]))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.method == "GET":
+        return _page(request, SelfRegistrationForm(), member_formset())
+
+    row_action = _row_action(request.POST)
+    if row_action is not None:
+        # Add or remove a member row: re-render what was typed, save nothing, show no errors yet.
+        add, remove = row_action
+        data = changed_rows(request.POST, prefix=MEMBER_PREFIX, add=add, remove=remove)
+        form = SelfRegistrationForm(initial=initial_from(SelfRegistrationForm, data))
+        return _page(request, form, member_formset(initial=rows_initial(data)))
+
+    form = SelfRegistrationForm(request.POST)
+    members = member_formset(request.POST)
+    ip = client_ip(request)
+    if ip_limited(ip):
+        return _page(request, form, members, status=429, limited=True)
+    if form.honeypot_filled:
+        # A bot: the same answer as a real submission, with a receipt that belongs to nothing.
+        return _to_receipt(new_receipt_code())
+    valid = form.is_valid() & members.is_valid()
+    form.check_members(members)
+    if not (valid and form.is_valid() and members.is_valid()):
+        return _page(request, form, members, status=400)
+
+    data = form.cleaned_data
+    applicant = {k: data[k] for k in ("nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin")}
+    applicant |= {
+        "status_perkawinan": data["status_perkawinan"],
+        "hubungan_keluarga": data["hubungan_keluarga"],
+    }
+    persons = [applicant, *members.people()]
+    if niks_limited([p["nik"] for p in persons if p.get("nik")]):
+        return _page(request, form, members, status=429, limited=True)
+    correction = data["permohonan"] == SelfRegistrationForm.Request.CORRECTION
+    submission = Submission(
+        kind=ProposalItem.Kind.CORRECTION if correction else ProposalItem.Kind.ADDITION,
+        village_code=data["wilayah"],
+        no_kk=data["no_kk"],
+        rt=data["rt"],
+        rw=data["rw"],
+        alamat=data["alamat"].strip(),
+        phone=data["telepon"],
+        note=data["catatan"].strip(),
+        persons=persons,
+    )
+    item, _created = self_registration_submit(
+        submission=submission, form_key=data["kunci"], ip=ip, consent_at=timezone.now()
+    )
+    return _to_receipt(item.receipt_code)
+
+
+@require_GET
+def receipt(request, token: str):
+    code = receipt_from_token(token)
+    if code is None:
+        raise Http404
+    return render(request, "proposals/public/receipt.html", {"receipt_code": code})

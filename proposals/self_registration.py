@@ -1,0 +1,264 @@
+"""Stage 1, the self-registration channel (pendaftaran mandiri, DESIGN.md §1.1): a citizen's own
+proposal goes straight to `submitted`, to the regency's (or the ministry's) verification queue.
+
+The citizen sees nothing about anyone's records: not whether a NIK is already registered, not the
+integrity findings (stored on the item for staff). Every answer has the same shape. Rate limits per
+IP and per NIK use the shared `ratelimit` cache (docs/decisions.md).
+"""
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import caches
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from dtks.accounts.scope import region_q
+from dtks.audit.services import audit_record
+from dtks.registry.item_integrity import SAVE_BLOCKING, blocks_saving, item_data, item_findings
+from dtks.registry.models import PersonVersion
+
+from .models import ProposalItem, ProposalItemHistory, ProposalPerson
+
+SYSTEM_ACTOR = "sistem:pendaftaran_mandiri"
+KEY_PREFIX = "mandiri:"
+# Receipt codes: no 0/O, 1/I/L, so a code read out over the phone is not misheard.
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RECEIPT_SALT = "proposals.self_registration.receipt"
+
+
+# --- rate limits ------------------------------------------------------------------------------------
+
+
+def _bucket(scope: str, ident: str, window: int) -> str:
+    # HMAC, so a NIK is never written to the cache table in clear (SECURITY.md #9).
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{ident}".encode(), hashlib.sha256).hexdigest()
+    return f"rl:{scope}:{digest[:40]}:{int(timezone.now().timestamp()) // window}"
+
+
+def rate_limit_hit(*, scope: str, ident: str, limit: int, window: int) -> bool:
+    """Count one attempt of `ident` in the current fixed window; True once over `limit`.
+
+    The database cache's incr is a read and a write, so two racing requests may both count as one:
+    a limit can be overshot by the number of concurrent requests, never undercounted for long.
+    """
+    cache = caches["ratelimit"]
+    key = _bucket(scope, ident, window)
+    if cache.add(key, 1, timeout=window):
+        return limit < 1
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def ip_limited(ip: str | None) -> bool:
+    limit, window = settings.DTKS_SELF_REGISTRATION_RATE_IP
+    return rate_limit_hit(scope="ip", ident=ip or "-", limit=limit, window=window)
+
+
+def niks_limited(niks: list[str]) -> bool:
+    """Every NIK of the submission counts; over the limit for any of them refuses it."""
+    limit, window = settings.DTKS_SELF_REGISTRATION_RATE_NIK
+    hits = [rate_limit_hit(scope="nik", ident=nik, limit=limit, window=window) for nik in sorted(set(niks))]
+    return any(hits)
+
+
+# --- receipts ---------------------------------------------------------------------------------------
+
+
+def new_receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def receipt_token(code: str) -> str:
+    """The receipt page's URL carries the code signed, so the page needs no lookup (no oracle)."""
+    return signing.Signer(salt=RECEIPT_SALT).sign(code)
+
+
+def receipt_from_token(token: str) -> str | None:
+    try:
+        return signing.Signer(salt=RECEIPT_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+
+
+# --- the submission -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Submission:
+    """What the citizen sent, cleaned: the applicant first in `persons`."""
+
+    kind: str  # ProposalItem.Kind.ADDITION or CORRECTION
+    village_code: str
+    no_kk: str
+    rt: str
+    rw: str
+    alamat: str
+    phone: str
+    note: str
+    persons: list[dict]
+
+    def fingerprint(self) -> str:
+        def plain(value):
+            return value.isoformat() if isinstance(value, date) else value
+
+        payload = dataclasses.asdict(self)
+        payload["persons"] = [{k: plain(v) for k, v in sorted(p.items())} for p in self.persons]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def verifier_for(village_code: str) -> str:
+    """Regency by default; the ministry where a setting lists the village's province or regency."""
+    for prefix in settings.DTKS_SELF_REGISTRATION_MINISTRY_REGIONS:
+        if prefix and village_code.startswith(prefix):
+            return ProposalItem.Verifier.MINISTRY
+    return ProposalItem.Verifier.REGENCY
+
+
+def item_integrity_findings(item: ProposalItem, *, actor=None) -> list[dict]:
+    """The per-item integrity engine's findings, stored with the item for staff (DESIGN.md §7).
+
+    With no actor (the public channel) a duplicate names nothing; the citizen never sees findings.
+    A save-blocking finding (NIK_INVALID) cannot occur here: the forms refuse those NIKs first.
+    """
+    findings = item_findings(item_data(item), actor=actor)
+    if blocks_saving(findings):
+        raise ValidationError([f["message"] for f in findings if f["rule"] in SAVE_BLOCKING])
+    return findings
+
+
+PERSON_FIELDS = (
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "status_perkawinan",
+    "hubungan_keluarga",
+)
+
+
+def proposal_person(item: ProposalItem, position: int, person: dict) -> ProposalPerson:
+    """A ProposalPerson from a cleaned person form (a missing NIK is NULL: NIK_PENDING)."""
+    return ProposalPerson(
+        item=item,
+        position=position,
+        nik=person.get("nik") or None,
+        tanggal_lahir=person.get("tanggal_lahir"),
+        **{f: person.get(f) or "" for f in PERSON_FIELDS if f not in ("nik", "tanggal_lahir")},
+    )
+
+
+def _registered_person_id(nik: str | None) -> int | None:
+    """For a correction: the determined person it concerns, for staff (never shown to the citizen)."""
+    if not nik:
+        return None
+    return (
+        PersonVersion.objects.filter(nik=nik, published=True, valid_to__isnull=True)
+        .values_list("person_id", flat=True)
+        .first()
+    )
+
+
+def self_registration_submit(
+    *, submission: Submission, form_key: str, ip: str | None = None, consent_at=None
+) -> tuple[ProposalItem, bool]:
+    """Create the submitted item with its persons, history and audit rows; (item, created).
+
+    The idempotency key is the rendered form's key plus the content's fingerprint: a double submit
+    of the same form is one item and one receipt; a changed or new form is a new item.
+    """
+    key = f"{KEY_PREFIX}{form_key}:{submission.fingerprint()[:16]}"
+    existing = ProposalItem.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return _create(submission=submission, key=key, ip=ip, consent_at=consent_at), True
+    except IntegrityError:
+        # The same form raced itself (two requests at once): the first one's item is the answer.
+        existing = ProposalItem.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _create(*, submission: Submission, key: str, ip: str | None, consent_at) -> ProposalItem:
+    correction = submission.kind == ProposalItem.Kind.CORRECTION
+    applicant = submission.persons[0]
+    item = ProposalItem(
+        kind=submission.kind,
+        channel=ProposalItem.Channel.SELF_REGISTRATION,
+        # DESIGN.md §4: self-registrations start in `submitted` (no draft, no musyawarah).
+        state=ProposalItem.State.SUBMITTED,
+        verifier=verifier_for(submission.village_code),
+        village_code=submission.village_code,
+        no_kk=submission.no_kk,
+        rt=submission.rt,
+        rw=submission.rw,
+        alamat=submission.alamat,
+        note=submission.note,
+        contact_phone=submission.phone,
+        consent_at=consent_at or timezone.now(),
+        idempotency_key=key,
+        target_person_id=_registered_person_id(applicant.get("nik")) if correction else None,
+    )
+    for _attempt in range(5):
+        item.receipt_code = new_receipt_code()
+        if not ProposalItem.objects.filter(receipt_code=item.receipt_code).exists():
+            break
+    item.save()
+    ProposalPerson.objects.bulk_create(proposal_person(item, i, p) for i, p in enumerate(submission.persons))
+    findings = item_integrity_findings(item)
+    if findings:
+        item.findings = findings
+        item.save(update_fields=["findings"])
+    ProposalItemHistory.objects.create(
+        item=item,
+        transition="self_register",
+        from_state="",
+        to_state=item.state,
+        actor=None,
+        actor_label=SYSTEM_ACTOR,
+    )
+    audit_record(
+        actor=SYSTEM_ACTOR,
+        action="proposal_item.self_register",
+        object_type="proposals.item",
+        object_id=item.pk,
+        region_code=item.village_code,
+        ip=ip,
+        detail={"kind": item.kind, "persons": len(submission.persons), "verifier": item.verifier},
+    )
+    return item
+
+
+# --- staff reads --------------------------------------------------------------------------------------
+
+
+def self_registrations_visible_to(*, user) -> QuerySet[ProposalItem]:
+    """Self-registrations in the user's scope, with the applicant's name and NIK and the person count."""
+    applicant = ProposalPerson.objects.filter(item=OuterRef("pk")).order_by("position")
+    return (
+        ProposalItem.objects.filter(channel=ProposalItem.Channel.SELF_REGISTRATION)
+        .filter(region_q(user))
+        .annotate(
+            applicant_nama=Subquery(applicant.values("nama")[:1]),
+            applicant_nik=Subquery(applicant.values("nik")[:1]),
+            person_count=Count("persons"),
+        )
+        .order_by("-created_at", "-pk")
+    )

@@ -1,0 +1,147 @@
+"""A proposal item: its form (`proposals:item_new`, `proposals:item_edit`,
+`proposals:regency_item_new`), its page (`proposals:item`) and the regency's list
+(`proposals:regency`) where an item is returned to the village with a reason."""
+
+import re
+
+from .base import BasePage
+from .region_picker import RegionPicker
+
+
+class ItemFormPage(BasePage):
+    def form(self):
+        return self.page.locator("main form.item-form")
+
+    def fill_family(self, *, no_kk: str = "", rt: str = "", rw: str = "", alamat: str = "", individual=False):
+        form = self.form()
+        if individual:
+            form.get_by_label("Individu di luar keluarga").check()
+        if no_kk:
+            form.get_by_label("Nomor KK", exact=True).fill(no_kk)
+        form.get_by_label("RT", exact=True).fill(rt)
+        form.get_by_label("RW", exact=True).fill(rw)
+        form.locator("fieldset.family-fieldset").get_by_label("Alamat", exact=True).fill(alamat)
+        return self
+
+    def person_count(self) -> int:
+        return self.form().locator(".person-form").count()
+
+    def add_member(self):
+        with self.page.expect_navigation():
+            self.form().get_by_role("button", name="+ Tambah anggota").click()
+        return self
+
+    def fill_person(self, index: int, **fields):
+        """Fields by label: nik, nama, tanggal_lahir (YYYY-MM-DD), jenis_kelamin ("Laki-laki"),
+        hubungan_keluarga ("Istri"), status_perkawinan ("Kawin")."""
+        person = self.form().locator(".person-form").nth(index)
+        for name in ("nik", "nama", "tempat_lahir", "tanggal_lahir"):
+            if name in fields:
+                person.locator(f"[name='persons-{index}-{name}']").fill(fields[name])
+        for name in ("jenis_kelamin", "hubungan_keluarga", "status_perkawinan"):
+            if name in fields:
+                person.locator(f"[name='persons-{index}-{name}']").select_option(label=fields[name])
+        return self
+
+    def find_record(self, number: str, **extra):
+        """The registered record an item concerns (KK or NIK); a correction's first step."""
+        form = self.form()
+        form.get_by_label("Nomor KK atau NIK data terdaftar").fill(number)
+        if "reason" in extra:
+            form.get_by_label("Alasan penghapusan").select_option(label=extra["reason"])
+        if "note" in extra:
+            form.locator("[name=note]").first.fill(extra["note"])
+        return self
+
+    def destination(
+        self, *, province: str, regency: str, district: str, village: str, alamat: str, rt="", rw=""
+    ):
+        RegionPicker(self.page, "id_destination_village").choose(province, regency, district, village)
+        form = self.form()
+        form.get_by_label("Alamat di tempat tujuan").fill(alamat)
+        form.get_by_label("RT tujuan").fill(rt)
+        form.get_by_label("RW tujuan").fill(rw)
+        return self
+
+    def search(self):
+        with self.page.expect_navigation():
+            self.form().get_by_role("button", name="Cari data").click()
+        return self
+
+    def save(self):
+        with self.page.expect_navigation():
+            self.form().get_by_role("button", name="Simpan usulan").click()
+        return (
+            ItemPage(self.page, self.base_url)
+            if "/usulan/item/" in self.page.url and "/ubah/" not in self.page.url
+            else self
+        )
+
+    def errors(self) -> list[str]:
+        return self.page.locator("main .errorlist li").all_inner_texts()
+
+
+class ItemPage(BasePage):
+    def __init__(self, page, base_url: str, pk: int | None = None):
+        super().__init__(page, base_url)
+        if pk is not None:
+            self.path = f"/usulan/item/{pk}/"
+
+    @property
+    def pk(self) -> int:
+        return int(re.search(r"/usulan/item/(\d+)/", self.page.url).group(1))
+
+    def heading(self) -> str:
+        return self.page.get_by_role("heading", level=1).inner_text()
+
+    def state(self) -> str:
+        return self.page.locator("main .item-state").inner_text().strip()
+
+    def last_reason(self) -> str:
+        reason = self.page.locator("main .item-last-reason")
+        return reason.inner_text().strip() if reason.count() else ""
+
+    def persons(self) -> list[str]:
+        return [t.strip() for t in self.page.locator("main table.persons-table tbody th").all_inner_texts()]
+
+    def diff(self) -> list[str]:
+        return [t.strip() for t in self.page.locator("main table.diff-table tbody tr").all_inner_texts()]
+
+    def pair_link(self) -> str:
+        link = self.page.locator("main dd a[href^='/usulan/item/']")
+        return link.first.get_attribute("href") if link.count() else ""
+
+    def history_reasons(self) -> list[str]:
+        return [t.strip() for t in self.page.locator("main .history-reason").all_inner_texts()]
+
+    def edit(self) -> ItemFormPage:
+        with self.page.expect_navigation():
+            self.page.locator("main").get_by_role("link", name="Ubah usulan").click()
+        return ItemFormPage(self.page, self.base_url)
+
+    def act(self, transition: str, reason: str = ""):
+        form = self.page.locator(f"main form.transition-form[data-transition='{transition}']")
+        if reason:
+            form.locator("textarea").fill(reason)
+        with self.page.expect_navigation():
+            form.get_by_role("button").click()
+        return self
+
+
+class RegencyPage(BasePage):
+    path = "/usulan/kabupaten/"
+
+    def item_ids(self) -> list[int]:
+        return [
+            int(i)
+            for i in self.page.locator("main ul.regency-items > li").evaluate_all(
+                "els => els.map(e => e.dataset.item)"
+            )
+        ]
+
+    def return_to_village(self, item_id: int, reason: str):
+        card = self.page.locator(f"main ul.regency-items > li[data-item='{item_id}']")
+        card.get_by_label("Alasan pengembalian").fill(reason)
+        with self.page.expect_navigation():
+            card.get_by_role("button", name="Kembalikan ke desa/kelurahan").click()
+        return self

@@ -1,0 +1,35 @@
+"""`manage.py seed_demo` also records musyawarah in every state through the proposal services."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from proposals.models import Musyawarah, ProposalItem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_records_musyawarah_in_every_state_once(settings, tmp_path, media):
+    settings.VAR_DIR = tmp_path
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Musyawarah demo dibuat" in out.getvalue()
+    states = dict(Musyawarah.objects.values_list("place", "state"))
+    assert sorted(states.values()) == ["draft", "held", "submitted"]
+    items = ProposalItem.objects.all()
+    kinds = set(items.values_list("kind", flat=True))
+    assert kinds == {"addition", "deletion", "replacement", "correction", "transfer"}
+    item_states = set(items.values_list("state", flat=True))
+    assert {"draft", "submitted", "returned_to_village", "verified"} <= item_states
+    returned = items.get(state="returned_to_village")
+    assert "Wulandari" in returned.last_reason
+    arrival = items.filter(kind="transfer").exclude(village_code="3371011003").get()
+    assert arrival.village_code == "3371011007" and arrival.state == "submitted"
+    correction = items.get(kind="correction")
+    assert "alamat" in correction.diff
+
+    again = StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "tidak ada yang diubah" in again.getvalue()
+    assert (Musyawarah.objects.count(), ProposalItem.objects.count()) == (3, items.count())

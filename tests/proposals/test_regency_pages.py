@@ -1,0 +1,114 @@
+"""The regency's minimal pages: submitted items of its regency returned to the village with a reason,
+and its own filings (correction, deletion, transfer) for determined records of the regency."""
+
+import pytest
+
+from proposals import services
+from proposals.models import ProposalItem
+from tests.harness.world import HOME_VILLAGE
+
+from .flow import (
+    OTHER_REGENCY,
+    SIBLING,
+    client_for,
+    held_musyawarah,
+    new_family,
+    operator,
+    verifier,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted_item(world, village=HOME_VILLAGE, serial=9001):
+    op = operator(world, village)
+    m = held_musyawarah(op)
+    family, persons = new_family(village, serial)
+    item = services.proposal_item_create_addition(
+        actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    )
+    services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
+    return item
+
+
+def test_regency_lists_only_its_submitted_items_and_returns_one_with_a_reason(world):
+    ours, sibling = submitted_item(world), submitted_item(world, SIBLING, 9002)
+    foreign = submitted_item(world, OTHER_REGENCY, 9003)
+    c = client_for(verifier(world))
+    page = c.get("/usulan/kabupaten/")
+    assert sorted(i.pk for i in page.context["items"]) == sorted([ours.pk, sibling.pk])
+    # Without a reason: refused, unchanged.
+    c.post(f"/usulan/item/{ours.pk}/keputusan/", {"transition": "return_to_village", "reason": " "})
+    ours.refresh_from_db()
+    assert ours.state == "submitted"
+    response = c.post(
+        f"/usulan/item/{ours.pk}/keputusan/",
+        {"transition": "return_to_village", "reason": "KK tidak terbaca.", "next": "/usulan/kabupaten/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/usulan/kabupaten/"
+    ours.refresh_from_db()
+    assert (ours.state, ours.last_reason) == ("returned_to_village", "KK tidak terbaca.")
+    # Another regency's item: not found, not changed.
+    assert (
+        c.post(
+            f"/usulan/item/{foreign.pk}/keputusan/", {"transition": "return_to_village", "reason": "x"}
+        ).status_code
+        == 404
+    )
+    foreign.refresh_from_db()
+    assert foreign.state == "submitted"
+    # Returning it again is harmless; a different decision by the village's side is refused.
+    c.post(f"/usulan/item/{ours.pk}/keputusan/", {"transition": "return_to_village", "reason": "lagi"})
+    ours.refresh_from_db()
+    assert ours.history.count() == 2
+    # An external redirect target is ignored.
+    response = c.post(
+        f"/usulan/item/{sibling.pk}/keputusan/",
+        {"transition": "return_to_village", "reason": "x", "next": "https://contoh.invalid/"},
+    )
+    assert response["Location"] == f"/usulan/item/{sibling.pk}/"
+
+
+def test_village_cannot_return_and_regency_cannot_add(world):
+    item = submitted_item(world)
+    village = client_for(operator(world))
+    village.post(f"/usulan/item/{item.pk}/keputusan/", {"transition": "return_to_village", "reason": "x"})
+    item.refresh_from_db()
+    assert item.state == "submitted"
+    c = client_for(verifier(world))
+    assert c.get("/usulan/kabupaten/tambah/penambahan/").status_code == 404
+    assert c.get("/usulan/kabupaten/tambah/penggantian/").status_code == 404
+    assert client_for(operator(world)).get("/usulan/kabupaten/").status_code == 403
+
+
+def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(world):
+    c = client_for(verifier(world))
+    h, sibling = world.households[HOME_VILLAGE], world.households[SIBLING]
+    response = c.post(
+        "/usulan/kabupaten/tambah/penghapusan/",
+        {"nomor": sibling.individual.nik, "deletion_reason": "MENINGGAL"},
+    )
+    assert response.status_code == 302
+    deletion = ProposalItem.objects.get(target_person_id=sibling.individual.person_id)
+    assert (deletion.channel, deletion.musyawarah_id, deletion.village_code) == ("regency", None, SIBLING)
+    # Drafts of the regency's own filings are submitted from the item page.
+    detail = c.get(f"/usulan/item/{deletion.pk}/").content.decode()
+    assert 'data-transition="submit"' in detail
+    c.post(f"/usulan/item/{deletion.pk}/keputusan/", {"transition": "submit"})
+    deletion.refresh_from_db()
+    assert deletion.state == "submitted"
+
+    response = c.post(
+        "/usulan/kabupaten/tambah/perpindahan/",
+        {"nomor": h.no_kk, "destination_village": "3404012001", "alamat": "Sleman", "rt": "", "rw": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    out = ProposalItem.objects.get(target_family_id=h.family_id)
+    assert out.channel == "regency" and out.pair.village_code == "3404012001"
+    # A record of another regency is not found.
+    foreign = world.households[OTHER_REGENCY]
+    response = c.post(
+        "/usulan/kabupaten/tambah/penghapusan/", {"nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"}
+    )
+    assert response.status_code == 400
+    assert not ProposalItem.objects.filter(target_family_id=foreign.family_id).exists()

@@ -1,0 +1,375 @@
+"""Self-registration (pendaftaran mandiri): the public form, its receipt, idempotency, honeypot, rate
+limits, the same answer for known and unknown NIKs, corrections, and the village's read-only list."""
+
+import re
+import uuid
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dtks.accounts.models import Role
+from dtks.audit.models import AuditEvent
+from proposals.models import Musyawarah, ProposalItem, ProposalItemHistory
+from proposals.self_registration import SYSTEM_ACTOR, receipt_token
+from tests.proposals.factories import VILLAGE_A, VILLAGE_B, user
+from tests.registry import factories as reg
+
+pytestmark = pytest.mark.django_db
+
+URL = "/daftar/"
+HEAD_NIK = "3371011505800001"  # born 15-05-1980, male
+WIFE_NIK = "3371014203850002"  # born 02-03-1985, female (day + 40)
+CHILD_NIK = "3371010907100003"
+KK = "3371010101200003"
+RECEIPT_RE = re.compile(r"^/daftar/tanda-terima/([0-9A-Z]{4}-[0-9A-Z]{4}):[^/]+/$")
+
+
+def form_data(*, members=1, key=None, **overrides) -> dict:
+    data = {
+        "permohonan": "baru",
+        "nik": HEAD_NIK,
+        "no_kk": KK,
+        "nama": "Budi Santoso",
+        "tempat_lahir": "Magelang",
+        "tanggal_lahir": "1980-05-15",
+        "jenis_kelamin": "L",
+        "status_perkawinan": "KAWIN",
+        "hubungan_keluarga": "KEPALA KELUARGA",
+        "wilayah": VILLAGE_A,
+        "rt": "3",
+        "rw": "002",
+        "alamat": "Jl. Sudirman 5",
+        "telepon": "0812-3456-7890",
+        "catatan": "",
+        "persetujuan": "on",
+        "situs": "",
+        "kunci": key or uuid.uuid4().hex,
+        "anggota-TOTAL_FORMS": str(members),
+        "anggota-INITIAL_FORMS": "0",
+    }
+    people = [
+        ("Siti Aminah", WIFE_NIK, "1985-03-02", "P", "ISTRI"),
+        ("Adi Santoso", CHILD_NIK, "2010-07-09", "L", "ANAK"),
+    ]
+    for i, (nama, nik, lahir, jk, hub) in enumerate(people[:members]):
+        data |= {
+            f"anggota-{i}-nik": nik,
+            f"anggota-{i}-nama": nama,
+            f"anggota-{i}-tempat_lahir": "Magelang",
+            f"anggota-{i}-tanggal_lahir": lahir,
+            f"anggota-{i}-jenis_kelamin": jk,
+            f"anggota-{i}-hubungan_keluarga": hub,
+        }
+    return data | overrides
+
+
+def submit(data, *, ip="10.0.0.1", client=None):
+    return (client or Client()).post(URL, data, REMOTE_ADDR=ip)
+
+
+def receipt_code(response) -> str:
+    assert response.status_code == 302, response.content[:2000]
+    match = RECEIPT_RE.match(response["Location"])
+    assert match, response["Location"]
+    return match.group(1)
+
+
+def normalised(html: str) -> str:
+    """A page with what legitimately differs per answer taken out: CSRF tokens and the receipt code."""
+    html = re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]+"', r"\1TOKEN", html)
+    html = re.sub(r"[0-9A-Z]{4}-[0-9A-Z]{4}:[A-Za-z0-9_-]+", "CODE:SIGNATURE", html)
+    return re.sub(r"[0-9A-Z]{4}-[0-9A-Z]{4}", "CODE", html)
+
+
+def test_page_offers_the_form_in_indonesian_with_a_fresh_key():
+    response = Client().get(URL)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Pendaftaran mandiri DTKS" in html
+    assert "Undang-Undang Nomor 27 Tahun 2022" in html
+    keys = re.findall(r'name="kunci" value="([0-9a-f]{32})"', html)
+    assert len(keys) == 1
+    assert keys[0] not in Client().get(URL).content.decode()  # every render has its own key
+    assert 'name="situs"' in html and 'class="hp-field"' in html
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_valid_submission_creates_one_submitted_item_with_its_persons():
+    response = submit(form_data())
+    code = receipt_code(response)
+    item = ProposalItem.objects.get()
+    assert item.receipt_code == code
+    assert (item.state, item.channel, item.kind) == ("submitted", "self_registration", "addition")
+    assert item.verifier == ProposalItem.Verifier.REGENCY
+    assert item.musyawarah is None
+    assert (item.village_code, item.no_kk, item.rt, item.rw) == (VILLAGE_A, KK, "003", "002")
+    assert item.contact_phone == "081234567890"
+    assert item.consent_at is not None
+    assert item.created_by is None
+    persons = list(item.persons.order_by("position"))
+    assert [(p.nik, p.nama, p.hubungan_keluarga) for p in persons] == [
+        (HEAD_NIK, "Budi Santoso", "KEPALA KELUARGA"),
+        (WIFE_NIK, "Siti Aminah", "ISTRI"),
+    ]
+    history = ProposalItemHistory.objects.get(item=item)
+    assert (history.from_state, history.to_state, history.actor_id, history.actor_label) == (
+        "",
+        "submitted",
+        None,
+        SYSTEM_ACTOR,
+    )
+    audit = AuditEvent.objects.get(action="proposal_item.self_register")
+    assert (audit.actor_label, audit.object_id, audit.region_code, audit.ip) == (
+        SYSTEM_ACTOR,
+        str(item.pk),
+        VILLAGE_A,
+        "10.0.0.1",
+    )
+    assert HEAD_NIK not in str(audit.detail)
+
+
+def test_receipt_page_shows_only_the_code_and_what_comes_next():
+    code = receipt_code(submit(form_data()))
+    response = Client().get(f"/daftar/tanda-terima/{receipt_token(code)}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert code in html and "Langkah selanjutnya" in html
+    for private in (HEAD_NIK, "Budi", KK, "0812"):
+        assert private not in html
+    assert Client().get(f"/daftar/tanda-terima/{code}:palsu/").status_code == 404
+
+
+def test_double_submit_with_the_same_key_is_one_item_and_the_same_receipt():
+    data = form_data()
+    first, second = submit(data), submit(data)
+    assert receipt_code(first) == receipt_code(second)
+    assert first["Location"] == second["Location"]
+    assert ProposalItem.objects.count() == 1
+    assert ProposalItemHistory.objects.count() == 1
+    assert AuditEvent.objects.filter(action="proposal_item.self_register").count() == 1
+
+
+def test_another_submission_gets_a_new_receipt():
+    first = receipt_code(submit(form_data()))
+    second = receipt_code(submit(form_data()))  # a new form: a new key
+    data = form_data()
+    third = receipt_code(submit(data))
+    fourth = receipt_code(submit(data | {"alamat": "Jl. Sudirman 7"}))  # same form, changed content
+    assert len({first, second, third, fourth}) == 4
+    assert ProposalItem.objects.count() == 4
+
+
+def test_filled_honeypot_is_dropped_with_the_same_answer():
+    bot = submit(form_data(situs="http://spam.example"))
+    person = submit(form_data())
+    assert bot.status_code == person.status_code == 302
+    assert RECEIPT_RE.match(bot["Location"]) and RECEIPT_RE.match(person["Location"])
+    assert bot["Location"] != person["Location"]
+    assert ProposalItem.objects.count() == 1
+    bot_page = Client().get(bot["Location"])
+    person_page = Client().get(person["Location"])
+    assert bot_page.status_code == 200
+    assert normalised(bot_page.content.decode()) == normalised(person_page.content.decode())
+
+
+def test_rate_limit_per_ip_with_the_real_settings(settings):
+    limit, _window = settings.DTKS_SELF_REGISTRATION_RATE_IP
+    assert limit >= 5
+    client = Client()
+    for _ in range(limit):
+        # Invalid attempts count as well (they cost the server the same), so probing is limited too.
+        assert submit({"nik": "12"}, ip="10.0.0.9", client=client).status_code == 400
+    refused = submit(form_data(), ip="10.0.0.9", client=client)
+    assert refused.status_code == 429
+    assert "Batas pengiriman tercapai" in refused.content.decode()
+    assert ProposalItem.objects.count() == 0
+    assert receipt_code(submit(form_data(), ip="10.0.0.10"))  # another address is not affected
+
+
+def test_rate_limit_per_nik(settings):
+    settings.DTKS_SELF_REGISTRATION_RATE_NIK = (2, 24 * 60 * 60)
+    for i in range(2):
+        receipt_code(submit(form_data(members=0), ip=f"10.1.0.{i}"))
+    refused = submit(form_data(members=0), ip="10.1.0.9")
+    assert refused.status_code == 429
+    # a member's NIK counts as well: the head's NIK is spent, whoever sends it
+    other = form_data(members=1, nik="3371012001900004", tanggal_lahir="1990-01-20")
+    other |= {
+        "anggota-0-nik": HEAD_NIK,
+        "anggota-0-jenis_kelamin": "L",
+        "anggota-0-tanggal_lahir": "1980-05-15",
+    }
+    assert submit(other, ip="10.1.0.10").status_code == 429
+    assert ProposalItem.objects.count() == 2
+    assert receipt_code(submit(form_data(members=0, nik="3371012001900004", tanggal_lahir="1990-01-20")))
+
+
+def test_rate_limit_windows_are_stored_hashed(settings):
+    from django.core.cache import caches
+
+    submit(form_data(members=0), ip="10.2.0.1")
+    with connection.cursor() as cur:
+        cur.execute("SELECT cache_key FROM dtks_ratelimit_cache")
+        keys = [r[0] for r in cur.fetchall()]
+    assert keys and not any(HEAD_NIK in k or "10.2.0.1" in k for k in keys)
+    assert caches["ratelimit"] is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("nik", "33710115058000", "NIK harus 16 digit angka (tertulis 14 karakter)"),
+        ("nik", "3.37101150580001E+15", "format kolom NIK sebagai Teks"),
+        ("nik", "9971011505800001", 'NIK: kode provinsi "99"'),
+        ("no_kk", "3371013202200003", "Nomor KK: digit 7–12 harus tanggal yang ada"),
+        ("telepon", "12345", "Nomor telepon/HP tidak sah"),
+        ("rt", "A1", "RT ditulis dengan angka saja"),
+        ("wilayah", "33", "Pilihan wilayah belum lengkap"),
+    ],
+)
+def test_format_errors_are_shown_in_indonesian_and_nothing_is_saved(field, value, message):
+    response = submit(form_data(**{field: value}))
+    html = unescape(response.content.decode())
+    assert response.status_code == 400
+    assert message in html
+    assert "Pendaftaran belum terkirim" in html
+    assert ProposalItem.objects.count() == 0
+
+
+def test_member_errors_and_cross_checks():
+    data = form_data(members=1, no_kk="")
+    data["anggota-0-nik"] = HEAD_NIK
+    response = submit(data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Isi nomor KK bila mendaftarkan anggota keluarga." in html
+    assert "NIK ini sama dengan NIK Anda di atas" in html
+    missing = submit(form_data(persetujuan=""))
+    assert "Centang pernyataan persetujuan" in missing.content.decode()
+    assert ProposalItem.objects.count() == 0
+
+
+def test_an_empty_member_row_is_ignored():
+    data = form_data(members=1)
+    data["anggota-TOTAL_FORMS"] = "2"  # the second row was added but left empty
+    receipt_code(submit(data))
+    assert ProposalItem.objects.get().persons.count() == 2
+
+
+def registered(nik: str) -> None:
+    b = reg.batch()
+    reg.person(b, person_id=9001, nik=nik, nama="Budi Santoso", village_code=VILLAGE_A)
+
+
+def test_known_and_unknown_nik_get_the_same_answer():
+    registered(HEAD_NIK)
+    unknown = "3371011505800009"
+    # accepted: the same redirect, the same receipt page
+    known_response = submit(form_data(members=0))
+    unknown_response = submit(form_data(members=0, nik=unknown))
+    assert known_response.status_code == unknown_response.status_code == 302
+    assert set(known_response.headers) == set(unknown_response.headers)
+    known_page = Client().get(known_response["Location"]).content.decode()
+    unknown_page = Client().get(unknown_response["Location"]).content.decode()
+    assert normalised(known_page) == normalised(unknown_page)
+    # the findings are the staff's: stored on the item, never shown to the citizen
+    rules = {
+        nik: [f["rule"] for f in findings]
+        for nik, findings in [(i.persons.get().nik, i.findings) for i in ProposalItem.objects.all()]
+    }
+    assert "DUPLICATE_NIK" in rules[HEAD_NIK] and "DUPLICATE_NIK" not in rules[unknown]
+    # refused for another field: the same page, only the typed NIK differs
+    key = uuid.uuid4().hex
+    known_bad = submit(form_data(members=0, telepon="1", key=key)).content.decode()
+    unknown_bad = submit(form_data(members=0, telepon="1", key=key, nik=unknown)).content.decode()
+    assert normalised(known_bad).replace(HEAD_NIK, "NIK") == normalised(unknown_bad).replace(unknown, "NIK")
+    for hint in ("wilayah lain", "DUPLICATE_NIK", "sudah terdaftar di", "9001"):
+        assert hint not in known_bad
+
+
+def test_correction_request_becomes_a_correction_item():
+    registered(HEAD_NIK)
+    refused = submit(form_data(members=0, permohonan="perbaikan"))
+    assert refused.status_code == 400
+    assert "Tulis data mana yang perlu diperbaiki" in refused.content.decode()
+    data = form_data(members=0, permohonan="perbaikan", catatan="Tanggal lahir saya 15-05-1980, bukan 1981.")
+    code = receipt_code(submit(data))
+    item = ProposalItem.objects.get(receipt_code=code)
+    assert (item.kind, item.state, item.channel) == ("correction", "submitted", "self_registration")
+    assert item.note.startswith("Tanggal lahir saya")
+    assert item.target_person_id == 9001  # for staff; the citizen's receipt says nothing of it
+    # a correction for a NIK the registry does not hold answers the same way
+    other = receipt_code(submit(data | {"kunci": uuid.uuid4().hex, "nik": "3371011505800009"}))
+    assert ProposalItem.objects.get(receipt_code=other).target_person_id is None
+
+
+def test_ministry_takes_the_regions_a_setting_lists(settings):
+    settings.DTKS_SELF_REGISTRATION_MINISTRY_REGIONS = ["3371"]
+    receipt_code(submit(form_data()))
+    receipt_code(submit(form_data(wilayah="3308012001", rt="1")))
+    verifiers = dict(ProposalItem.objects.values_list("village_code", "verifier"))
+    assert verifiers == {VILLAGE_A: "ministry", "3308012001": "regency"}
+
+
+def test_add_and_remove_member_rows_without_javascript():
+    data = form_data(members=1)
+    added = Client().post(URL, data | {"aksi": "tambah"})
+    html = added.content.decode()
+    assert added.status_code == 200
+    assert 'name="anggota-TOTAL_FORMS" value="2"' in html
+    assert 'value="Siti Aminah"' in html and 'name="anggota-1-nama"' in html
+    assert 'value="Budi Santoso"' in html  # what was typed above stays
+    assert "errorlist" not in html  # nothing validated yet
+    two = form_data(members=2)
+    removed = Client().post(URL, two | {"aksi": "hapus-0"}).content.decode()
+    assert 'name="anggota-TOTAL_FORMS" value="1"' in removed
+    assert 'value="Adi Santoso"' in removed and "Siti Aminah" not in removed
+    assert ProposalItem.objects.count() == 0
+
+
+def test_it_never_enters_a_musyawarah():
+    receipt_code(submit(form_data()))
+    item = ProposalItem.objects.get()
+    assert item.musyawarah_id is None
+    assert not Musyawarah.objects.filter(items=item).exists()
+
+
+def village_list(client) -> str:
+    response = client.get("/usulan/pendaftaran-mandiri/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_village_sees_its_self_registrations_read_only_with_masked_nik():
+    receipt_code(submit(form_data()))
+    receipt_code(submit(form_data(wilayah=VILLAGE_B, rt="1")))
+    own, sibling = Client(), Client()
+    own.force_login(user(Role.VILLAGE_OPERATOR, VILLAGE_A))
+    sibling.force_login(user(Role.VILLAGE_OPERATOR, VILLAGE_B, name="op-b"))
+    html = village_list(own)
+    assert "Budi Santoso" in html and "3371**********01" in html
+    assert HEAD_NIK not in html and WIFE_NIK not in html
+    assert "<form" not in html.split('id="konten"')[1]  # read-only: no forms beyond the header's
+    assert html.count("data-item=") == 1
+    assert village_list(sibling).count("data-item=") == 1
+    regency = Client()
+    regency.force_login(user(Role.REGENCY_VERIFIER, "3371"))
+    assert regency.get("/usulan/pendaftaran-mandiri/").status_code in (302, 403)
+    assert Client().get("/usulan/pendaftaran-mandiri/").status_code == 302
+
+
+def test_village_list_query_count_does_not_grow_with_rows():
+    operator = user(Role.VILLAGE_OPERATOR, VILLAGE_A)
+    client = Client()
+    client.force_login(operator)
+    receipt_code(submit(form_data()))
+    with CaptureQueriesContext(connection) as one:
+        village_list(client)
+    for _ in range(4):
+        receipt_code(submit(form_data()))
+    with CaptureQueriesContext(connection) as five:
+        assert village_list(client).count("data-item=") == 5
+    assert len(five) == len(one)

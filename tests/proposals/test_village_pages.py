@@ -1,0 +1,432 @@
+"""The village operator's pages (/usulan/): musyawarah with its minutes, items of every kind, state
+and history, returned items fixed and resubmitted; another village sees none of it."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dtks.audit.models import AuditEvent
+from proposals import services
+from proposals.models import Musyawarah, ProposalItem, ProposalItemHistory
+from tests.harness.world import HOME_VILLAGE
+
+from .flow import (
+    OTHER_REGENCY,
+    PDF,
+    PNG,
+    SIBLING,
+    client_for,
+    held_musyawarah,
+    musyawarah,
+    new_family,
+    operator,
+    verifier,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def person_post(prefix: str, i: int, p: dict) -> dict:
+    return {
+        f"{prefix}-{i}-{k}": (v.isoformat() if isinstance(v, date) else v)
+        for k, v in p.items()
+        if k
+        in (
+            "nik",
+            "nama",
+            "tempat_lahir",
+            "tanggal_lahir",
+            "jenis_kelamin",
+            "status_perkawinan",
+            "hubungan_keluarga",
+        )
+    }
+
+
+def family_post(family: dict, persons: list[dict], **extra) -> dict:
+    data = {
+        "is_family": "1" if family.get("is_family", True) else "0",
+        "no_kk": family.get("no_kk", ""),
+        "rt": family.get("rt", ""),
+        "rw": family.get("rw", ""),
+        "alamat": family.get("alamat", ""),
+        **(family.get("house") or {}),
+        "persons-TOTAL_FORMS": str(len(persons)),
+        "persons-INITIAL_FORMS": "0",
+        "persons-MIN_NUM_FORMS": "1",
+        "persons-MAX_NUM_FORMS": "30",
+    }
+    for i, p in enumerate(persons):
+        data.update(person_post("persons", i, p))
+    data.update(extra)
+    return data
+
+
+# ---- musyawarah and minutes ----------------------------------------------------------------------
+
+
+def test_operator_records_a_musyawarah(world):
+    c = client_for(operator(world))
+    response = c.post(
+        "/usulan/musyawarah/baru/",
+        {
+            "held_on": "2026-11-02",
+            "place": "Balai kelurahan",
+            "led_by": "Lurah Rejowinangun",
+            "attendee_count": "23",
+            "attendee_names": "Pak Slamet\nBu Sri",
+            "input_sources": ["RT_RW", "KANTOR_DESA"],
+        },
+    )
+    m = Musyawarah.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/usulan/musyawarah/{m.pk}/"
+    assert (m.village_code, m.state, m.input_sources) == (HOME_VILLAGE, "draft", ["RT_RW", "KANTOR_DESA"])
+    assert AuditEvent.objects.filter(action="musyawarah.create", object_id=str(m.pk)).count() == 1
+    page = c.get(f"/usulan/musyawarah/{m.pk}/").content.decode()
+    assert "Pak Slamet" in page and "RT/RW" in page
+
+
+def test_bad_musyawarah_names_the_fields_and_saves_nothing(world):
+    c = client_for(operator(world))
+    future = (date.today() + timedelta(days=3)).isoformat()
+    response = c.post("/usulan/musyawarah/baru/", {"held_on": future, "place": "", "attendee_count": "0"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "tidak boleh di masa depan" in page
+    assert page.count('class="errorlist') >= 4  # date, place, leader, count, sources: each named
+    assert Musyawarah.objects.count() == 0
+
+
+def test_minutes_are_checked_by_content_and_stored_under_a_generated_name(world, media):
+    op = operator(world)
+    m = musyawarah(op)
+    c = client_for(op)
+    renamed = SimpleUploadedFile("notulen.pdf", b"MZ\x90\x00" + b"\x00" * 300, "application/pdf")
+    response = c.post(f"/usulan/musyawarah/{m.pk}/notulen/unggah/", {"minutes": renamed})
+    assert response.status_code == 400 and "dikenali dari isinya" in response.content.decode()
+    m.refresh_from_db()
+    assert not m.minutes
+    big = SimpleUploadedFile("besar.pdf", PDF + b"0" * (10 * 1024 * 1024), "application/pdf")
+    response = c.post(f"/usulan/musyawarah/{m.pk}/notulen/unggah/", {"minutes": big})
+    assert response.status_code == 400 and "terlalu besar" in response.content.decode()
+
+    evil = SimpleUploadedFile("../../etc/passwd.png", PNG, "image/png")
+    assert c.post(f"/usulan/musyawarah/{m.pk}/notulen/unggah/", {"minutes": evil}).status_code == 302
+    m.refresh_from_db()
+    assert m.minutes.name.startswith("musyawarah/") and m.minutes.name.endswith(".png")
+    assert "passwd" not in m.minutes.name and ".." not in m.minutes.name
+    assert (media / m.minutes.name).exists()
+
+    # Served only through the scoped view, each access logged; another village gets 404.
+    response = c.get(f"/usulan/musyawarah/{m.pk}/notulen/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG
+    assert AuditEvent.objects.filter(action="musyawarah.minutes_view", object_id=str(m.pk)).count() == 1
+    other = client_for(operator(world, SIBLING))
+    assert other.get(f"/usulan/musyawarah/{m.pk}/notulen/").status_code == 404
+    # The regency reads it too (its own scope).
+    assert client_for(verifier(world)).get(f"/usulan/musyawarah/{m.pk}/notulen/").status_code == 200
+    assert client_for(verifier(world, "3308")).get(f"/usulan/musyawarah/{m.pk}/notulen/").status_code == 404
+
+
+def test_hold_needs_minutes_then_submit_sends_the_items(world):
+    op = operator(world)
+    m = musyawarah(op)
+    c = client_for(op)
+    c.post(f"/usulan/musyawarah/{m.pk}/terlaksana/")
+    m.refresh_from_db()
+    assert m.state == "draft"
+    held = held_musyawarah(op)
+    family, persons = new_family()
+    item = services.proposal_item_create_addition(
+        actor=op, musyawarah_id=held.pk, family=family, persons=persons
+    )
+    assert c.post(f"/usulan/musyawarah/{held.pk}/ajukan/").status_code == 302
+    held.refresh_from_db()
+    item.refresh_from_db()
+    assert (held.state, item.state) == ("submitted", "submitted")
+    # A submitted musyawarah takes no more items.
+    assert c.get(f"/usulan/musyawarah/{held.pk}/tambah/penambahan/").status_code == 403
+
+
+# ---- items of every kind -------------------------------------------------------------------------
+
+
+def test_addition_of_a_family_through_the_form(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    c = client_for(op)
+    family, persons = new_family()
+    url = f"/usulan/musyawarah/{m.pk}/tambah/penambahan/"
+    # "+ Tambah anggota" adds an empty row and saves nothing (no errors shown).
+    more = c.post(url, family_post(family, persons[:1], add_member="1"))
+    assert more.status_code == 200 and more.content.decode().count('class="person-form') == 2
+    assert ProposalItem.objects.count() == 0
+    response = c.post(url, family_post(family, persons))
+    item = ProposalItem.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/usulan/item/{item.pk}/"
+    assert (item.kind, item.state, item.channel, item.no_kk) == (
+        "addition",
+        "draft",
+        "musyawarah",
+        family["no_kk"],
+    )
+    assert list(item.persons.values_list("nama", "hubungan_keluarga")) == [
+        ("Joko Baru", "KEPALA KELUARGA"),
+        ("Rini Baru", "ISTRI"),
+    ]
+    # The integrity engine's other findings are stored and shown (house attributes missing).
+    assert any(f["rule"] == "INCOMPLETE" for f in item.findings)
+    page = c.get(f"/usulan/item/{item.pk}/").content.decode()
+    assert "Data belum lengkap" in page and "Rini Baru" in page
+
+
+def test_invalid_nik_blocks_saving_and_names_the_field(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    family, persons = new_family()
+    persons[1]["nik"] = "3371015504870000"  # serial 0000
+    response = client_for(op).post(
+        f"/usulan/musyawarah/{m.pk}/tambah/penambahan/", family_post(family, persons)
+    )
+    assert response.status_code == 400
+    assert "nomor urut (4 digit terakhir) tidak boleh 0000" in response.content.decode()
+    assert ProposalItem.objects.count() == 0
+
+
+def test_individual_without_nik_is_nik_pending(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    person = {"nama": "Mbah Tanpa NIK", "jenis_kelamin": "P", "tanggal_lahir": date(1950, 1, 1)}
+    response = client_for(op).post(
+        f"/usulan/musyawarah/{m.pk}/tambah/penambahan/",
+        family_post({"is_family": False, "alamat": "Jl. Sepi"}, [person]),
+    )
+    assert response.status_code == 302
+    item = ProposalItem.objects.get()
+    assert item.no_kk == "" and item.persons.get().nik is None
+    assert "NIK_PENDING" in {f["rule"] for f in item.findings}
+
+
+def test_deletion_with_a_reason_code(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    h = world.households[HOME_VILLAGE]
+    c = client_for(op)
+    url = f"/usulan/musyawarah/{m.pk}/tambah/penghapusan/"
+    page = c.get(url).content.decode()
+    assert "Meninggal dunia" in page and 'value="PINDAH"' not in page  # a move is a transfer
+    bad = c.post(url, {"nomor": h.no_kk, "deletion_reason": "LAINNYA", "note": ""})
+    assert bad.status_code == 400 and "Lainnya" in bad.content.decode()
+    response = c.post(url, {"nomor": h.no_kk, "deletion_reason": "DATA_GANDA", "note": "Terdaftar dua kali."})
+    item = ProposalItem.objects.get()
+    assert response.status_code == 302
+    assert (item.kind, item.target_family_id, item.deletion_reason) == ("deletion", h.family_id, "DATA_GANDA")
+    assert item.persons.count() == 3  # the family as it is registered
+    # A second open item on the same record is refused.
+    again = c.post(url, {"nomor": h.head.nik, "deletion_reason": "MENINGGAL"})
+    assert again.status_code == 400 and "masih berjalan" in again.content.decode()
+    # A record outside the village is not found.
+    foreign = world.households[SIBLING]
+    response = c.post(url, {"nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"})
+    assert response.status_code == 400 and "Tidak ada data terdaftar" in response.content.decode()
+
+
+def test_replacement_is_a_linked_pair(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    h = world.households[HOME_VILLAGE]
+    family, persons = new_family()
+    data = family_post(family, persons, nomor=h.individual.nik, deletion_reason="TIDAK_MEMENUHI_KRITERIA")
+    response = client_for(op).post(f"/usulan/musyawarah/{m.pk}/tambah/penggantian/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    out = ProposalItem.objects.get(target_person_id=h.individual.person_id)
+    inn = ProposalItem.objects.exclude(pk=out.pk).get()
+    assert (out.kind, inn.kind) == ("replacement", "replacement")
+    assert out.pair_id == inn.pk and inn.pair_id == out.pk
+    assert inn.persons.count() == 2 and out.deletion_reason == "TIDAK_MEMENUHI_KRITERIA"
+    page = client_for(op).get(f"/usulan/item/{out.pk}/").content.decode()
+    assert f"/usulan/item/{inn.pk}/" in page
+
+
+def test_correction_stores_and_shows_the_diff(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    h = world.households[HOME_VILLAGE]
+    c = client_for(op)
+    url = f"/usulan/musyawarah/{m.pk}/tambah/perbaikan/"
+    found = c.post(url, {"stage": "find", "nomor": h.no_kk})
+    assert found.status_code == 200
+    form = found.context["forms"]
+    assert len(form.persons.forms) == 3 and found.context["target_hidden"] == {
+        "target_family_id": h.family_id
+    }
+    data = {
+        "stage": "fill",
+        "target_family_id": str(h.family_id),
+        "no_kk": h.no_kk,
+        "rt": "001",
+        "rw": "002",
+        "alamat": "Jl. Diperbaiki 7",
+    }
+    data.update({"persons-TOTAL_FORMS": "3", "persons-INITIAL_FORMS": "0"})
+    for i, p in enumerate(form.persons.initial):
+        row = dict(p)
+        if i == 2:
+            row["nama"] = "Adi Ardana Putra"
+        data.update(person_post("persons", i, row))
+        data[f"persons-{i}-target_person_id"] = str(p["target_person_id"])
+    response = c.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    item = ProposalItem.objects.get()
+    assert item.kind == "correction" and item.target_family_id == h.family_id
+    assert item.diff["alamat"][1] == "Jl. Diperbaiki 7"
+    assert item.diff["persons"][str(h.members[2].person_id)]["nama"] == ["Adi Ardana", "Adi Ardana Putra"]
+    page = c.get(f"/usulan/item/{item.pk}/").content.decode()
+    assert "Perubahan yang diusulkan" in page and "Adi Ardana Putra" in page and "Jl. Diperbaiki 7" in page
+    # Editing the draft recomputes the diff against the registry.
+    edit = c.get(f"/usulan/item/{item.pk}/ubah/")
+    assert edit.status_code == 200 and len(edit.context["forms"].persons.forms) == 3
+    data["alamat"] = "Jl. Diperbaiki 8"
+    data.pop("stage")
+    edited = c.post(f"/usulan/item/{item.pk}/ubah/", data)
+    assert edited.status_code == 302
+    item.refresh_from_db()
+    assert item.diff["alamat"][1] == "Jl. Diperbaiki 8" and "persons" in item.diff
+
+
+def test_transfer_is_a_pair_whose_arrival_the_destination_regency_sees(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    h = world.households[HOME_VILLAGE]
+    c = client_for(op)
+    response = c.post(
+        f"/usulan/musyawarah/{m.pk}/tambah/perpindahan/",
+        {
+            "nomor": h.no_kk,
+            "destination_village": OTHER_REGENCY,
+            "rt": "5",
+            "rw": "1",
+            "alamat": "Dusun Tujuan",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    out = ProposalItem.objects.get(target_family_id=h.family_id)
+    arrival = ProposalItem.objects.exclude(pk=out.pk).get()
+    assert (out.village_code, arrival.village_code) == (HOME_VILLAGE, OTHER_REGENCY)
+    assert out.deletion_reason == "PINDAH" and arrival.pair_id == out.pk and out.pair_id == arrival.pk
+    assert (arrival.rt, arrival.alamat) == ("005", "Dusun Tujuan")
+    # Both halves are submitted with the musyawarah.
+    c.post(f"/usulan/musyawarah/{m.pk}/ajukan/")
+    out.refresh_from_db()
+    arrival.refresh_from_db()
+    assert (out.state, arrival.state) == ("submitted", "submitted")
+    # The destination regency sees (and decides on) the arrival, not the departure; the origin both.
+    destination = client_for(verifier(world, "3308"))
+    assert destination.get(f"/usulan/item/{arrival.pk}/").status_code == 200
+    assert destination.get(f"/usulan/item/{out.pk}/").status_code == 404
+    assert arrival.pk in [i.pk for i in destination.get("/usulan/kabupaten/").context["items"]]
+    assert c.get(f"/usulan/item/{arrival.pk}/").status_code == 200
+    origin = client_for(verifier(world))
+    assert [i.pk for i in origin.get("/usulan/kabupaten/").context["items"]] == [out.pk]
+
+
+# ---- returned, fixed, resubmitted; nobody else sees it ------------------------------------------
+
+
+def test_returned_item_shows_the_reason_is_fixed_and_resubmitted(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    family, persons = new_family()
+    item = services.proposal_item_create_addition(
+        actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    )
+    services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
+    services.proposal_item_transition(
+        item_id=item.pk,
+        transition="return_to_village",
+        actor=verifier(world),
+        reason="Tanggal lahir istri salah.",
+    )
+    c = client_for(op)
+    listing = c.get("/usulan/dikembalikan/").content.decode()
+    assert f"/usulan/item/{item.pk}/" in listing and "Tanggal lahir istri salah." in listing
+    detail = c.get(f"/usulan/item/{item.pk}/").content.decode()
+    assert "Tanggal lahir istri salah." in detail and 'data-transition="resubmit"' in detail
+    dashboard = c.get("/dasbor/").content.decode()
+    assert "usulan perlu diperbaiki" in dashboard
+
+    edit = c.get(f"/usulan/item/{item.pk}/ubah/")
+    assert edit.status_code == 200 and "Tanggal lahir istri salah." in edit.content.decode()
+    persons[1]["tanggal_lahir"] = date(1987, 4, 3)
+    persons[1]["nik"] = persons[1]["nik"][:6] + "430487" + persons[1]["nik"][12:]
+    data = family_post(family, persons, note="Sudah diperbaiki.")
+    data["persons-INITIAL_FORMS"] = "0"
+    assert c.post(f"/usulan/item/{item.pk}/ubah/", data).status_code == 302
+    item.refresh_from_db()
+    assert item.persons.get(position=1).tanggal_lahir == date(1987, 4, 3)
+    assert c.post(f"/usulan/item/{item.pk}/keputusan/", {"transition": "resubmit"}).status_code == 302
+    item.refresh_from_db()
+    assert item.state == "submitted"
+    history = list(ProposalItemHistory.objects.filter(item=item).values_list("transition", "reason"))
+    assert history == [("submit", ""), ("return_to_village", "Tanggal lahir istri salah."), ("resubmit", "")]
+    # A submitted item is no longer editable.
+    assert c.get(f"/usulan/item/{item.pk}/ubah/").status_code == 403
+
+
+def test_another_village_sees_none_of_it(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    family, persons = new_family()
+    item = services.proposal_item_create_addition(
+        actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    )
+    other = client_for(operator(world, SIBLING))
+    for url in (
+        f"/usulan/musyawarah/{m.pk}/",
+        f"/usulan/musyawarah/{m.pk}/notulen/",
+        f"/usulan/musyawarah/{m.pk}/tambah/penambahan/",
+        f"/usulan/item/{item.pk}/",
+        f"/usulan/item/{item.pk}/ubah/",
+    ):
+        assert other.get(url).status_code == 404, url
+    assert (
+        other.post(
+            f"/usulan/item/{item.pk}/keputusan/", {"transition": "withdraw", "reason": "x"}
+        ).status_code
+        == 404
+    )
+    assert other.post(f"/usulan/musyawarah/{m.pk}/ajukan/").status_code == 404
+    assert other.get("/usulan/").context["rows"] == []
+    assert list(other.get("/usulan/dikembalikan/").context["items"]) == []
+    item.refresh_from_db()
+    assert item.state == "draft"
+
+
+def test_lists_cost_the_same_whatever_their_length(world):
+    op = operator(world)
+    c = client_for(op)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx)
+
+    m = held_musyawarah(op)
+    family, persons = new_family()
+    services.proposal_item_create_addition(actor=op, musyawarah_id=m.pk, family=family, persons=persons)
+    first = (count("/usulan/"), count(f"/usulan/musyawarah/{m.pk}/"), count("/usulan/dikembalikan/"))
+    for serial in range(9100, 9105):
+        held = held_musyawarah(op)
+        family, persons = new_family(serial=serial)
+        services.proposal_item_create_addition(actor=op, musyawarah_id=m.pk, family=family, persons=persons)
+        services.proposal_item_create_addition(
+            actor=op,
+            musyawarah_id=held.pk,
+            family=new_family(serial=serial + 50)[0],
+            persons=new_family(serial=serial + 50)[1],
+        )
+    assert (count("/usulan/"), count(f"/usulan/musyawarah/{m.pk}/"), count("/usulan/dikembalikan/")) == first
