@@ -392,7 +392,11 @@ def person(request, person_id: int):
     full = user.role in FULL_NIK_ROLES
     if full:
         _audit_full_view(
-            request, object_type="registry.person", object_id=person_id, person_id=person_id, region=p.village_code
+            request,
+            object_type="registry.person",
+            object_id=person_id,
+            person_id=person_id,
+            region=p.village_code,
         )
     context = {
         "person": p,

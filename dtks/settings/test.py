@@ -17,7 +17,10 @@ os.environ.setdefault("DTKS_TEST_FILES", tempfile.mkdtemp(prefix="dtks-test-file
 MEDIA_ROOT = Path(os.environ["DTKS_TEST_FILES"]) / "media"
 DTKS_IMPORT_DIR = Path(os.environ["DTKS_TEST_FILES"]) / "imports"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

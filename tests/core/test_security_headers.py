@@ -11,7 +11,9 @@ def test_every_page_has_a_csp_without_third_party_origins(client):
 
 def test_signed_in_responses_are_not_stored(client, django_user_model):
     assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
-    user = django_user_model.objects.create_user("operator.uji", role="village_operator", region_code="3371011003")
+    user = django_user_model.objects.create_user(
+        "operator.uji", role="village_operator", region_code="3371011003"
+    )
     client.force_login(user)
     assert client.get("/").headers["Cache-Control"] == "no-store"
     assert client.get("/dasbor/").headers["Cache-Control"] == "no-store"
