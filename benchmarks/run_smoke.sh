@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# CI: the baseline-load benchmark at smoke size (DESIGN.md §8: benchmarks run in CI at smoke size
+# only). Uses the PostgreSQL server of DATABASE_URL; creates and drops its own scratch databases
+# (dtks_bench, dtks_bench_tpl — override with --db-name). Prints the figures; exits 0 unless a
+# step fails or the loaded counts differ from the generator's (add --strict to fail on goals).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-.venv/bin/python}"
+[ -x "$PYTHON" ] || PYTHON=python
+"$PYTHON" -m benchmarks.bench_load_registry \
+    --persons "${BENCH_PERSONS:-20000}" --scale "${BENCH_SCALE:-5}" \
+    --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" \
+    --workdir "${BENCH_WORKDIR:-var/bench}" "$@"
+"$PYTHON" -m benchmarks.bench_import --rows "${BENCH_IMPORT_ROWS:-5000}" --memory-rows "${BENCH_IMPORT_MEMORY_ROWS:-20000}" --iie-rows 300 --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"
