@@ -392,10 +392,19 @@ def test_only_the_villages_operator_imports_into_an_open_musyawarah(import_dir, 
         importing.import_job_create(
             musyawarah_id=musyawarah.pk, uploaded=upload("a.csv", csv_bytes(family_rows(1))), actor=regency
         )
-    Musyawarah.objects.filter(pk=musyawarah.pk).update(state=Musyawarah.State.SUBMITTED)
+    # A musyawarah already submitted to the regency takes no more items.
+    submitted = Musyawarah.objects.create(
+        village_code=musyawarah.village_code,
+        held_on=musyawarah.held_on,
+        place="Balai",
+        led_by="Lurah",
+        attendee_count=10,
+        created_by=operator,
+        state=Musyawarah.State.SUBMITTED,
+    )
     with pytest.raises(ValidationError):
         importing.import_job_create(
-            musyawarah_id=musyawarah.pk, uploaded=upload("a.csv", csv_bytes(family_rows(1))), actor=operator
+            musyawarah_id=submitted.pk, uploaded=upload("a.csv", csv_bytes(family_rows(1))), actor=operator
         )
 
 
