@@ -93,6 +93,9 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:item-create": PROPOSERS,
     "api:item-detail": PROPOSAL_READERS,
     "api:item-transition": PROPOSERS,
+    # The ministry data unit's proposals and the public self-registration (proposals/channel_apis.py).
+    "api:ministry-proposal-list": frozenset({Role.MINISTRY_DATA_OFFICER}),
+    "api:self-registration": PUBLIC,
     # Django's admin: TOTP-verified administrators only (users and configuration). Its login page
     # only redirects to accounts:login.
     "admin:login": PUBLIC,

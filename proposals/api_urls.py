@@ -3,7 +3,7 @@ Every name is in dtks/permissions.py with its roles."""
 
 from django.urls import path, register_converter
 
-from . import apis
+from . import apis, channel_apis
 
 
 class ProposalIdConverter:
@@ -36,4 +36,6 @@ urlpatterns = [
     path("usulan/baru/", apis.ItemCreateApi.as_view(), name="item-create"),
     path("usulan/<proposal_id:pk>/", apis.ItemDetailApi.as_view(), name="item-detail"),
     path("usulan/<proposal_id:pk>/transisi/", apis.ItemTransitionApi.as_view(), name="item-transition"),
+    path("usulan-kementerian/", channel_apis.MinistryProposalApi.as_view(), name="ministry-proposal-list"),
+    path("pendaftaran-mandiri/", channel_apis.SelfRegistrationApi.as_view(), name="self-registration"),
 ]

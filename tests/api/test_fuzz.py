@@ -22,8 +22,9 @@ from dtks.permissions import PUBLIC, ROUTES
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = 40
-PUBLIC_PATHS = {"/api/v1/wilayah/"}
-assert ROUTES["api:region-list"] == PUBLIC  # the one public operation
+PUBLIC_PATHS = {"/api/v1/wilayah/", "/api/v1/pendaftaran-mandiri/"}
+# The public operations: the region list and the citizen's self-registration.
+assert ROUTES["api:region-list"] == ROUTES["api:self-registration"] == PUBLIC
 
 
 @pytest.fixture

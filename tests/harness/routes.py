@@ -269,6 +269,37 @@ def ministry_body(ctx: Ctx) -> dict:
     }
 
 
+def self_registration_api_body(ctx: Ctx) -> dict:
+    """The same submission as JSON (201 with a receipt code; rolled back with the case)."""
+    return {
+        "permohonan": "baru",
+        "nik": "3371011505800001",
+        "nama": "Warga Harness",
+        "tempat_lahir": "Magelang",
+        "tanggal_lahir": "1980-05-15",
+        "jenis_kelamin": "L",
+        "status_perkawinan": "KAWIN",
+        "hubungan_keluarga": "KEPALA KELUARGA",
+        "wilayah": ctx.world.households[next(iter(ctx.world.households))].village,
+        "rt": "1",
+        "rw": "2",
+        "alamat": "Jl. Harness 1",
+        "telepon": "081234567890",
+        "persetujuan": True,
+        "anggota": [],
+    }
+
+
+def ministry_api_body(ctx: Ctx) -> dict:
+    return {
+        "ministry_reason": "BENCANA",
+        "verifier": "ministry",
+        "wilayah": ctx.world.households[next(iter(ctx.world.households))].village,
+        "note": "Banjir.",
+        "persons": [{"nama": "Tanpa NIK", "jenis_kelamin": "P"}],
+    }
+
+
 def ministry_item(ctx: Ctx):
     """A ministry proposal in the target village (test set-up: created directly in `submitted`)."""
     from proposals.models import ProposalItem
@@ -511,6 +542,11 @@ ROUTES: tuple[Route, ...] = (
     Route("proposals:ministry_create", "/usulan/kementerian/baru/"),
     Route("proposals:ministry_create", "/usulan/kementerian/baru/", "POST", ministry_body, ok=302),
     Route("proposals:ministry_item", lambda c: f"/usulan/kementerian/{ministry_item(c).pk}/", target=True),
+    Route("api:ministry-proposal-list", "/api/v1/usulan-kementerian/"),
+    Route("api:ministry-proposal-list", "/api/v1/usulan-kementerian/", "POST", ministry_api_body, ok=201),
+    Route(
+        "api:self-registration", "/api/v1/pendaftaran-mandiri/", "POST", self_registration_api_body, ok=201
+    ),
     # The village operator's musyawarah and items; the regency's "return to village" and filings.
     Route("proposals:musyawarah_list", "/usulan/"),
     Route("proposals:musyawarah_new", "/usulan/musyawarah/baru/"),
