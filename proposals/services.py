@@ -576,19 +576,23 @@ def _target_snapshot(*, actor, target_family_id: int | None, target_person_id: i
     }
 
 
-def _refuse_second_open_item(*, snapshot: dict, exclude: int | None = None) -> None:
+def _open_target(*, actor, m, target_family_id: int | None, target_person_id: int | None) -> dict:
+    """`_target_snapshot` of a record an item may still be filed on: in the musyawarah's village
+    (if any) and without another item open on it."""
+    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
+    if m is not None and snap["village_code"] != m.village_code:
+        raise ValidationError({"target": "Data ini bukan warga desa/kelurahan musyawarah ini."})
     qs = ProposalItem.objects.filter(state__in=OPEN_STATES)
-    if snapshot["family_id"]:
-        qs = qs.filter(target_family_id=snapshot["family_id"])
+    if snap["family_id"]:
+        qs = qs.filter(target_family_id=snap["family_id"])
     else:
-        qs = qs.filter(target_person_id=snapshot["person_id"])
-    if exclude:
-        qs = qs.exclude(pk=exclude)
+        qs = qs.filter(target_person_id=snap["person_id"])
     other = qs.values_list("pk", flat=True).first()
     if other:
         raise ValidationError(
             {"target": f"Sudah ada usulan yang masih berjalan untuk data ini (usulan #{other})."}
         )
+    return snap
 
 
 def _deletion_reason(reason: str, *, kind: str) -> str:
@@ -634,7 +638,9 @@ def _set_content(item: ProposalItem, family: dict) -> None:
 
 
 def _replayed(*, actor, key: str | None) -> ProposalItem | None:
-    """The item an earlier request with the same Idempotency-Key created (keys are per user)."""
+    """The item an earlier request with the same Idempotency-Key created (keys are per user), looked
+    up under the key's lock, which is held to the end of the transaction."""
+    _lock_key(actor, key)
     if not key:
         return None
     return ProposalItem.objects.filter(idempotency_key=_scoped_key(actor, key)).first()
@@ -683,7 +689,28 @@ def _diff(old_family: dict, new_family: dict, old_persons: list[dict], new_perso
     return diff
 
 
-def _new_item(*, actor, kind, channel, musyawarah, village_code, note="", key=None, **fields) -> ProposalItem:
+def _new_item(
+    *,
+    actor,
+    kind,
+    channel,
+    musyawarah,
+    village_code,
+    note="",
+    key=None,
+    target: dict | None = None,
+    family: dict | None = None,
+    persons: list[dict] | None = None,
+    **fields,
+) -> ProposalItem:
+    """Saves a new item with its content and persons.
+
+    `target` is the snapshot of the record the item concerns. New content (`family`, `persons`)
+    goes through the integrity engine before the row is written (NIK_INVALID blocks saving, other
+    findings are stored); without it the item holds the target as registered, unchecked.
+    """
+    if target is not None:
+        fields.update(target_family_id=target["family_id"], target_person_id=target["person_id"])
     item = ProposalItem(
         kind=kind,
         channel=channel,
@@ -691,11 +718,28 @@ def _new_item(*, actor, kind, channel, musyawarah, village_code, note="", key=No
         village_code=village_code,
         note=(note or "").strip(),
         created_by=actor,
-        idempotency_key=key,
+        idempotency_key=_scoped_key(actor, key) if key else None,
         **fields,
     )
+    if persons is None:
+        family, persons = target["family"], target["persons"]
+        item.save()  # the row first, then the registered content (an INSERT and an UPDATE)
+        _set_content(item, family)
+    else:
+        _set_content(item, family)
+        _check_findings(item, persons, actor)
     item.save()
+    _write_persons(item, persons)
     return item
+
+
+def _pair(out: ProposalItem, inn: ProposalItem, *, actor, ip, halves: tuple[str, str], **in_detail):
+    """Links the two halves of a pair, then audits both."""
+    out.pair = inn
+    out.save(update_fields=["pair"])
+    _audit_created(out, actor, ip, half=halves[0], pair=inn.pk)
+    _audit_created(inn, actor, ip, half=halves[1], pair=out.pk, **in_detail)
+    return out, inn
 
 
 def _audit_created(item: ProposalItem, actor, ip, **detail) -> None:
@@ -860,41 +904,24 @@ def proposal_item_create_addition(
     ip: str | None = None,
 ) -> ProposalItem:
     """A new family (with its members) or a new individual outside any family."""
-    _lock_key(actor, idempotency_key)
     if earlier := _replayed(actor=actor, key=idempotency_key):
         return earlier
-    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.ADDITION)
+    kind = ProposalItem.Kind.ADDITION
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
     fam, people = _clean_content(family=family, persons=persons, allow_pending_nik=True)
-    item = ProposalItem(kind=ProposalItem.Kind.ADDITION, channel=channel, village_code=m.village_code)
-    _set_content(item, fam)
-    _check_findings(item, people, actor)
     item = _new_item(
         actor=actor,
-        kind=ProposalItem.Kind.ADDITION,
+        kind=kind,
         channel=channel,
         musyawarah=m,
         village_code=m.village_code,
         note=note,
-        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
-        no_kk=item.no_kk,
-        rt=item.rt,
-        rw=item.rw,
-        alamat=item.alamat,
-        house=item.house,
-        findings=item.findings,
+        key=idempotency_key,
+        family=fam,
+        persons=people,
     )
-    _write_persons(item, people)
     _audit_created(item, actor, ip, persons=len(people))
     return item
-
-
-def _target_fields(snapshot: dict) -> dict:
-    return {"target_family_id": snapshot["family_id"], "target_person_id": snapshot["person_id"]}
-
-
-def _snapshot_in(actor, snapshot: dict, m) -> None:
-    if m is not None and snapshot["village_code"] != m.village_code:
-        raise ValidationError({"target": "Data ini bukan warga desa/kelurahan musyawarah ini."})
 
 
 @transaction.atomic
@@ -910,30 +937,27 @@ def proposal_item_create_deletion(
     ip: str | None = None,
 ) -> ProposalItem:
     """Deletion of a determined family or individual, with a reason code (alasan_penghapusan)."""
-    _lock_key(actor, idempotency_key)
     if earlier := _replayed(actor=actor, key=idempotency_key):
         return earlier
-    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.DELETION)
-    reason = _deletion_reason(deletion_reason, kind=ProposalItem.Kind.DELETION)
+    kind = ProposalItem.Kind.DELETION
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
+    reason = _deletion_reason(deletion_reason, kind=kind)
     if reason == "LAINNYA" and not (note or "").strip():
         raise ValidationError({"note": 'Jelaskan alasan penghapusan pada catatan bila alasannya "Lainnya".'})
-    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
-    _snapshot_in(actor, snap, m)
-    _refuse_second_open_item(snapshot=snap)
+    snap = _open_target(
+        actor=actor, m=m, target_family_id=target_family_id, target_person_id=target_person_id
+    )
     item = _new_item(
         actor=actor,
-        kind=ProposalItem.Kind.DELETION,
+        kind=kind,
         channel=channel,
         musyawarah=m,
         village_code=snap["village_code"],
         note=note,
-        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        key=idempotency_key,
+        target=snap,
         deletion_reason=reason,
-        **_target_fields(snap),
     )
-    _set_content(item, snap["family"])
-    item.save()
-    _write_persons(item, snap["persons"])
     _audit_created(item, actor, ip, reason=reason)
     return item
 
@@ -952,43 +976,30 @@ def proposal_item_create_correction(
     ip: str | None = None,
 ) -> ProposalItem:
     """Correction of fields of a determined record: the new values, and the diff against the registry."""
-    _lock_key(actor, idempotency_key)
     if earlier := _replayed(actor=actor, key=idempotency_key):
         return earlier
-    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.CORRECTION)
-    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
-    _snapshot_in(actor, snap, m)
-    _refuse_second_open_item(snapshot=snap)
+    kind = ProposalItem.Kind.CORRECTION
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
+    snap = _open_target(
+        actor=actor, m=m, target_family_id=target_family_id, target_person_id=target_person_id
+    )
     fam, people = _corrected_content(snap, family, persons)
     diff = _diff(snap["family"], fam, snap["persons"], people)
     if not diff:
         raise ValidationError({"__all__": "Tidak ada isian yang diubah; ubah paling sedikit satu isian."})
-    item = ProposalItem(
-        kind=ProposalItem.Kind.CORRECTION,
-        channel=channel,
-        village_code=snap["village_code"],
-        **_target_fields(snap),
-    )
-    _set_content(item, fam)
-    _check_findings(item, people, actor)
     item = _new_item(
         actor=actor,
-        kind=ProposalItem.Kind.CORRECTION,
+        kind=kind,
         channel=channel,
         musyawarah=m,
         village_code=snap["village_code"],
         note=note,
-        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        key=idempotency_key,
+        target=snap,
+        family=fam,
+        persons=people,
         diff=diff,
-        findings=item.findings,
-        no_kk=item.no_kk,
-        rt=item.rt,
-        rw=item.rw,
-        alamat=item.alamat,
-        house=item.house,
-        **_target_fields(snap),
     )
-    _write_persons(item, people)
     _audit_created(item, actor, ip, fields=sorted(k for k in diff if k != "persons"))
     return item
 
@@ -1036,53 +1047,26 @@ def proposal_item_create_replacement(
     ip: str | None = None,
 ) -> tuple[ProposalItem, ProposalItem]:
     """A pair decided together: a determined record out, a new family or individual in."""
-    _lock_key(actor, idempotency_key)
     if earlier := _replayed(actor=actor, key=idempotency_key):
         return earlier, earlier.pair
-    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.REPLACEMENT)
-    reason = _deletion_reason(deletion_reason, kind=ProposalItem.Kind.REPLACEMENT)
-    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
-    _snapshot_in(actor, snap, m)
-    _refuse_second_open_item(snapshot=snap)
+    kind = ProposalItem.Kind.REPLACEMENT
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
+    reason = _deletion_reason(deletion_reason, kind=kind)
+    snap = _open_target(
+        actor=actor, m=m, target_family_id=target_family_id, target_person_id=target_person_id
+    )
     fam, people = _clean_content(family=family, persons=persons, allow_pending_nik=True)
     common = {
         "actor": actor,
-        "kind": ProposalItem.Kind.REPLACEMENT,
+        "kind": kind,
         "channel": channel,
         "musyawarah": m,
         "village_code": m.village_code,
         "note": note,
     }
-    out = _new_item(
-        **common,
-        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
-        deletion_reason=reason,
-        **_target_fields(snap),
-    )
-    _set_content(out, snap["family"])
-    out.save()
-    _write_persons(out, snap["persons"])
-    incoming = ProposalItem(
-        kind=ProposalItem.Kind.REPLACEMENT, channel=channel, village_code=m.village_code, pair=out
-    )
-    _set_content(incoming, fam)
-    _check_findings(incoming, people, actor)
-    inn = _new_item(
-        **common,
-        findings=incoming.findings,
-        no_kk=incoming.no_kk,
-        rt=incoming.rt,
-        rw=incoming.rw,
-        alamat=incoming.alamat,
-        house=incoming.house,
-        pair=out,
-    )
-    _write_persons(inn, people)
-    out.pair = inn
-    out.save(update_fields=["pair"])
-    _audit_created(out, actor, ip, half="out", pair=inn.pk)
-    _audit_created(inn, actor, ip, half="in", pair=out.pk)
-    return out, inn
+    out = _new_item(**common, key=idempotency_key, target=snap, deletion_reason=reason)
+    inn = _new_item(**common, family=fam, persons=people, pair=out)
+    return _pair(out, inn, actor=actor, ip=ip, halves=("out", "in"))
 
 
 @transaction.atomic
@@ -1104,13 +1088,13 @@ def proposal_item_create_transfer(
     whose regency verifies it. Applied only when both halves are accepted (determination)."""
     from dtks.regions.models import Level, Region
 
-    _lock_key(actor, idempotency_key)
     if earlier := _replayed(actor=actor, key=idempotency_key):
         return earlier, earlier.pair
-    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=ProposalItem.Kind.TRANSFER)
-    snap = _target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
-    _snapshot_in(actor, snap, m)
-    _refuse_second_open_item(snapshot=snap)
+    kind = ProposalItem.Kind.TRANSFER
+    channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
+    snap = _open_target(
+        actor=actor, m=m, target_family_id=target_family_id, target_person_id=target_person_id
+    )
     dest = (destination_village or "").replace(".", "").strip()
     if not Region.objects.filter(code=dest, level=Level.VILLAGE).exists():
         raise ValidationError(
@@ -1134,43 +1118,16 @@ def proposal_item_create_transfer(
     )
     if not fam["alamat"]:
         raise ValidationError({"alamat": "Alamat di tempat tujuan wajib diisi."})
-    common = {
-        "actor": actor,
-        "kind": ProposalItem.Kind.TRANSFER,
-        "channel": channel,
-        "musyawarah": m,
-        "note": note,
-    }
+    common = {"actor": actor, "kind": kind, "channel": channel, "musyawarah": m, "note": note}
     out = _new_item(
         **common,
         village_code=snap["village_code"],
-        key=_scoped_key(actor, idempotency_key) if idempotency_key else None,
+        key=idempotency_key,
+        target=snap,
         deletion_reason="PINDAH",
-        **_target_fields(snap),
     )
-    _set_content(out, snap["family"])
-    out.save()
-    _write_persons(out, snap["persons"])
-    arrival = ProposalItem(kind=ProposalItem.Kind.TRANSFER, channel=channel, village_code=dest, pair=out)
-    _set_content(arrival, fam)
-    _check_findings(arrival, people, actor)
-    inn = _new_item(
-        **common,
-        village_code=dest,
-        findings=arrival.findings,
-        no_kk=arrival.no_kk,
-        rt=arrival.rt,
-        rw=arrival.rw,
-        alamat=arrival.alamat,
-        house=arrival.house,
-        pair=out,
-    )
-    _write_persons(inn, people)
-    out.pair = inn
-    out.save(update_fields=["pair"])
-    _audit_created(out, actor, ip, half="departure", pair=inn.pk)
-    _audit_created(inn, actor, ip, half="arrival", pair=out.pk, origin=snap["village_code"])
-    return out, inn
+    inn = _new_item(**common, village_code=dest, family=fam, persons=people, pair=out)
+    return _pair(out, inn, actor=actor, ip=ip, halves=("departure", "arrival"), origin=snap["village_code"])
 
 
 def _may_edit(item: ProposalItem, actor) -> bool:
