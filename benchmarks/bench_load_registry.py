@@ -280,6 +280,9 @@ def report_size(r: SizeResult) -> tuple[bool, list[str]]:
     for key, want in expected.items():
         if load[key] != want:
             problems.append(f"{key}: loaded {load[key]:,}, expected {want:,}")
+    for rule, want in ex.findings.items():
+        if load["findings"].get(rule, 0) != want:
+            problems.append(f"findings {rule}: {load['findings'].get(rule, 0):,}, expected {want:,}")
     n = len(r.load)
     print(
         f"\n== {rows:,} persons in {ex.families:,} families ({len(ex.refused):,} planted refusals), "
@@ -329,6 +332,10 @@ def print_settings(settings: dict[str, str], options: list[str]) -> None:
         print(f"  {k:<32} {v}")
     if options:
         print(f"  session options: {' '.join(options)}")
+    print(
+        "  the load's own transaction sets work_mem 64MB and, for its index builds, maintenance_work_mem"
+        " 256MB (SET LOCAL); the floor runs with the settings above"
+    )
     print(f"Machine: {platform.python_implementation()} {platform.python_version()}, {busy()}")
 
 

@@ -30,8 +30,16 @@ from django_fsm import can_proceed
 from dtks.accounts.models import Role
 from dtks.accounts.scope import in_scope, region_q
 from dtks.audit.services import audit_record
-from dtks.registry.loading import HOUSE, MULTI, row_error_message, stage_refused, stage_validate
-from dtks.registry.reading import TEMPLATE_COLUMNS, FileRefused, open_sheet, staged_rows
+from dtks.registry.loading import (
+    HOUSE,
+    MULTI,
+    row_error_message,
+    stage_drop,
+    stage_refused,
+    stage_sheet,
+    stage_validate,
+)
+from dtks.registry.reading import TEMPLATE_COLUMNS, FileRefused, open_sheet
 
 from .models import ImportJob, ImportRow, Musyawarah, ProposalItem, ProposalPerson
 
@@ -241,8 +249,6 @@ def _job_lock(job_id: int) -> Iterator[bool]:
                 cur.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_NAMESPACE, job_id])
 
 
-_STAGE_TABLES = ("load_stage", "load_codes", "load_multi", "load_norm", "imp_err")
-
 # The natural key of an item: its KK, else the NIK of an individual, else (no NIK yet) name + birth date.
 GROUP_KEY_SQL = """CASE WHEN n.no_kk IS NOT NULL THEN 'kk:' || n.no_kk
                         WHEN n.nik IS NOT NULL THEN 'nik:' || n.nik
@@ -305,21 +311,7 @@ def _preview(job: ImportJob) -> None:
         raise FileRefused("Berkas unggahan tidak ditemukan lagi; unggah ulang.")
     sheet = open_sheet(path)
     with transaction.atomic(), connection.cursor() as cur:
-        for t in _STAGE_TABLES:
-            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
-        cols = ", ".join(f"{c} text" for c in TEMPLATE_COLUMNS)
-        cur.execute(
-            f"CREATE TEMP TABLE load_stage (row_no int, {cols}, tanggal_lahir_ok boolean) ON COMMIT DROP"
-        )
-        # A synchronous writer: psycopg's default queues up to 1,024 buffers for a background thread,
-        # so a server slower than the reader would let memory grow with the file.
-        from psycopg.copy import LibpqWriter
-
-        copy_sql = f"COPY load_stage (row_no, {', '.join(TEMPLATE_COLUMNS)}, tanggal_lahir_ok) FROM STDIN"
-        with cur.copy(copy_sql, writer=LibpqWriter(cur.cursor)) as cp:
-            for row in staged_rows(sheet):
-                cp.write_row(row)
-        cur.execute("ANALYZE load_stage")
+        stage_sheet(cur, sheet)
         stage_validate(cur, person_ids=False)
         # What only an import checks: every row in the musyawarah's village, each NIK once per file.
         cur.execute(
@@ -335,7 +327,8 @@ def _preview(job: ImportJob) -> None:
         )
         # Rows with errors are few: their messages are written in Python, named by field.
         errors = _row_errors(stage_refused(cur, where="cardinality(n.errors) > 0"), village=job.village_code)
-        cur.execute("CREATE TEMP TABLE imp_err (row_no int PRIMARY KEY, errors jsonb) ON COMMIT DROP")
+        cur.execute("DROP TABLE IF EXISTS pg_temp.imp_err")
+        cur.execute("CREATE TEMP TABLE imp_err (row_no int PRIMARY KEY, errors jsonb)")
         if errors:
             from psycopg.types.json import Jsonb
 
@@ -357,28 +350,35 @@ def _preview(job: ImportJob) -> None:
             {"job": job.pk},
         )
         rows_total = cur.rowcount
-        cur.execute(
-            """SELECT count(*), count(*) FILTER (WHERE NOT g.ok),
-                      count(*) FILTER (WHERE g.ok AND i.id IS NOT NULL)
-               FROM (SELECT group_key, bool_and(ok) AS ok FROM proposals_importrow
-                     WHERE job_id = %(job)s GROUP BY group_key) g
-               LEFT JOIN proposals_importeditem i ON i.musyawarah_id = %(m)s AND i.natural_key = g.group_key
-                    AND i.kind = 'addition'""",
-            {"job": job.pk, "m": job.musyawarah_id},
-        )
-        items_total, items_blocked, items_existing = cur.fetchone()
-        for t in _STAGE_TABLES:
-            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
+        stage_drop(cur)
+        cur.execute("DROP TABLE pg_temp.imp_err")
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         job.preview()
         job.rows_total = rows_total
-        job.rows_invalid = len(errors)
-        job.items_total = items_total
-        job.items_blocked = items_blocked
-        job.items_existing = items_existing
-        job.items_new = items_total - items_blocked - items_existing
+        import_job_recount(cur, job)
         job.warnings = list(sheet.warnings)
         job.save()
+
+
+def import_job_recount(cur, job: ImportJob) -> None:
+    """The preview's counts, from the stored rows: items are groups of rows (by KK, else NIK); a
+    group with a bad row is blocked; a valid group an earlier import already wrote exists."""
+    cur.execute(
+        """SELECT (SELECT count(*) FROM proposals_importrow WHERE job_id = %(job)s AND NOT ok),
+                  count(*), count(*) FILTER (WHERE NOT g.ok),
+                  count(*) FILTER (WHERE g.ok AND i.id IS NOT NULL)
+           FROM (SELECT group_key, bool_and(ok) AS ok FROM proposals_importrow
+                 WHERE job_id = %(job)s GROUP BY group_key) g
+           LEFT JOIN proposals_importeditem i ON i.musyawarah_id = %(m)s AND i.natural_key = g.group_key
+                AND i.kind = 'addition'""",
+        {"job": job.pk, "m": job.musyawarah_id},
+    )
+    rows_invalid, items_total, items_blocked, items_existing = cur.fetchone()
+    job.rows_invalid = rows_invalid
+    job.items_total = items_total
+    job.items_blocked = items_blocked
+    job.items_existing = items_existing
+    job.items_new = items_total - items_blocked - items_existing
 
 
 def _locked_job(job_id: int, *, actor) -> ImportJob:

@@ -1,7 +1,9 @@
 """Reading DTKS template files (CSV/XLSX, DESIGN.md §6) into rows of text for a staging COPY.
 
 The reader only deals with representation: encodings, BOMs, delimiters, ragged or empty rows, Excel
-cell types and date spellings. Validation is set-based SQL on the staging table.
+cell types and date spellings. Validation is set-based SQL on the staging table. A well-formed CSV is
+not read here at all: the loader streams its bytes to `COPY … (FORMAT csv)` (`Sheet.csv` says how),
+and falls back to these rows only when the server's CSV parser refuses the file.
 """
 
 import csv
@@ -100,6 +102,15 @@ def parse_date(raw: object) -> date | None:
     return None
 
 
+@dataclass(frozen=True)
+class CsvSource:
+    """How to hand a CSV file to the server's own parser: the file, its encoding and delimiter."""
+
+    path: Path
+    encoding: str  # PostgreSQL's name: UTF8 or WIN1252
+    delimiter: str
+
+
 @dataclass
 class Sheet:
     """Rows as lists aligned to `columns` (template names; None for columns we do not use)."""
@@ -107,6 +118,7 @@ class Sheet:
     columns: list[str | None]
     rows: Iterator[tuple[int, list[object]]]
     warnings: list[str] = field(default_factory=list)
+    csv: CsvSource | None = None
 
 
 def _map_header(raw_header: list[object]) -> tuple[list[str | None], list[str]]:
@@ -155,7 +167,8 @@ def _csv_sheet(path: Path) -> Sheet:
             for values in reader:
                 yield reader.line_num + 1, values  # +1: the header line was read before
 
-    return Sheet(columns, rows(), warnings)
+    source = CsvSource(path, "UTF8" if encoding == "utf-8-sig" else "WIN1252", delimiter)
+    return Sheet(columns, rows(), warnings, csv=source)
 
 
 def _xlsx_sheet(path: Path) -> Sheet:
@@ -207,11 +220,11 @@ def cell_text(column: str, value: object) -> str | None:
     return text or None
 
 
-def staged_rows(sheet: Sheet, *, skip: int = 0) -> Iterator[tuple]:
-    """(row_no, *template columns, tanggal_lahir_ok) per non-empty row; ragged rows are padded."""
+def staged_rows(sheet: Sheet) -> Iterator[tuple]:
+    """(row_no, *template columns) as text per non-empty row; ragged rows are padded. Dates stay
+    as written: the loader parses each distinct spelling once with `parse_date`."""
     positions = [(i, c) for i, c in enumerate(sheet.columns) if c is not None]
     order = {c: k for k, c in enumerate(TEMPLATE_COLUMNS)}
-    date_pos = order["tanggal_lahir"]
     for row_no, values in sheet.rows:
         out: list[str | None] = [None] * len(TEMPLATE_COLUMNS)
         empty = True
@@ -222,15 +235,5 @@ def staged_rows(sheet: Sheet, *, skip: int = 0) -> Iterator[tuple]:
                 if text is not None:
                     out[order[c]] = text
                     empty = False
-        if empty:
-            continue
-        # A date the reader cannot read stays as text, flagged, and the SQL validation reports it.
-        date_ok = True
-        raw_date = out[date_pos]
-        if raw_date is not None:
-            parsed = parse_date(raw_date)
-            if parsed is None:
-                date_ok = False
-            else:
-                out[date_pos] = parsed.isoformat()
-        yield (row_no, *out, date_ok)
+        if not empty:
+            yield (row_no, *out)

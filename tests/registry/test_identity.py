@@ -125,6 +125,29 @@ def test_sql_twin_agrees_with_python():
     assert {r[1] for r in rows} >= {None, "format", "province", "region_zero", "date", "serial", "excel"}
 
 
+def test_sql_twin_agrees_on_every_date_part():
+    """DD 00–99 × MM 00–13 × leap and common years: the SQL check's written-out calendar (no
+    function call, so it stays inlinable) agrees with Python's for NIK (women +40) and KK."""
+    values = [f"337101{d:02d}{m:02d}{y:02d}0001" for d in range(100) for m in range(14) for y in (0, 1, 4, 23, 99)]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT v, dtks_id_error(v, true, true), dtks_id_error(v, false, true) FROM unnest(%s::text[]) AS v",
+            [values],
+        )
+        rows = cur.fetchall()
+    disagreements = [
+        (v, nik, kk)
+        for v, nik, kk in rows
+        if (nik, kk)
+        != (
+            check_nik(v).errors[0] if check_nik(v).errors else None,
+            check_kk(v).errors[0] if check_kk(v).errors else None,
+        )
+    ]
+    assert len(rows) == 7000 and disagreements == []
+    assert {r[1] for r in rows} == {None, "date"} and {r[2] for r in rows} == {None, "date"}
+
+
 def test_province_table_matches_lokal():
     with connection.cursor() as cur:
         cur.execute("SELECT code FROM regions_region WHERE level = 1")

@@ -1,5 +1,6 @@
 """Baseline load: real office files, per-row refusals, findings, idempotency (DESIGN.md §5–§7)."""
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -217,3 +218,80 @@ def test_publication_writes_exactly_one_audit_row(tmp_path):
         "test",
     )
     assert event.detail["persons"] == 3 and "nik" not in str(event.detail)
+
+
+def _validated(path, *, server_csv: bool):
+    """load_norm (without the drawn ids) and the refusals of a file staged one way or the other."""
+    from django.db import connection, transaction
+
+    from dtks.registry.loading import _copy_csv, stage_drop, stage_refused, stage_sheet, stage_validate
+    from dtks.registry.reading import open_sheet
+
+    sheet = open_sheet(path)
+    if not server_csv:
+        sheet.csv = None
+    with transaction.atomic(), connection.cursor() as cur:
+        assert stage_sheet(cur, sheet) > 0
+        if server_csv:  # the file really goes through the server's parser
+            cur.execute("TRUNCATE load_raw")
+            assert _copy_csv(cur, open_sheet(path), [c or f"x{i}" for i, c in enumerate(sheet.columns)])
+            stage_sheet(cur, open_sheet(path))
+        stage_validate(cur, person_ids=False)
+        cur.execute("SELECT to_jsonb(n) - 'person_id' FROM load_norm n ORDER BY row_no")
+        norm = [json.loads(r[0]) for r in cur.fetchall()]  # Django hands jsonb back as text
+        refused = stage_refused(cur, where="cardinality(n.errors) > 0")
+        stage_drop(cur)
+    return norm, refused
+
+
+def test_server_csv_parser_and_row_reader_stage_the_same(tmp_path):
+    """A CSV goes to the server's COPY parser; the row-by-row reader is the fallback (XLSX, ragged
+    files). Both must give the validation the same rows: trimming, codes written as labels or in
+    lower case, the three date spellings and serials, NBSP from Excel, and the refusals."""
+    nbsp = "\u00a0"
+    rows = family_rows() + [
+        row(
+            nik=" 3371011505800002 ",
+            nama=f"{nbsp}Andi{nbsp}",
+            jenis_kelamin=" l",
+            tanggal_lahir=" 15/05/1980 ",
+        ),
+        row(
+            nik="3371011505800003",
+            status_perkawinan="belum_kawin",
+            rt=" 7",
+            rw="12 ",
+            atap=" genteng keramik ",
+        ),
+        row(nik="3371011505800004", tanggal_lahir="29547", kriteria=" kemiskinan ; korban_kekerasan "),
+        row(nik="3.37101E+15", nama="Excel"),
+        row(
+            nik="3371011505800005",
+            tanggal_lahir="31/02/1980",
+            rt="1a",
+            jenis_kelamin="X",
+            program="BOGUS; PKH",
+        ),
+        row(nik="3371011505800006", kode_wilayah=" 33.71.01.1003 ", lantai="\t"),
+    ]
+    path = write_csv(tmp_path / "same.csv", rows)
+    server = _validated(path, server_csv=True)
+    reader = _validated(path, server_csv=False)
+    assert server == reader
+    norm, refused = server
+    assert len(norm) == len(rows)
+    assert {code for _row, code, _v in refused} >= {"nik:excel", "tanggal_lahir:date", "rt:format"}
+    assert {v for _r, c, v in refused if c == "program:unknown"} == {"BOGUS"}
+    by_nik = {n["nik"]: n for n in norm}
+    andi = by_nik["3371011505800002"]
+    assert (andi["nama"], andi["jenis_kelamin"], andi["tanggal_lahir"]) == ("Andi", "L", "1980-05-15")
+    coded = by_nik["3371011505800003"]
+    assert (coded["status_perkawinan"], coded["rt"], coded["rw"], coded["atap"]) == (
+        "BELUM KAWIN",
+        "007",
+        "012",
+        "GENTENG_KERAMIK",
+    )
+    assert by_nik["3371011505800004"]["kriteria"] == ["KEMISKINAN", "KORBAN_KEKERASAN"]
+    assert by_nik["3371011505800004"]["tanggal_lahir"] == "1980-11-22"  # Excel serial 29547
+    assert by_nik["3371011505800006"]["village_code"] == "3371011003"
