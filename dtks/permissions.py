@@ -66,6 +66,7 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "proposals:import_progress": frozenset({Role.VILLAGE_OPERATOR}),
     "proposals:import_confirm": frozenset({Role.VILLAGE_OPERATOR}),
     "proposals:import_cancel": frozenset({Role.VILLAGE_OPERATOR}),
+    "proposals:import_row_fix": frozenset({Role.VILLAGE_OPERATOR}),
     "proposals:import_template": frozenset({Role.VILLAGE_OPERATOR}),
     # The village operator's musyawarah and items, and the regency's minimal "return to village"
     # (proposals/views.py). Items and musyawarah are read by the roles that work on proposals; scope
@@ -93,6 +94,8 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:item-create": PROPOSERS,
     "api:item-detail": PROPOSAL_READERS,
     "api:item-transition": PROPOSERS,
+    # Fixing a bad row of an import's preview (proposals/import_apis.py): its village's operator.
+    "api:import-row-fix": frozenset({Role.VILLAGE_OPERATOR}),
     # The ministry data unit's proposals and the public self-registration (proposals/channel_apis.py).
     "api:ministry-proposal-list": frozenset({Role.MINISTRY_DATA_OFFICER}),
     "api:self-registration": PUBLIC,

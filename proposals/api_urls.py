@@ -3,7 +3,7 @@ Every name is in dtks/permissions.py with its roles."""
 
 from django.urls import path, register_converter
 
-from . import apis, channel_apis
+from . import apis, channel_apis, import_apis
 
 
 class ProposalIdConverter:
@@ -18,7 +18,14 @@ class ProposalIdConverter:
         return str(value)
 
 
+class ImportRowNoConverter(ProposalIdConverter):
+    """A row number of an import (an int column): at most 10 digits; the service checks the range."""
+
+    regex = "[0-9]{1,10}"
+
+
 register_converter(ProposalIdConverter, "proposal_id")
+register_converter(ImportRowNoConverter, "import_row_no")
 
 urlpatterns = [
     path("musyawarah/", apis.MusyawarahListApi.as_view(), name="musyawarah-list"),
@@ -36,6 +43,11 @@ urlpatterns = [
     path("usulan/baru/", apis.ItemCreateApi.as_view(), name="item-create"),
     path("usulan/<proposal_id:pk>/", apis.ItemDetailApi.as_view(), name="item-detail"),
     path("usulan/<proposal_id:pk>/transisi/", apis.ItemTransitionApi.as_view(), name="item-transition"),
+    path(
+        "impor/<proposal_id:job_id>/baris/<import_row_no:row_no>/",
+        import_apis.ImportRowFixApi.as_view(),
+        name="import-row-fix",
+    ),
     path("usulan-kementerian/", channel_apis.MinistryProposalApi.as_view(), name="ministry-proposal-list"),
     path("pendaftaran-mandiri/", channel_apis.SelfRegistrationApi.as_view(), name="self-registration"),
 ]

@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -17,8 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from dtks.accounts.auth import client_ip
+from dtks.registry.loading import CODED
+from dtks.registry.models import Code
+from dtks.registry.reading import TEMPLATE_COLUMNS
 
-from . import importing
+from . import import_fix, importing
 from .models import ImportJob
 
 ERRORS_PER_PAGE = 50
@@ -89,17 +93,87 @@ def _cancel_quietly(request, job_id: int) -> None:
         return
 
 
+def _fixable(job: ImportJob) -> bool:
+    return job.status == ImportJob.Status.PREVIEWED
+
+
+def _row_context(row, *, job: ImportJob, page_number: int, open_row: int | None = None) -> dict:
+    bad, other = import_fix.import_row_fix_fields(row) if _fixable(job) else ([], [])
+    return {
+        "row": row,
+        "job": job,
+        "fixable": _fixable(job),
+        "bad_fields": bad,
+        "other_fields": other,
+        "page_number": page_number,
+        "open": row.row_no == open_row,
+    }
+
+
+def _code_lists() -> dict[str, list[tuple[str, str]]]:
+    """Suggestions for the coded columns of the fix form (code and label; both are accepted)."""
+    lists: dict[str, list[tuple[str, str]]] = {c: [] for c in CODED}
+    for code in Code.objects.filter(active=True, list__in=CODED).order_by("list", "sort", "code"):
+        lists[code.list].append((code.code, code.label))
+    return lists
+
+
 @never_cache
 @require_GET
 def job_detail(request, job_id: int):
     job = _job(request, job_id)
     rows = importing.import_job_error_rows(job=job)
     page = Paginator(rows, ERRORS_PER_PAGE).get_page(request.GET.get("halaman"))
+    wanted = request.GET.get("baris", "")
+    open_row = int(wanted) if wanted.isdigit() and len(wanted) < 10 else None
     return render(
         request,
         "proposals/import/job.html",
-        {"job": job, "musyawarah": job.musyawarah, "page": page, "form": UploadForm()},
+        {
+            "job": job,
+            "musyawarah": job.musyawarah,
+            "page": page,
+            "rows": [_row_context(r, job=job, page_number=page.number, open_row=open_row) for r in page],
+            "code_lists": _code_lists() if _fixable(job) and page.object_list else {},
+            "form": UploadForm(),
+        },
     )
+
+
+@require_POST
+def row_fix(request, job_id: int, row_no: int):
+    """Save the fix of one bad row: htmx gets the row again (and the counts, out of band); without
+    JavaScript the preview is shown again, opened at the row while it still has errors."""
+    job = _job(request, job_id)
+    values = {c: request.POST[c] for c in TEMPLATE_COLUMNS if c in request.POST}
+    halaman = request.POST.get("halaman", "")
+    page_number = int(halaman) if halaman.isdigit() and len(halaman) < 10 else 1
+    try:
+        row = import_fix.import_row_fix(
+            job_id=job.pk, row_no=row_no, values=values, actor=request.user, ip=client_ip(request)
+        )
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+        if request.htmx:
+            return HttpResponseClientRefresh()
+        return redirect("proposals:import_job", job_id=job.pk)
+    job.refresh_from_db()
+    if request.htmx:
+        context = _row_context(row, job=job, page_number=page_number, open_row=None if row.ok else row.row_no)
+        context.update({"musyawarah": job.musyawarah, "just_saved": True})
+        return render(request, "proposals/import/_row_fixed.html", context)
+    if row.ok:
+        messages.success(request, _("Baris %(n)d sudah benar dan ikut diimpor.") % {"n": row.row_no})
+    else:
+        messages.error(
+            request,
+            _("Baris %(n)d disimpan, tetapi masih bermasalah; lihat pesan di kolomnya.") % {"n": row.row_no},
+        )
+    url = reverse("proposals:import_job", args=[job.pk])
+    return redirect(f"{url}?halaman={page_number}&baris={row.row_no}#baris-{row.row_no}")
 
 
 @never_cache

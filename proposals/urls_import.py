@@ -10,5 +10,6 @@ urlpatterns = [
     path("impor/<int:job_id>/progres/", views.progress, name="import_progress"),
     path("impor/<int:job_id>/konfirmasi/", views.confirm, name="import_confirm"),
     path("impor/<int:job_id>/batal/", views.cancel, name="import_cancel"),
+    path("impor/<int:job_id>/baris/<int:row_no>/perbaiki/", views.row_fix, name="import_row_fix"),
     path("impor/templat.<str:fmt>", views.template, name="import_template"),
 ]

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, DTKS_IMPORT_CHUNK
 
 SECRET_KEY = "dtks-test-only"  # noqa: S105
 DEBUG = False
@@ -16,6 +16,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 os.environ.setdefault("DTKS_TEST_FILES", tempfile.mkdtemp(prefix="dtks-test-files-"))
 MEDIA_ROOT = Path(os.environ["DTKS_TEST_FILES"]) / "media"
 DTKS_IMPORT_DIR = Path(os.environ["DTKS_TEST_FILES"]) / "imports"
+# The import-kill test (tests/proposals/test_import_kill.py) starts its own workers with small
+# chunks, on a queue no other worker of the session reads (it kills them mid-import).
+DTKS_IMPORT_CHUNK = int(os.environ.get("DTKS_IMPORT_CHUNK", DTKS_IMPORT_CHUNK))
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("DTKS_TEST_CELERY_QUEUE", "celery")
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

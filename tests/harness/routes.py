@@ -210,6 +210,32 @@ def import_job(ctx: Ctx):
     )
 
 
+def import_row_url(ctx: Ctx, prefix: str, suffix: str) -> str:
+    """A previewed import of the target village with row 2 bad (an unknown sex code): the fix
+    routes check it again with the preview's SQL."""
+    from proposals.models import ImportRow
+
+    job = import_job(ctx)
+    person = ctx.target.individual
+    ImportRow.objects.create(
+        job=job,
+        row_no=2,
+        group_key=f"nik:{person.nik}",
+        ok=False,
+        errors=[{"field": "jenis_kelamin", "code": "unknown", "message": 'Jenis kelamin "X" tidak ada.'}],
+        nik=person.nik,
+        nama=person.nama,
+        village_code=job.village_code,
+        alamat="Jl. Harness 2",
+    )
+    return f"{prefix}{job.pk}/baris/2/{suffix}"
+
+
+def import_row_fix_body(ctx: Ctx) -> dict:
+    # The form posts every column; the village operator's fix, whatever it gives, answers 302.
+    return {"nik": ctx.target.individual.nik, "nama": "Mbah Harness", "jenis_kelamin": "P", "halaman": "1"}
+
+
 def refused_upload(ctx: Ctx) -> dict:
     # An empty file: refused (400) after the scope check, so nothing is stored by the harness.
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -532,6 +558,21 @@ ROUTES: tuple[Route, ...] = (
         {},
         target=True,
         ok=302,
+    ),
+    Route(
+        "proposals:import_row_fix",
+        lambda c: import_row_url(c, "/usulan/impor/", "perbaiki/"),
+        "POST",
+        import_row_fix_body,
+        target=True,
+        ok=302,  # back to the preview (htmx gets the row instead)
+    ),
+    Route(
+        "api:import-row-fix",
+        lambda c: import_row_url(c, "/api/v1/impor/", ""),
+        "PATCH",
+        {"jenis_kelamin": "P"},
+        target=True,
     ),
     # Self-registration (public) and the village's read-only list of it; ministry proposals.
     Route("public:register", "/daftar/"),

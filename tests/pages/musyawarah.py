@@ -75,6 +75,15 @@ class MusyawarahPage(BasePage):
             self.page.locator("main .add-item").get_by_role("link", name=f"+ {kind_label}").click()
         return ItemFormPage(self.page, self.base_url)
 
+    def import_file(self):
+        """Opens the spreadsheet import of this musyawarah ("Impor usulan dari berkas")."""
+        from .import_page import ImportUploadPage
+
+        musyawarah_id = self.pk
+        with self.page.expect_navigation():
+            self.page.locator("main").get_by_role("link", name="Impor usulan dari berkas (CSV/XLSX)").click()
+        return ImportUploadPage(self.page, self.base_url, musyawarah_id)
+
     def submit(self):
         with self.page.expect_navigation():
             self.page.locator("main form.submit-form button").click()
