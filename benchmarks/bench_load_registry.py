@@ -326,16 +326,20 @@ def busy() -> str:
     return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
 
 
-def print_settings(settings: dict[str, str], options: list[str]) -> None:
+LOAD_SESSION = (
+    "the load's own transaction sets work_mem 64MB and, for its index builds, maintenance_work_mem"
+    " 256MB (SET LOCAL); the floor runs with the settings above"
+)
+
+
+def print_settings(settings: dict[str, str], options: list[str], note: str | None = None) -> None:
     print("Server settings (as the measured sessions see them):")
     for k, v in settings.items():
         print(f"  {k:<32} {v}")
     if options:
         print(f"  session options: {' '.join(options)}")
-    print(
-        "  the load's own transaction sets work_mem 64MB and, for its index builds, maintenance_work_mem"
-        " 256MB (SET LOCAL); the floor runs with the settings above"
-    )
+    if note:
+        print(f"  {note}")
     print(f"Machine: {platform.python_implementation()} {platform.python_version()}, {busy()}")
 
 
@@ -413,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     t = prepare_template(server, template)
     print(f"Template database {template}: migrated, regions loaded in {t:.1f} s")
-    print_settings(server.settings(template), args.pg_option)
+    print_settings(server.settings(template), args.pg_option, LOAD_SESSION)
     with server.connect(template) as conn:
         villages = [r[0] for r in conn.execute("SELECT code FROM regions_region WHERE level = 4")]
 
@@ -460,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ok &= quotient <= SCALE_GOAL
     print()
-    print_settings(server.settings(template), args.pg_option)
+    print_settings(server.settings(template), args.pg_option, LOAD_SESSION)
 
     if not args.keep:
         server.drop(template)

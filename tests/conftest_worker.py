@@ -54,14 +54,7 @@ def child_env(settings_dict: dict, **extra: str) -> dict[str, str]:
         PATH=str(BIN) + os.pathsep + env.get("PATH", ""),
     )
     env.update(extra)
-    ensure_broker_dirs(Path(env["DTKS_VAR_DIR"]), env["CELERY_BROKER_URL"])
     return env
-
-
-def ensure_broker_dirs(var_dir: Path, broker_url: str) -> None:
-    if broker_url.startswith("filesystem"):
-        for sub in ("queue", "processed", "control"):
-            (var_dir / "broker" / sub).mkdir(parents=True, exist_ok=True)
 
 
 def free_port() -> int:

@@ -75,8 +75,11 @@ SELECT x.*, x.nik IS NOT NULL AND x.nik_error IS NULL AS valid FROM (
            p.status_perkawinan, p.hubungan_keluarga
     FROM proposals_proposalperson p
     JOIN ig_item i ON i.id = p.item_id
-    CROSS JOIN LATERAL (SELECT dtks_normalise_id(p.nik) AS nik) n
+    -- OFFSET 0 fences: the normalised NIK and its check are computed once a row, not again at
+    -- every reference the inlined check makes to them.
+    CROSS JOIN LATERAL (SELECT dtks_normalise_id(p.nik) AS nik OFFSET 0) n
     LEFT JOIN regions_region pr ON pr.code = left(n.nik, 2) AND pr.level = 1
+    OFFSET 0
 ) x
 """
 
@@ -198,6 +201,10 @@ def item_findings_set(
     rules = enabled_rules() if rules is None else frozenset(rules) | SAVE_BLOCKING
     raw: dict[int, list[tuple]] = defaultdict(list)
     with transaction.atomic(), connection.cursor() as cur:
+        # These statements run in milliseconds; with the planner's estimates for tables that grow
+        # during an import, JIT compilation kicked in and cost ~1 s a statement. Off for this
+        # transaction only.
+        cur.execute("SET LOCAL jit = off")
         _load_ids(cur, items)
         cur.execute("SELECT id FROM ig_ids")
         ids = [r[0] for r in cur.fetchall()]

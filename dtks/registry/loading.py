@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from psycopg.copy import LibpqWriter
 
 from dtks.audit.services import audit_record
 
@@ -159,14 +160,17 @@ def _copy_csv(cur, sheet: Sheet, columns: list[str]) -> int | None:
         f"WITH (FORMAT csv, HEADER true, DELIMITER E'{delimiter}', ENCODING '{src.encoding}')"
     )
     lines, last = 0, b"\n"
+    raw_cur = getattr(cur, "cursor", cur)  # Django's debug cursor's copy() takes no writer
     try:
         with transaction.atomic(), src.path.open("rb") as fh:
-            with cur.copy(sql) as cp:
+            # A synchronous writer: psycopg's default queues buffers for a background thread, so a
+            # server slower than the file is read would let memory grow with the file.
+            with raw_cur.copy(sql, writer=LibpqWriter(raw_cur)) as cp:
                 while chunk := fh.read(1 << 20):
                     lines += chunk.count(b"\n")
                     last = chunk[-1:]
                     cp.write(chunk)
-            copied = cur.rowcount
+            copied = raw_cur.rowcount
             # One record per line, or quoted line breaks shifted the row numbers: read row by row.
             if copied != lines - 1 + (last != b"\n"):
                 raise _Misaligned
@@ -197,10 +201,6 @@ def stage_sheet(cur, sheet: Sheet) -> int:
             cur.execute(f"DELETE FROM load_raw WHERE {blank}")
             rows -= cur.rowcount
     if rows is None:
-        from psycopg.copy import LibpqWriter
-
-        # A synchronous writer: psycopg's default queues buffers for a background thread, so a
-        # server slower than the reader would let memory grow with the file.
         rows = 0
         raw_cur = getattr(cur, "cursor", cur)  # Django's debug cursor's copy() takes no writer
         with raw_cur.copy(

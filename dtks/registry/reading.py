@@ -145,8 +145,14 @@ def _map_header(raw_header: list[object]) -> tuple[list[str | None], list[str]]:
     return columns, warnings
 
 
+def _head(path: Path, n: int) -> bytes:
+    """The first n bytes (never the whole file: an import may be hundreds of megabytes)."""
+    with path.open("rb") as fh:
+        return fh.read(n)
+
+
 def _csv_sheet(path: Path) -> Sheet:
-    raw = path.read_bytes()[:65536]
+    raw = _head(path, 65536)
     try:
         raw.decode("utf-8")
         encoding = "utf-8-sig"
@@ -198,11 +204,10 @@ def _xlsx_sheet(path: Path) -> Sheet:
 
 
 def open_sheet(path: Path) -> Sheet:
-    with path.open("rb") as fh:
-        magic = fh.read(4)
-    if magic == b"PK\x03\x04":
+    head = _head(path, 4096)
+    if head.startswith(b"PK\x03\x04"):
         return _xlsx_sheet(path)
-    if b"\x00" in path.read_bytes()[:4096]:
+    if b"\x00" in head:
         raise FileRefused("Berkas bukan CSV atau XLSX; unggah templat impor DTKS.")
     return _csv_sheet(path)
 

@@ -110,7 +110,6 @@ def test_compose_commands_start_and_work(compose, tmp_path):
     # Beat keeps its schedule file under DTKS_VAR_DIR: its own folder, away from a developer's beat.
     beat_env = {**env, "DTKS_VAR_DIR": str(tmp_path / "beat-var")}
     (tmp_path / "beat-var").mkdir()
-    procs.ensure_broker_dirs(tmp_path / "beat-var", env["CELERY_BROKER_URL"])
 
     logs = {name: tmp_path / f"{name}.log" for name in ("web", "worker", "beat")}
     started = {
