@@ -191,29 +191,6 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 # -- fixtures ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def import_dir(settings, tmp_path):
-    settings.DTKS_IMPORT_DIR = tmp_path / "imports"
-    return settings.DTKS_IMPORT_DIR
-
-
-@pytest.fixture
-def operator(db):
-    return user(Role.VILLAGE_OPERATOR, VILLAGE)
-
-
-@pytest.fixture
-def musyawarah(operator):
-    return Musyawarah.objects.create(
-        village_code=VILLAGE,
-        held_on=date(2026, 11, 2),
-        place="Balai kelurahan",
-        led_by="Lurah",
-        attendee_count=25,
-        created_by=operator,
-    )
-
-
 def preview(musyawarah, operator, name: str, content: bytes) -> ImportJob:
     """Upload and preview in-process (the task's service; the flow tests use the real worker)."""
     job = importing.import_job_create(

@@ -28,29 +28,6 @@ from tests.proposals.test_import_files import csv_bytes, family_rows, individual
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def import_dir(settings, tmp_path):
-    settings.DTKS_IMPORT_DIR = tmp_path / "imports"
-    return settings.DTKS_IMPORT_DIR
-
-
-@pytest.fixture
-def operator(db):
-    return user(Role.VILLAGE_OPERATOR, VILLAGE_A)
-
-
-@pytest.fixture
-def musyawarah(operator):
-    return Musyawarah.objects.create(
-        village_code=VILLAGE_A,
-        held_on=date(2026, 11, 2),
-        place="Balai kelurahan",
-        led_by="Lurah",
-        attendee_count=25,
-        created_by=operator,
-    )
-
-
 def preview(musyawarah, operator, rows: list[dict]) -> ImportJob:
     job = importing.import_job_create(
         musyawarah_id=musyawarah.pk,

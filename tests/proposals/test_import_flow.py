@@ -2,7 +2,7 @@
 and recovery: an import interrupted after a chunk is picked up by beat's task from its rows."""
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from dtks.accounts.models import Role
 from proposals import importing
-from proposals.models import ImportedItem, ImportJob, Musyawarah, ProposalItem, ProposalPerson
+from proposals.models import ImportedItem, ImportJob, ProposalItem, ProposalPerson
 from proposals.tasks import imports_resume
-from tests.proposals.factories import VILLAGE_A, VILLAGE_B, user
+from tests.proposals.factories import VILLAGE_B, user
 from tests.proposals.test_import_files import csv_bytes, family_rows, individual_row
 
 pytestmark = [pytest.mark.usefixtures("transactional_db", "celery_worker_proc")]
@@ -28,23 +28,6 @@ def wait_for(job_id: int, *statuses: str, timeout: float = 60) -> ImportJob:
             return job
         assert time.monotonic() < deadline, f"import {job_id} still {job.status}"
         time.sleep(0.2)
-
-
-@pytest.fixture
-def operator():
-    return user(Role.VILLAGE_OPERATOR, VILLAGE_A)
-
-
-@pytest.fixture
-def musyawarah(operator):
-    return Musyawarah.objects.create(
-        village_code=VILLAGE_A,
-        held_on=date(2026, 11, 2),
-        place="Balai kelurahan",
-        led_by="Lurah",
-        attendee_count=25,
-        created_by=operator,
-    )
 
 
 @pytest.fixture(autouse=True)
