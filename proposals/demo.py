@@ -2,7 +2,9 @@
 musyawarah in every state, with items of every kind, written through the real services so the demo
 shows what the pages really do:
 
-- a draft musyawarah (no minutes yet) with a draft addition;
+- a draft musyawarah (no minutes yet) with a draft addition, and a spreadsheet import of it waiting
+  in preview: four valid rows (two families) and two rows to fix on the page (a NIK Excel turned
+  into a number, an unknown sex);
 - a held one (minutes uploaded) with a draft deletion and a draft replacement pair;
 - a submitted one whose items the Kota Magelang verifier decided: one submitted, one returned to the
   village with a reason, one verified (a correction with its diff), and a transfer to another
@@ -12,6 +14,8 @@ Idempotent: musyawarah are recognised by their place; a rerun adds nothing. Need
 and demo users (seeded before).
 """
 
+import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,10 +25,11 @@ from django.db import transaction
 from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
 from dtks.accounts.models import Role, User
 from dtks.registry.models import MembershipVersion
+from dtks.registry.reading import TEMPLATE_COLUMNS
 from dtks.registry.selectors import families_visible_to, persons_visible_to
 
-from . import services
-from .models import Musyawarah
+from . import importing, services
+from .models import ImportJob, Musyawarah
 
 PLACES = {
     "draft": "Balai RW 03 (demo)",
@@ -149,6 +154,10 @@ def proposals_demo_seed() -> DemoProposals:
                 actor=operator, musyawarah_id=m.pk, family=family, persons=persons, note="Usulan RT 03."
             )
             result.created.append(PLACES["draft"])
+        draft = Musyawarah.objects.get(village_code=OPERATOR_VILLAGE, place=PLACES["draft"])
+        if draft.state == Musyawarah.State.DRAFT and not ImportJob.objects.filter(musyawarah=draft).exists():
+            _import_in_preview(operator, draft)
+            result.created.append(f"{PLACES['draft']}: impor {IMPORT_NAME}")
         if PLACES["held"] not in done:
             m = _musyawarah(operator, PLACES["held"], minutes=True, held_on=date(2026, 11, 12))
             services.proposal_item_create_deletion(
@@ -211,6 +220,38 @@ def proposals_demo_seed() -> DemoProposals:
             del stays
             result.created.append(PLACES["submitted"])
     return result
+
+
+IMPORT_NAME = "usulan-rt03.csv"
+
+
+def _import_in_preview(operator: User, m: Musyawarah) -> None:
+    """An office's file through the real import: stored, checked and previewed (the preview runs
+    here, not on the worker, so the demo shows it at once; the task finds it done)."""
+    rows = []
+    for serial in (7101, 7102):
+        family, persons = _new_family(serial)
+        for person in persons:
+            rows.append(
+                {
+                    **{k: v for k, v in family.items() if k in TEMPLATE_COLUMNS},
+                    **family["house"],
+                    **{k: v for k, v in person.items() if k in TEMPLATE_COLUMNS},
+                    "tanggal_lahir": person["tanggal_lahir"].strftime("%d/%m/%Y"),
+                    "kriteria": ";".join(person.get("kriteria", [])),
+                    "kode_wilayah": OPERATOR_VILLAGE,
+                }
+            )
+    excel = dict(rows[0], no_kk="", nik="3.37101E+15", nama="Sri Rahayu", hubungan_keluarga="")
+    unknown_sex = dict(rows[1], no_kk="", nik=f"{OPERATOR_VILLAGE[:6]}0101600009", nama="Paijo")
+    unknown_sex.update(jenis_kelamin="X", hubungan_keluarga="", tanggal_lahir="01/01/1960")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(TEMPLATE_COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows([*rows, excel, unknown_sex])
+    upload = SimpleUploadedFile(IMPORT_NAME, buf.getvalue().encode("utf-8"), "text/csv")
+    job = importing.import_job_create(musyawarah_id=m.pk, uploaded=upload, actor=operator)
+    importing.import_job_preview(job_id=job.pk)
 
 
 def _correction(operator: User, m: Musyawarah, family_id: int):

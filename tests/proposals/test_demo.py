@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from proposals.models import Musyawarah, ProposalItem
+from proposals.models import ImportJob, ImportRow, Musyawarah, ProposalItem
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,15 @@ def test_seed_demo_records_musyawarah_in_every_state_once(settings, tmp_path, me
     assert arrival.village_code == "3371011007" and arrival.state == "submitted"
     correction = items.get(kind="correction")
     assert "alamat" in correction.diff
+    # The draft musyawarah has an import waiting in preview, with two rows to fix on the page.
+    job = ImportJob.objects.get()
+    assert (job.musyawarah.state, job.status) == ("draft", "previewed")
+    assert (job.rows_total, job.rows_invalid, job.items_new, job.items_blocked) == (6, 2, 2, 2)
+    bad = {r.nama: [e["code"] for e in r.errors] for r in ImportRow.objects.filter(job=job, ok=False)}
+    assert bad == {"Sri Rahayu": ["excel"], "Paijo": ["unknown"]}
 
     again = StringIO()
     call_command("seed_demo", stdout=again)
     assert "tidak ada yang diubah" in again.getvalue()
     assert (Musyawarah.objects.count(), ProposalItem.objects.count()) == (3, items.count())
+    assert ImportJob.objects.count() == 1
