@@ -342,30 +342,9 @@ HEAD = "KEPALA KELUARGA"
 
 def _item_findings(*, item: ProposalItem, persons: list[dict], actor) -> list[dict]:
     """Findings of the per-item integrity engine (dtks/registry/item_integrity.py) for unsaved content."""
-    from dtks.registry.item_integrity import item_findings
+    from dtks.registry.item_integrity import item_data, item_findings
 
-    data = {
-        "id": item.pk,
-        "pair_id": item.pair_id,
-        "kind": item.kind,
-        "channel": item.channel,
-        "village_code": item.village_code,
-        "no_kk": item.no_kk,
-        "rt": item.rt,
-        "rw": item.rw,
-        "alamat": item.alamat,
-        "house": item.house or {},
-        "target_family_id": item.target_family_id,
-        "persons": [
-            {
-                **{k: p.get(k) for k in PERSON_FIELDS},
-                "position": i,
-                "target_person_id": p.get("target_person_id"),
-            }
-            for i, p in enumerate(persons)
-        ],
-    }
-    return item_findings(data, actor=actor)
+    return item_findings(item_data(item, persons), actor=actor)
 
 
 def _blank(value) -> bool:

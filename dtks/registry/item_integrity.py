@@ -484,19 +484,28 @@ def _national_rows(item: Mapping, niks: list[str]) -> list[tuple]:
         return cur.fetchall()
 
 
-def item_data(item) -> dict:
-    """A saved ProposalItem (with its persons) as the plain data `item_findings` takes."""
-    person_fields = (
-        "position",
-        "nik",
-        "nama",
-        "tempat_lahir",
-        "tanggal_lahir",
-        "jenis_kelamin",
-        "status_perkawinan",
-        "hubungan_keluarga",
-        "target_person_id",
-    )
+ITEM_PERSON_FIELDS = (
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "status_perkawinan",
+    "hubungan_keluarga",
+    "target_person_id",
+)
+
+
+def item_data(item, persons: list[Mapping] | None = None) -> dict:
+    """A ProposalItem as the plain data `item_findings` takes: with its saved persons, or with
+    `persons` — content not saved yet, as dicts in their order."""
+    if persons is None:
+        people = [
+            {"position": p.position, **{f: getattr(p, f) for f in ITEM_PERSON_FIELDS}}
+            for p in item.persons.all()
+        ]
+    else:
+        people = [{"position": i, **{f: p.get(f) for f in ITEM_PERSON_FIELDS}} for i, p in enumerate(persons)]
     return {
         "id": item.pk,
         "pair_id": item.pair_id,
@@ -510,5 +519,5 @@ def item_data(item) -> dict:
         "house": item.house or {},
         "target_family_id": item.target_family_id,
         "target_person_id": item.target_person_id,
-        "persons": [{f: getattr(p, f) for f in person_fields} for p in item.persons.all()],
+        "persons": people,
     }
