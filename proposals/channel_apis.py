@@ -34,7 +34,6 @@ from .ministry_forms import PERSON_PREFIX, MinistryProposalForm, PersonFormSet
 from .models import ProposalItem, ProposalPerson
 from .public_forms import MAX_MEMBERS, MEMBER_PREFIX, SelfRegistrationForm, member_formset
 from .self_registration import (
-    Submission,
     ip_limited,
     new_receipt_code,
     niks_limited,
@@ -329,36 +328,11 @@ class SelfRegistrationApi(GenericAPIView):
         form.check_members(members)
         if not (valid and form.is_valid() and members.is_valid()):
             _raise_form_errors(form, members, rows_key="anggota")
-        d = form.cleaned_data
-        applicant = {
-            k: d[k]
-            for k in (
-                "nik",
-                "nama",
-                "tempat_lahir",
-                "tanggal_lahir",
-                "jenis_kelamin",
-                "status_perkawinan",
-                "hubungan_keluarga",
-            )
-        }
-        persons = [applicant, *members.people()]
-        if niks_limited([p["nik"] for p in persons if p.get("nik")]):
+        submission = form.submission(members)
+        if niks_limited([p["nik"] for p in submission.persons if p.get("nik")]):
             raise RateLimited()
-        correction = d["permohonan"] == SelfRegistrationForm.Request.CORRECTION
-        submission = Submission(
-            kind=ProposalItem.Kind.CORRECTION if correction else ProposalItem.Kind.ADDITION,
-            village_code=d["wilayah"],
-            no_kk=d["no_kk"],
-            rt=d["rt"],
-            rw=d["rw"],
-            alamat=d["alamat"].strip(),
-            phone=d["telepon"],
-            note=d["catatan"].strip(),
-            persons=persons,
-        )
         item, _created = self_registration_submit(
-            submission=submission, form_key=d["kunci"], ip=ip, consent_at=timezone.now()
+            submission=submission, form_key=form.cleaned_data["kunci"], ip=ip, consent_at=timezone.now()
         )
         return _receipt(item.receipt_code)
 

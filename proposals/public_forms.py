@@ -172,6 +172,17 @@ def changed_rows(data, *, prefix: str, add: bool = False, remove: int | None = N
     return data
 
 
+APPLICANT_FIELDS = (
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "status_perkawinan",
+    "hubungan_keluarga",
+)
+
+
 class SelfRegistrationForm(forms.Form):
     """The citizen's own data, address, contact and consent; the members come in `member_formset`."""
 
@@ -294,6 +305,27 @@ class SelfRegistrationForm(forms.Form):
         ):
             self.add_error("catatan", _("Tulis data mana yang perlu diperbaiki dan apa yang benar."))
         return cleaned
+
+    def submission(self, members: BaseMemberFormSet):
+        """The cleaned form and its members as the service's Submission, the applicant first."""
+        from .models import ProposalItem
+        from .self_registration import Submission
+
+        d = self.cleaned_data
+        applicant = {k: d[k] for k in APPLICANT_FIELDS}
+        return Submission(
+            kind=ProposalItem.Kind.CORRECTION
+            if d["permohonan"] == self.Request.CORRECTION
+            else ProposalItem.Kind.ADDITION,
+            village_code=d["wilayah"],
+            no_kk=d["no_kk"],
+            rt=d["rt"],
+            rw=d["rw"],
+            alamat=d["alamat"].strip(),
+            phone=d["telepon"],
+            note=d["catatan"].strip(),
+            persons=[applicant, *members.people()],
+        )
 
     def check_members(self, members: BaseMemberFormSet) -> None:
         """Checks across the applicant and the members (the caller ran both forms' own checks)."""

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dtks.accounts.auth import client_ip
 
-from .models import ProposalItem
 from .public_forms import (
     MEMBER_PREFIX,
     SelfRegistrationForm,
@@ -24,7 +23,6 @@ from .public_forms import (
     rows_initial,
 )
 from .self_registration import (
-    Submission,
     ip_limited,
     new_receipt_code,
     niks_limited,
@@ -82,29 +80,11 @@ def register(request):
     if not (valid and form.is_valid() and members.is_valid()):
         return _page(request, form, members, status=400)
 
-    data = form.cleaned_data
-    applicant = {k: data[k] for k in ("nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin")}
-    applicant |= {
-        "status_perkawinan": data["status_perkawinan"],
-        "hubungan_keluarga": data["hubungan_keluarga"],
-    }
-    persons = [applicant, *members.people()]
-    if niks_limited([p["nik"] for p in persons if p.get("nik")]):
+    submission = form.submission(members)
+    if niks_limited([p["nik"] for p in submission.persons if p.get("nik")]):
         return _page(request, form, members, status=429, limited=True)
-    correction = data["permohonan"] == SelfRegistrationForm.Request.CORRECTION
-    submission = Submission(
-        kind=ProposalItem.Kind.CORRECTION if correction else ProposalItem.Kind.ADDITION,
-        village_code=data["wilayah"],
-        no_kk=data["no_kk"],
-        rt=data["rt"],
-        rw=data["rw"],
-        alamat=data["alamat"].strip(),
-        phone=data["telepon"],
-        note=data["catatan"].strip(),
-        persons=persons,
-    )
     item, _created = self_registration_submit(
-        submission=submission, form_key=data["kunci"], ip=ip, consent_at=timezone.now()
+        submission=submission, form_key=form.cleaned_data["kunci"], ip=ip, consent_at=timezone.now()
     )
     return _to_receipt(item.receipt_code)
 
