@@ -18,11 +18,12 @@ from dtks.api.services import api_token_issue
 from dtks.audit.models import AuditEvent
 from dtks.registry.models import Code
 from dtks.registry.reading import TEMPLATE_COLUMNS
-from proposals import import_fix, importing
+from proposals import import_fix, importing, services
+from proposals.demo import MINUTES_PDF
 from proposals.models import ImportJob, ImportRow, Musyawarah, ProposalItem, ProposalPerson
 from tests.conftest import otp_force_login
 from tests.core.test_i18n import SAME_IN_BOTH, catalogue, untranslated
-from tests.proposals.factories import VILLAGE_A, VILLAGE_B, user
+from tests.proposals.factories import VILLAGE_A, VILLAGE_B, item, user
 from tests.proposals.test_import_files import csv_bytes, family_rows, individual_row
 
 pytestmark = pytest.mark.django_db
@@ -202,9 +203,16 @@ def test_only_the_villages_operator_fixes_and_only_during_the_preview(import_dir
     assert not AuditEvent.objects.filter(action="proposal_import.row_fix").exists()
 
 
-def test_a_submitted_musyawarah_takes_no_fix(import_dir, musyawarah, operator):
+def test_a_submitted_musyawarah_takes_no_fix(import_dir, media, musyawarah, operator):
     job = preview(musyawarah, operator, bad_nik_file())
-    Musyawarah.objects.filter(pk=musyawarah.pk).update(state=Musyawarah.State.SUBMITTED)  # set-up only
+    # Meanwhile the operator holds the musyawarah and submits the item already in it.
+    item(musyawarah=musyawarah, created_by=operator)
+    upload = SimpleUploadedFile("notulen.pdf", MINUTES_PDF, "application/pdf")
+    services.musyawarah_minutes_attach(musyawarah_id=musyawarah.pk, actor=operator, upload=upload)
+    services.musyawarah_hold(musyawarah_id=musyawarah.pk, actor=operator)
+    services.musyawarah_submit_all(musyawarah_id=musyawarah.pk, actor=operator)
+    musyawarah.refresh_from_db()
+    assert musyawarah.state == Musyawarah.State.SUBMITTED
     with pytest.raises(ValidationError, match="sudah diajukan"):
         import_fix.import_row_fix(job_id=job.pk, row_no=6, values={"nik": GOOD_NIK}, actor=operator)
 
