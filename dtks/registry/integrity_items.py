@@ -72,7 +72,9 @@ SELECT x.*, x.nik IS NOT NULL AND x.nik_error IS NULL AS valid FROM (
     SELECT p.item_id, p.position, p.target_person_id, n.nik,
            dtks_id_error(n.nik, true, pr.code IS NOT NULL) AS nik_error,
            p.nama, p.tempat_lahir, p.tanggal_lahir, {_code("p.jenis_kelamin")} AS jk,
-           p.status_perkawinan, p.hubungan_keluarga
+           p.status_perkawinan, p.hubungan_keluarga,
+           -- What the person rules need of the item, so that they read this table alone.
+           i.is_family, i.is_family AND i.channel <> '{MINISTRY_CHANNEL}' AS needs_nik, i.alamat AS item_alamat
     FROM proposals_proposalperson p
     JOIN ig_item i ON i.id = p.item_id
     -- OFFSET 0 fences: the normalised NIK and its check are computed once a row, not again at
@@ -88,14 +90,14 @@ def _person_missing() -> str:
     parts = []
     for f in PERSON_REQUIRED:
         if f == "alamat":
-            parts.append(f"CASE WHEN NOT i.is_family AND {_t('i.alamat')} = '' THEN 'alamat' END")
+            parts.append(f"CASE WHEN NOT p.is_family AND {_t('p.item_alamat')} = '' THEN 'alamat' END")
         elif f == "tanggal_lahir":
             parts.append("CASE WHEN p.tanggal_lahir IS NULL THEN 'tanggal_lahir' END")
         elif f == "jenis_kelamin":
             parts.append("CASE WHEN p.jk = '' THEN 'jenis_kelamin' END")
         else:
             parts.append(f"CASE WHEN {_t('p.' + f)} = '' THEN '{f}' END")
-    parts.append(f"CASE WHEN i.is_family AND {_t('p.hubungan_keluarga')} = '' THEN 'hubungan_keluarga' END")
+    parts.append(f"CASE WHEN p.is_family AND {_t('p.hubungan_keluarga')} = '' THEN 'hubungan_keluarga' END")
     return f"array_remove(ARRAY[{', '.join(parts)}]::text[], NULL)"
 
 
@@ -109,15 +111,13 @@ def _family_missing() -> str:
 
 # Each returns (item_id, position, rule, fields, detail).
 RULES: dict[str, str] = {
-    "NIK_INVALID": f"""
+    "NIK_INVALID": """
         SELECT p.item_id, p.position, 'NIK_INVALID', ARRAY['nik'],
                jsonb_build_object('code', coalesce(p.nik_error, 'required_in_family'), 'value', p.nik)
-        FROM ig_person p JOIN ig_item i ON i.id = p.item_id
-        WHERE p.nik_error IS NOT NULL OR (p.nik IS NULL AND i.is_family AND i.channel <> '{MINISTRY_CHANNEL}')""",
-    "NIK_PENDING": f"""
-        SELECT p.item_id, p.position, 'NIK_PENDING', ARRAY['nik'], '{{}}'::jsonb
-        FROM ig_person p JOIN ig_item i ON i.id = p.item_id
-        WHERE p.nik IS NULL AND NOT (i.is_family AND i.channel <> '{MINISTRY_CHANNEL}')""",
+        FROM ig_person p WHERE p.nik_error IS NOT NULL OR (p.nik IS NULL AND p.needs_nik)""",
+    "NIK_PENDING": """
+        SELECT p.item_id, p.position, 'NIK_PENDING', ARRAY['nik'], '{}'::jsonb
+        FROM ig_person p WHERE p.nik IS NULL AND NOT p.needs_nik""",
     "NIK_MISMATCH": """
         SELECT item_id, position, 'NIK_MISMATCH', fields,
                jsonb_build_object('nik', nik, 'tanggal_lahir', tanggal_lahir::text, 'jenis_kelamin', jk)
@@ -135,8 +135,7 @@ RULES: dict[str, str] = {
         ) m WHERE cardinality(fields) > 0""",
     "INCOMPLETE_PERSON": f"""
         SELECT item_id, position, 'INCOMPLETE', fields, '{{}}'::jsonb FROM (
-            SELECT p.item_id, p.position, {_person_missing()} AS fields
-            FROM ig_person p JOIN ig_item i ON i.id = p.item_id
+            SELECT p.item_id, p.position, {_person_missing()} AS fields FROM ig_person p
         ) x WHERE cardinality(fields) > 0""",
     "INCOMPLETE_FAMILY": f"""
         SELECT id, NULL::int, 'INCOMPLETE', fields, '{{}}'::jsonb FROM (
@@ -158,29 +157,36 @@ RULES: dict[str, str] = {
 }
 
 # The national matches of every valid NIK of the set: the same item, the registry, other open items.
+# The set's NIKs are looked up in one index scan of each NIK index (`nik = ANY(array)`, the array
+# sorted once), not one probe a person, and not a hash join either: the tables are the whole
+# country, and their statistics may lag behind an import that is growing them. Only the matches
+# are joined back to the set.
 MATCHES = """
+WITH niks AS MATERIALIZED (SELECT array_agg(nik) AS a FROM ig_person WHERE valid)
 SELECT a.item_id, a.position, 'anggota', b.position::bigint, '', NULL::bigint, '', false, false, false
-FROM ig_person a JOIN ig_person b ON b.item_id = a.item_id AND b.nik = a.nik AND b.position <> a.position
-WHERE a.valid AND b.valid
+FROM (SELECT item_id, nik FROM ig_person WHERE valid GROUP BY item_id, nik HAVING count(*) > 1) d
+JOIN ig_person a ON a.item_id = d.item_id AND a.nik = d.nik
+JOIN ig_person b ON b.item_id = d.item_id AND b.nik = d.nik AND b.position <> a.position
 UNION ALL
 SELECT p.item_id, p.position, 'registri', r.person_id, r.village_code, m.family_id, coalesce(f.village_code, ''),
        coalesce(r.person_id = p.target_person_id, false) OR r.person_id = ANY(i.targets),
        coalesce(m.family_id = ANY(i.excluded), false), false
-FROM ig_person p
+FROM (SELECT r.nik, r.person_id, r.village_code FROM registry_personversion r
+      WHERE r.nik = ANY((SELECT a FROM niks)::text[]) AND r.published AND r.valid_to IS NULL OFFSET 0) r
+JOIN ig_person p ON p.nik = r.nik AND p.valid
 JOIN ig_item i ON i.id = p.item_id
-JOIN registry_personversion r ON r.nik = p.nik AND r.published AND r.valid_to IS NULL
 LEFT JOIN registry_membershipversion m ON m.person_id = r.person_id AND m.published AND m.valid_to IS NULL
 LEFT JOIN registry_familyversion f ON f.family_id = m.family_id AND f.published AND f.valid_to IS NULL
-WHERE p.valid
 UNION ALL
 SELECT p.item_id, p.position, 'usulan', o.id, o.village_code, NULL, '', false, false,
        btrim(o.no_kk) <> '' OR (SELECT count(*) FROM proposals_proposalperson c WHERE c.item_id = o.id) > 1
-FROM ig_person p
+FROM (SELECT op.nik, o.id, o.village_code, o.no_kk, o.pair_id FROM proposals_proposalperson op
+      JOIN proposals_proposalitem o ON o.id = op.item_id
+      WHERE op.nik = ANY((SELECT a FROM niks)::text[]) AND o.state <> ALL(%(closed)s) AND o.kind <> %(deletion)s
+      OFFSET 0) o
+JOIN ig_person p ON p.nik = o.nik AND p.valid AND o.id <> p.item_id
 JOIN ig_item i ON i.id = p.item_id
-JOIN proposals_proposalperson op ON op.nik = p.nik
-JOIN proposals_proposalitem o ON o.id = op.item_id
-WHERE p.valid AND o.id <> p.item_id AND o.state <> ALL(%(closed)s) AND o.kind <> %(deletion)s
-  AND o.id IS DISTINCT FROM i.pair_id AND o.pair_id IS DISTINCT FROM i.id
+WHERE o.id IS DISTINCT FROM i.pair_id AND o.pair_id IS DISTINCT FROM i.id
 """
 
 
@@ -198,8 +204,7 @@ def item_findings_set(
     *, items: QuerySet | Iterable[int], actor=None, rules: Collection[str] | None = None
 ) -> dict[int, list[dict]]:
     """The integrity findings of every item of a set (see the module docstring)."""
-    rules = enabled_rules() if rules is None else frozenset(rules) | SAVE_BLOCKING
-    raw: dict[int, list[tuple]] = defaultdict(list)
+    rules = resolve_rules(rules)
     with transaction.atomic(), connection.cursor() as cur:
         # These statements run in milliseconds; with the planner's estimates for tables that grow
         # during an import, JIT compilation kicked in and cost ~1 s a statement. Off for this
@@ -215,61 +220,62 @@ def item_findings_set(
         cur.execute("ANALYZE ig_item")
         cur.execute(_PERSONS)
         cur.execute("ANALYZE ig_person")
-        for name, sql in RULES.items():
-            rule = (
-                name.removesuffix("_PERSON")
-                .removesuffix("_FAMILY")
-                .removesuffix("_KK")
-                .removesuffix("_HEADS")
-            )
-            if rule not in rules:
-                continue
-            cur.execute(sql, {})  # with parameters, so %% is the modulo operator
-            for item_id, position, code, fields, detail in cur.fetchall():
-                # Django's connection hands jsonb back as text (JSONField decodes it itself).
-                raw[item_id].append((code, position, list(fields), json.loads(detail)))
-
-        if {"DUPLICATE_NIK", "MEMBER_OVERLAP"} & set(rules):
-            cur.execute("SELECT id, is_family FROM ig_item")
-            is_family = dict(cur.fetchall())
-            prefixes = scope_prefixes(actor)
-            cur.execute(MATCHES, {"closed": list(CLOSED_STATES), "deletion": DELETION})
-            grouped: dict[tuple[int, int], list[Match]] = defaultdict(list)
-            while batch := cur.fetchmany(5000):
-                for (
-                    item_id,
-                    pos,
-                    src,
-                    ref,
-                    village,
-                    fam,
-                    fam_village,
-                    is_target,
-                    fam_excl,
-                    other_fam,
-                ) in batch:
-                    grouped[(item_id, pos)].append(
-                        Match(
-                            src,
-                            ref,
-                            village,
-                            is_target=is_target,
-                            family_id=fam,
-                            family_village=fam_village,
-                            family_excluded=fam_excl,
-                            other_is_family=other_fam,
-                        )
-                    )
-            for (item_id, pos), matches in grouped.items():
-                raw[item_id].extend(
-                    national_findings(
-                        position=pos,
-                        is_family=is_family[item_id],
-                        matches=matches,
-                        prefixes=prefixes,
-                        rules=rules,
-                    )
-                )
+        found = staged_findings(cur, actor=actor, rules=rules)
         for t in ("ig_ids", "ig_item", "ig_person"):
             cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
-    return {item_id: finalise(raw.get(item_id, [])) for item_id in ids}
+    return {item_id: found.get(item_id, []) for item_id in ids}
+
+
+def resolve_rules(rules: Collection[str] | None = None) -> frozenset[str]:
+    """The rules to run: the configuration's enabled ones, or (tests) the given ones; NIK_INVALID
+    always, since it blocks saving."""
+    return enabled_rules() if rules is None else frozenset(rules) | SAVE_BLOCKING
+
+
+def staged_findings(cur, *, actor, rules: Collection[str]) -> dict[int, list[dict]]:
+    """The rules over the temporary tables `ig_item` and `ig_person` the caller made (their columns:
+    `_ITEMS` and `_PERSONS` above), in the caller's transaction. Returns the findings of the items
+    that have any, in the per-item form's order and shape. Two callers build the tables: the set
+    form above from saved items, and the spreadsheet import from its staged rows before it writes
+    them (proposals/importing.py), so imported items are saved with their findings."""
+    raw: dict[int, list[tuple]] = defaultdict(list)
+    for name, sql in RULES.items():
+        rule = name.removesuffix("_PERSON").removesuffix("_FAMILY").removesuffix("_KK").removesuffix("_HEADS")
+        if rule not in rules:
+            continue
+        cur.execute(sql, {})  # with parameters, so %% is the modulo operator
+        for item_id, position, code, fields, detail in cur.fetchall():
+            # Django's connection hands jsonb back as text (JSONField decodes it itself).
+            raw[item_id].append((code, position, list(fields), json.loads(detail)))
+
+    if {"DUPLICATE_NIK", "MEMBER_OVERLAP"} & set(rules):
+        cur.execute("SELECT id, is_family FROM ig_item")
+        is_family = dict(cur.fetchall())
+        prefixes = scope_prefixes(actor)
+        cur.execute(MATCHES, {"closed": list(CLOSED_STATES), "deletion": DELETION})
+        grouped: dict[tuple[int, int], list[Match]] = defaultdict(list)
+        while batch := cur.fetchmany(5000):
+            for item_id, pos, src, ref, village, fam, fam_village, is_target, fam_excl, other_fam in batch:
+                grouped[(item_id, pos)].append(
+                    Match(
+                        src,
+                        ref,
+                        village,
+                        is_target=is_target,
+                        family_id=fam,
+                        family_village=fam_village,
+                        family_excluded=fam_excl,
+                        other_is_family=other_fam,
+                    )
+                )
+        for (item_id, pos), matches in grouped.items():
+            raw[item_id].extend(
+                national_findings(
+                    position=pos,
+                    is_family=is_family[item_id],
+                    matches=matches,
+                    prefixes=prefixes,
+                    rules=rules,
+                )
+            )
+    return {item_id: finalise(found) for item_id, found in raw.items() if found}

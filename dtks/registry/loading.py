@@ -243,7 +243,7 @@ def _digits(expr: str, n: int) -> str:
     return f"(length({expr}) = {n} AND translate({expr}, '0123456789', '') = '')"
 
 
-def _norm_sql(*, person_ids: bool, maps: dict[str, str]) -> str:
+def _norm_sql(*, person_ids: bool, maps: dict[str, str], village: str | None = None) -> str:
     # Code lists are looked up in small jsonb maps written into the statement as constants: no
     # joins (sixteen hash joins cost more in passing wide rows up than the lookups themselves) and
     # no parameters (a map read from a table per row is 25× slower than a constant).
@@ -267,7 +267,9 @@ def _norm_sql(*, person_ids: bool, maps: dict[str, str]) -> str:
         f"'no_kk:' || dtks_id_error(s.no_kk, false, {code_map('province')} ? left(s.no_kk, 2))",
         "CASE WHEN NOT s.tanggal_lahir_ok THEN 'tanggal_lahir:date' END",
         "CASE WHEN s.kode_wilayah IS NULL THEN 'kode_wilayah:required'"
-        " WHEN v.code IS NULL THEN 'kode_wilayah:region_unknown' END",
+        " WHEN v.code IS NULL THEN 'kode_wilayah:region_unknown'"
+        + (f" WHEN v.code <> '{village}' THEN 'kode_wilayah:other_village'" if village else "")
+        + " END",
         *(
             f"CASE WHEN length(s.{c}) > 3 OR translate(s.{c}, '0123456789', '') <> '' THEN '{c}:format' END"
             for c in ("rt", "rw")
@@ -341,27 +343,30 @@ def _maps_sql() -> str:
 
 
 def _multi_sql() -> str:
-    """`load_multi`: each distinct value of a multi-valued column, split on ; , | and mapped."""
-    parts = [
-        f"""SELECT '{c}'::text AS col, d.raw,
-                   coalesce(array_agg(l.code ORDER BY t.ord) FILTER (WHERE l.code IS NOT NULL), '{{}}')::text
-                       AS codes,
-                   coalesce(bool_or(l.code IS NULL AND btrim(t.v) <> ''), false) AS bad,
-                   string_agg(btrim(t.v), ', ') FILTER (WHERE l.code IS NULL AND btrim(t.v) <> '') AS bad_values
-            FROM (SELECT DISTINCT {c} AS raw FROM load_stage WHERE {c} IS NOT NULL) d
-            CROSS JOIN LATERAL unnest(regexp_split_to_array(d.raw, '[;,|]')) WITH ORDINALITY t(v, ord)
-            LEFT JOIN load_codes l ON l.list = '{c}' AND l.key = replace(upper(btrim(t.v)), '_', ' ')
-                 AND btrim(t.v) <> ''
-            GROUP BY d.raw"""
-        for c in MULTI
-    ]
-    return "CREATE TEMP TABLE load_multi AS " + " UNION ALL ".join(parts)
+    """`load_multi`: each distinct value of a multi-valued column, split on ; , | and mapped (the
+    three columns in one scan of the rows)."""
+    values = ", ".join(f"('{c}', r.{c})" for c in MULTI)
+    return f"""
+    CREATE TEMP TABLE load_multi AS
+    SELECT d.col, d.raw,
+           coalesce(array_agg(l.code ORDER BY t.ord) FILTER (WHERE l.code IS NOT NULL), '{{}}')::text AS codes,
+           coalesce(bool_or(l.code IS NULL AND btrim(t.v) <> ''), false) AS bad,
+           string_agg(btrim(t.v), ', ') FILTER (WHERE l.code IS NULL AND btrim(t.v) <> '') AS bad_values
+    FROM (SELECT DISTINCT x.col, x.raw FROM load_raw r CROSS JOIN LATERAL (VALUES {values}) AS x(col, raw)
+          WHERE x.raw IS NOT NULL) d
+    CROSS JOIN LATERAL unnest(regexp_split_to_array(d.raw, '[;,|]')) WITH ORDINALITY t(v, ord)
+    LEFT JOIN load_codes l ON l.list = d.col AND l.key = replace(upper(btrim(t.v)), '_', ' ')
+         AND btrim(t.v) <> ''
+    GROUP BY d.col, d.raw"""
 
 
-def stage_validate(cur, *, person_ids: bool = True) -> None:
+def stage_validate(cur, *, person_ids: bool = True, village: str | None = None) -> None:
     """Set-based validation of `load_stage` into `load_norm`: normalised values and an `errors`
     array of 'field:kind' codes per row. Shared by the baseline load, the proposal import and the
-    fix of one import row (proposals/importing.py, import_fix.py)."""
+    fix of one import row (proposals/importing.py, import_fix.py). `village` (a proposal import):
+    a row of any other village gets 'kode_wilayah:other_village'."""
+    if village is not None and not (len(village) == 10 and village.isdigit()):
+        raise ValueError(f"not a village code: {village!r}")
     cur.execute(
         """CREATE TEMP TABLE load_codes AS
            SELECT DISTINCT list, replace(upper(k), '_', ' ') AS key, code
@@ -370,8 +375,10 @@ def stage_validate(cur, *, person_ids: bool = True) -> None:
     cur.execute(_multi_sql())
     cur.execute(_maps_sql())
     cur.execute("SELECT list, map::text FROM load_maps WHERE map IS NOT NULL")
-    cur.execute(_norm_sql(person_ids=person_ids, maps=dict(cur.fetchall())))
-    cur.execute("ANALYZE load_norm (row_no, person_id, nik, no_kk)")
+    cur.execute(_norm_sql(person_ids=person_ids, maps=dict(cur.fetchall()), village=village))
+    if person_ids:
+        # The baseline load joins families and members on these; the import only scans the table.
+        cur.execute("ANALYZE load_norm (row_no, person_id, nik, no_kk)")
 
 
 def stage_refused(cur, *, where: str = "n.person_id IS NULL") -> list[tuple[int, str, str | None]]:
