@@ -21,7 +21,14 @@ from dtks.audit.services import audit_record
 from dtks.registry.loading import CODED, HOUSE, MULTI, stage_drop, stage_refused, stage_sheet, stage_validate
 from dtks.registry.reading import TEMPLATE_COLUMNS, Sheet
 
-from .importing import GROUP_KEY_SQL, _check_operator, _locked_job, _row_errors, import_job_recount
+from .importing import (
+    GROUP_KEY_SQL,
+    _check_operator,
+    _ensure_stage,
+    _locked_job,
+    _row_errors,
+    import_job_recount,
+)
 from .models import ImportJob, ImportRow
 
 MAX_VALUE = 500  # longer than any column the template allows (alamat: 255)
@@ -162,20 +169,18 @@ def _validate(cur, *, job: ImportJob, row_no: int, values: dict[str, str]) -> li
     `stage_sheet` drops first what a preview or an earlier fix in this connection may have left."""
     sheet = Sheet(list(TEMPLATE_COLUMNS), iter([(row_no, [values.get(c) for c in TEMPLATE_COLUMNS])]))
     stage_sheet(cur, sheet)
-    stage_validate(cur, person_ids=False)
-    cur.execute(
-        """UPDATE load_norm SET errors = errors || ARRAY['kode_wilayah:other_village']
-           WHERE village_code IS NOT NULL AND village_code <> %s""",
-        [job.village_code],
-    )
+    stage_validate(cur, person_ids=False, village=job.village_code)
     # The preview's rule, against the rows already stored: the first row of the file with a NIK keeps
-    # it, so this row is the duplicate when an earlier row has its NIK, or a later row that is valid.
+    # it, so this row is the duplicate when an earlier row has its NIK, or a later row that is valid
+    # (every staged row is valid).
     cur.execute(
         """UPDATE load_norm n SET errors = n.errors || ARRAY['nik:duplicate_in_file']
-           WHERE n.nik IS NOT NULL AND EXISTS (
-               SELECT 1 FROM proposals_importrow r
-               WHERE r.job_id = %(job)s AND r.nik = n.nik AND r.row_no <> n.row_no
-                 AND (r.row_no < n.row_no OR r.ok))""",
+           WHERE n.nik IS NOT NULL AND (
+               EXISTS (SELECT 1 FROM proposals_importrow r
+                       WHERE r.job_id = %(job)s AND r.nik = n.nik AND r.row_no <> n.row_no
+                         AND (r.row_no < n.row_no OR r.ok))
+               OR EXISTS (SELECT 1 FROM proposals_importstagerow s
+                          WHERE s.job_id = %(job)s AND s.nik = n.nik))""",
         {"job": job.pk},
     )
     refused = stage_refused(cur, where="cardinality(n.errors) > 0")
@@ -242,6 +247,7 @@ def import_row_fix(
             # The reader skips an empty line; an empty row is not a fix.
             raise ValidationError(_("Baris tidak boleh kosong seluruhnya; isi kolom-kolomnya."))
         with connection.cursor() as cur:
+            _ensure_stage(cur, job)  # the duplicate check reads the staged rows
             errors = _validate(cur, job=job, row_no=row_no, values=merged)
             _write_row(cur, job=job, row_no=row_no, errors=errors)
             import_job_recount(cur, job)

@@ -1,10 +1,13 @@
 """Stage 1 — the spreadsheet import of a musyawarah's proposals (DESIGN.md §6; SECURITY.md #7, #12, #14).
 
 upload (checked before any parsing, stored under a generated name) → preview (COPY into a staging
-table and the registry's set-based validation, rows grouped into items by no_kk, else NIK) →
-confirm → items written in chunks, each chunk one transaction guarded by the natural-key constraint
-of `ImportedItem`, so a re-saved file or a replayed chunk adds nothing → done. Cancel saves nothing.
-The reading and the validation SQL are the baseline loader's (dtks/registry/reading.py, loading.py).
+table and the registry's set-based validation, rows grouped into items by no_kk, else NIK; the rows
+of groups with an error kept in `ImportRow` for the operator to fix, the others staged, numbered as
+items, in the unlogged `ImportStageRow`) → confirm (fixed groups join the stage) → items written in
+chunks straight from the stage, each chunk one transaction: integrity findings first, then items
+guarded by their unique natural key (a re-saved file or a replayed chunk adds nothing), then their
+persons → done. Cancel saves nothing. The reading and the validation SQL are the baseline loader's
+(dtks/registry/reading.py, loading.py); the findings are the integrity engine's set form.
 """
 
 import hashlib
@@ -30,6 +33,7 @@ from django_fsm import can_proceed
 from dtks.accounts.models import Role
 from dtks.accounts.scope import in_scope, region_q
 from dtks.audit.services import audit_record
+from dtks.registry.item_integrity import HEAD
 from dtks.registry.loading import (
     HOUSE,
     MULTI,
@@ -41,7 +45,7 @@ from dtks.registry.loading import (
 )
 from dtks.registry.reading import TEMPLATE_COLUMNS, FileRefused, open_sheet
 
-from .models import ImportJob, ImportRow, Musyawarah, ProposalItem, ProposalPerson
+from .models import ImportJob, ImportRow, ImportStageRow, Musyawarah, ProposalItem, ProposalPerson
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +258,38 @@ GROUP_KEY_SQL = """CASE WHEN n.no_kk IS NOT NULL THEN 'kk:' || n.no_kk
                         WHEN n.nik IS NOT NULL THEN 'nik:' || n.nik
                         ELSE 'nama:' || upper(regexp_replace(n.nama, '\\s+', ' ', 'g')) || '|'
                              || coalesce(n.tanggal_lahir::text, '') END"""
+# Within an item: the head (KEPALA KELUARGA) first, then the rows in file order.
+MEMBER_ORDER = "(hubungan_keluarga = 'KEPALA KELUARGA') DESC, row_no"
+PERSON_COLUMNS = (
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "status_perkawinan",
+    "hubungan_keluarga",
+    "kategori",
+    *MULTI,
+)
+# The columns of a staged row, and their values from a validated row `n` (the loader's `load_norm`).
+STAGE_VALUES = {
+    "row_no": "n.row_no",
+    "nik": "n.nik",
+    "nama": "left(n.nama, 150)",
+    "tempat_lahir": "left(n.tempat_lahir, 100)",
+    "tanggal_lahir": "n.tanggal_lahir",
+    **{
+        c: f"coalesce(n.{c}, '')"
+        for c in ("jenis_kelamin", "status_perkawinan", "hubungan_keluarga", "kategori")
+    },
+    **{m: f"n.{m}" for m in MULTI},
+    "village_code": "coalesce(n.village_code, '')",
+    "no_kk": "n.no_kk",
+    "rt": "n.rt",
+    "rw": "n.rw",
+    "alamat": "left(n.alamat, 255)",
+    **{h: f"coalesce(n.{h}, '')" for h in HOUSE},
+}
 
 
 def _row_errors(refused, *, village: str) -> dict[int, list[dict]]:
@@ -271,7 +307,7 @@ def _row_errors(refused, *, village: str) -> dict[int, list[dict]]:
 
 
 def import_job_preview(*, job_id: int) -> ImportJob | None:
-    """Read the file, validate set-based, store the rows with their errors and the item counts.
+    """Read the file, validate set-based, keep the rows to import and the rows to fix, count items.
 
     One transaction: interrupted, it leaves nothing and runs again from the file.
     """
@@ -302,7 +338,20 @@ def _fail(job_id: int, message: str) -> None:
         job.error_message = message
         job.finished_at = timezone.now()
         job.save()
-        ImportRow.objects.filter(job=job).delete()
+        _drop_rows(job)
+
+
+def _drop_rows(job: ImportJob, *, keep_errors: bool = False) -> None:
+    ImportStageRow.objects.filter(job_id=job.pk).delete()
+    rows = ImportRow.objects.filter(job=job)
+    (rows.filter(ok=True) if keep_errors else rows).delete()
+
+
+def _session(cur) -> None:
+    """The import's statements: sorts and hashes in memory (the loader's setting), no JIT (the
+    statements run in milliseconds; compiling them cost ~1 s each once the tables grew)."""
+    cur.execute("SET LOCAL work_mem = '64MB'")
+    cur.execute("SET LOCAL jit = off")
 
 
 def _preview(job: ImportJob) -> None:
@@ -311,66 +360,203 @@ def _preview(job: ImportJob) -> None:
         raise FileRefused("Berkas unggahan tidak ditemukan lagi; unggah ulang.")
     sheet = open_sheet(path)
     with transaction.atomic(), connection.cursor() as cur:
-        stage_sheet(cur, sheet)
-        stage_validate(cur, person_ids=False)
-        # What only an import checks: every row in the musyawarah's village, each NIK once per file.
-        cur.execute(
-            """UPDATE load_norm SET errors = errors || ARRAY['kode_wilayah:other_village']
-               WHERE village_code IS NOT NULL AND village_code <> %s""",
-            [job.village_code],
-        )
-        cur.execute(
-            """UPDATE load_norm n SET errors = n.errors || ARRAY['nik:duplicate_in_file']
-               FROM (SELECT row_no, row_number() OVER (PARTITION BY nik ORDER BY row_no) AS k
-                     FROM load_norm WHERE nik IS NOT NULL) d
-               WHERE d.row_no = n.row_no AND d.k > 1"""
-        )
-        # Rows with errors are few: their messages are written in Python, named by field.
-        errors = _row_errors(stage_refused(cur, where="cardinality(n.errors) > 0"), village=job.village_code)
-        cur.execute("DROP TABLE IF EXISTS pg_temp.imp_err")
-        cur.execute("CREATE TEMP TABLE imp_err (row_no int PRIMARY KEY, errors jsonb)")
-        if errors:
-            from psycopg.types.json import Jsonb
-
-            with cur.copy("COPY imp_err (row_no, errors) FROM STDIN") as cp:
-                for row_no, errs in errors.items():
-                    cp.write_row((row_no, Jsonb(errs)))
-        house = ", ".join(f"'{h}', coalesce(n.{h}, '')" for h in HOUSE)
-        cur.execute(
-            f"""INSERT INTO proposals_importrow (job_id, row_no, group_key, ok, errors, nik, no_kk, nama,
-                    tempat_lahir, tanggal_lahir, jenis_kelamin, status_perkawinan, hubungan_keluarga,
-                    village_code, rt, rw, alamat, kategori, {", ".join(MULTI)}, house)
-                SELECT %(job)s, n.row_no, left({GROUP_KEY_SQL}, 200), e.row_no IS NULL,
-                       coalesce(e.errors, '[]'::jsonb), n.nik, n.no_kk, left(n.nama, 150),
-                       left(n.tempat_lahir, 100), n.tanggal_lahir, coalesce(n.jenis_kelamin, ''),
-                       coalesce(n.status_perkawinan, ''), coalesce(n.hubungan_keluarga, ''),
-                       coalesce(n.village_code, ''), n.rt, n.rw, left(n.alamat, 255), coalesce(n.kategori, ''),
-                       {", ".join(f"n.{m}" for m in MULTI)}, jsonb_build_object({house})
-                FROM load_norm n LEFT JOIN imp_err e ON e.row_no = n.row_no""",
-            {"job": job.pk},
-        )
-        rows_total = cur.rowcount
-        stage_drop(cur)
-        cur.execute("DROP TABLE pg_temp.imp_err")
+        _session(cur)
+        rows_total, stage_rows = _stage_file(cur, job, sheet)
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         job.preview()
         job.rows_total = rows_total
+        job.stage_rows = stage_rows
         import_job_recount(cur, job)
         job.warnings = list(sheet.warnings)
         job.save()
 
 
-def import_job_recount(cur, job: ImportJob) -> None:
-    """The preview's counts, from the stored rows: items are groups of rows (by KK, else NIK); a
-    group with a bad row is blocked; a valid group an earlier import already wrote exists."""
+def _stage_file(cur, job: ImportJob, sheet, *, rebuild: bool = False) -> tuple[int, int]:
+    """COPY the sheet into the loader's staging, validate it set-based, then split it by group: the
+    rows of a group with any error go to ImportRow (durable: the operator fixes them there), the
+    rows of the other groups to the stage, with the ids their items will have and their members'
+    positions.
+
+    `rebuild`: the stage was lost (PostgreSQL empties an unlogged table after a crash); the rows
+    ImportRow already holds keep their (possibly fixed) values there. Returns (rows in the file,
+    rows staged)."""
+    rows_total = stage_sheet(cur, sheet)
+    # What only an import checks: every row in the musyawarah's village, each NIK once per file.
+    stage_validate(cur, person_ids=False, village=job.village_code)
+    # The first row with a NIK keeps it; the later ones are the duplicates (a hash, not a sort).
     cur.execute(
-        """SELECT (SELECT count(*) FROM proposals_importrow WHERE job_id = %(job)s AND NOT ok),
+        """UPDATE load_norm n SET errors = n.errors || ARRAY['nik:duplicate_in_file']
+           FROM (SELECT nik, min(row_no) AS first FROM load_norm WHERE nik IS NOT NULL
+                 GROUP BY nik HAVING count(*) > 1) d
+           WHERE n.nik = d.nik AND n.row_no > d.first"""
+    )
+    # Rows with errors are few: their messages are written in Python, named by field.
+    errors = _row_errors(stage_refused(cur, where="cardinality(n.errors) > 0"), village=job.village_code)
+    for t in ("imp_err", "imp_keys", "imp_blocked", "imp_order"):
+        cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
+    cur.execute("CREATE TEMP TABLE imp_err (row_no int PRIMARY KEY, errors jsonb) ON COMMIT DROP")
+    if errors:
+        from psycopg.types.json import Jsonb
+
+        with cur.copy("COPY imp_err (row_no, errors) FROM STDIN") as cp:
+            for row_no, errs in errors.items():
+                cp.write_row((row_no, Jsonb(errs)))
+    owned = (
+        "WHERE NOT EXISTS (SELECT 1 FROM proposals_importrow r WHERE r.job_id = %(job)s AND r.row_no = n.row_no)"
+        if rebuild
+        else ""
+    )
+    # Narrow rows to group and number; the wide validated rows are read once more, to be written.
+    cur.execute(
+        f"""CREATE TEMP TABLE imp_keys ON COMMIT DROP AS
+            SELECT n.row_no, left({GROUP_KEY_SQL}, 200) AS group_key, e.row_no IS NOT NULL AS bad,
+                   n.hubungan_keluarga = '{HEAD}' AS head, n.no_kk IS NOT NULL AS has_kk
+            FROM load_norm n LEFT JOIN imp_err e ON e.row_no = n.row_no {owned}""",
+        {"job": job.pk},
+    )
+    cur.execute(
+        "CREATE TEMP TABLE imp_blocked ON COMMIT DROP AS SELECT DISTINCT group_key FROM imp_keys WHERE bad"
+    )
+    blocked = cur.rowcount
+    house = ", ".join(f"'{h}', coalesce(n.{h}, '')" for h in HOUSE)
+    if blocked:  # the rows of the groups with an error, kept for the operator to fix
+        cur.execute(
+            f"""INSERT INTO proposals_importrow (job_id, row_no, group_key, ok, errors, nik, no_kk, nama,
+                    tempat_lahir, tanggal_lahir, jenis_kelamin, status_perkawinan, hubungan_keluarga,
+                    village_code, rt, rw, alamat, kategori, {", ".join(MULTI)}, house)
+                SELECT %(job)s, n.row_no, k.group_key, e.row_no IS NULL, coalesce(e.errors, '[]'::jsonb),
+                       n.nik, n.no_kk, left(n.nama, 150), left(n.tempat_lahir, 100), n.tanggal_lahir,
+                       coalesce(n.jenis_kelamin, ''), coalesce(n.status_perkawinan, ''),
+                       coalesce(n.hubungan_keluarga, ''), coalesce(n.village_code, ''), n.rt, n.rw,
+                       left(n.alamat, 255), coalesce(n.kategori, ''), {", ".join(f"n.{m}" for m in MULTI)},
+                       jsonb_build_object({house})
+                FROM imp_keys k JOIN imp_blocked b ON b.group_key = k.group_key
+                JOIN load_norm n ON n.row_no = k.row_no LEFT JOIN imp_err e ON e.row_no = k.row_no""",
+            {"job": job.pk},
+        )
+    # One sort of the narrow rows numbers each item's members (head first) and draws the items'
+    # ids in key order, so the run writes them in that order, a range of ids a chunk.
+    anti = "LEFT JOIN imp_blocked b ON b.group_key = k.group_key WHERE b.group_key IS NULL" if blocked else ""
+    cur.execute(
+        f"""CREATE TEMP TABLE imp_order ON COMMIT DROP AS
+            SELECT max(x.head_id) OVER (PARTITION BY x.group_key COLLATE "C") AS item_id, x.*
+            FROM (SELECT o.*, CASE WHEN o.position = 0 THEN nextval(%(sequence)s::regclass) END AS head_id
+                  FROM (SELECT k.row_no, k.group_key, row_number() OVER w - 1 AS position,
+                               count(*) OVER g AS members,
+                               CASE WHEN k.has_kk THEN count(*) FILTER (WHERE k.head) OVER g ELSE 0 END AS heads
+                        FROM imp_keys k {anti}
+                        WINDOW g AS (PARTITION BY k.group_key COLLATE "C"),
+                               w AS (PARTITION BY k.group_key COLLATE "C" ORDER BY k.head DESC, k.row_no)) o
+                 ) x""",
+        {"sequence": _item_sequence(cur)},
+    )
+    values = {**STAGE_VALUES, "group_key": "o.group_key"}
+    cur.execute(
+        f"""INSERT INTO proposals_importstagerow (job_id, item_id, position, members, heads, {", ".join(values)})
+            SELECT %(job)s, o.item_id, o.position, o.members, o.heads, {", ".join(values.values())}
+            FROM imp_order o JOIN load_norm n ON n.row_no = o.row_no""",
+        {"job": job.pk},
+    )
+    stage_rows = cur.rowcount
+    stage_drop(cur)
+    return rows_total, stage_rows
+
+
+def _item_sequence(cur) -> str:
+    cur.execute("SELECT pg_get_serial_sequence('proposals_proposalitem', 'id')")
+    return cur.fetchone()[0]
+
+
+def _ensure_stage(cur, job: ImportJob) -> None:
+    """A stage lost to a crash (unlogged) is rebuilt from the stored file and ImportRow."""
+    if not job.stage_rows or ImportStageRow.objects.filter(job_id=job.pk).exists():
+        return
+    path = _job_path(job)
+    if not path.is_file():
+        raise ValidationError("Berkas unggahan tidak ditemukan lagi; unggah ulang.")
+    logger.warning("import %s: stage lost (server restart?); rebuilding it from the file", job.pk)
+    _session(cur)
+    _stage_file(cur, job, open_sheet(path), rebuild=True)
+    if job.status == ImportJob.Status.IMPORTING:
+        _stage_finalize(cur, job)
+        # The rebuilt stage has new item ids: the run goes through it again from the start, and the
+        # natural keys skip what it had written.
+        job.cursor_item_id = 0
+        job.groups_done = 0
+
+
+def _stage_finalize(cur, job: ImportJob) -> None:
+    """At confirm: the groups the operator fixed join the stage. A fixed group whose key a staged
+    group has (a row moved into a family by its KK) joins that item; a group still with an error
+    holds back the staged group of its key. Idempotent: a merged group keeps its item id, a new one
+    draws one (after every staged item)."""
+    J = {"job": job.pk}
+    for t in ("imp_fix", "imp_moved"):
+        cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
+    cur.execute(
+        """CREATE TEMP TABLE imp_fix ON COMMIT DROP AS
+           SELECT group_key, bool_and(ok) AS ok FROM proposals_importrow WHERE job_id = %(job)s
+           GROUP BY group_key""",
+        J,
+    )
+    if not cur.rowcount:
+        return
+    cur.execute("CREATE TEMP TABLE imp_moved (LIKE proposals_importstagerow) ON COMMIT DROP")
+    cur.execute(
+        """WITH moved AS (
+               DELETE FROM proposals_importstagerow s USING imp_fix f
+               WHERE s.job_id = %(job)s AND s.group_key = f.group_key RETURNING s.*)
+           INSERT INTO imp_moved SELECT * FROM moved""",
+        J,
+    )
+    # The rows of each group to stage again: its staged rows (less those ImportRow holds, staged by an
+    # earlier finalize) and its ImportRow rows; numbered as the preview numbers them.
+    content = ("group_key", *STAGE_VALUES)
+    from_importrow = {
+        **{c: f"r.{c}" for c in content},
+        **{h: f"coalesce(r.house ->> '{h}', '')" for h in HOUSE},
+    }
+    cur.execute(
+        f"""INSERT INTO proposals_importstagerow (job_id, item_id, position, members, heads, {", ".join(content)})
+            SELECT %(job)s, k.item_id,
+                   row_number() OVER (PARTITION BY u.group_key ORDER BY {MEMBER_ORDER}) - 1,
+                   count(*) OVER g,
+                   count(*) FILTER (WHERE u.no_kk IS NOT NULL AND u.hubungan_keluarga = '{HEAD}') OVER g,
+                   {", ".join(f"u.{c}" for c in content)}
+            FROM (SELECT {", ".join(content)} FROM imp_moved m
+                  WHERE NOT EXISTS (SELECT 1 FROM proposals_importrow r
+                                    WHERE r.job_id = %(job)s AND r.row_no = m.row_no)
+                  UNION ALL
+                  SELECT {", ".join(from_importrow[c] for c in content)}
+                  FROM proposals_importrow r WHERE r.job_id = %(job)s) u
+            JOIN (SELECT f.group_key, coalesce(m.item_id, nextval(%(sequence)s::regclass)) AS item_id
+                  FROM imp_fix f LEFT JOIN (SELECT group_key, min(item_id) AS item_id FROM imp_moved GROUP BY 1) m
+                       ON m.group_key = f.group_key
+                  WHERE f.ok ORDER BY f.group_key COLLATE "C") k ON k.group_key = u.group_key
+            WINDOW g AS (PARTITION BY u.group_key)""",
+        {**J, "sequence": _item_sequence(cur)},
+    )
+    cur.execute("SELECT count(*) FROM proposals_importstagerow WHERE job_id = %(job)s", J)
+    job.stage_rows = cur.fetchone()[0]
+
+
+def import_job_recount(cur, job: ImportJob) -> None:
+    """The preview's counts: items are groups of rows (by KK, else NIK), staged or held in ImportRow
+    (a fixed row may join a staged family by its KK); a group with a bad row is blocked; a valid
+    group an earlier import of this musyawarah already wrote exists. The stage must be there
+    (`_ensure_stage`)."""
+    cur.execute(
+        """WITH f AS (SELECT group_key, bool_and(ok) AS ok FROM proposals_importrow
+                      WHERE job_id = %(job)s GROUP BY group_key),
+                s AS (SELECT group_key FROM proposals_importstagerow WHERE job_id = %(job)s AND position = 0),
+                g AS (SELECT coalesce(s.group_key, f.group_key) AS key, coalesce(f.ok, true) AS ok
+                      FROM s FULL JOIN f ON f.group_key = s.group_key)
+           SELECT (SELECT count(*) FROM proposals_importrow WHERE job_id = %(job)s AND NOT ok),
                   count(*), count(*) FILTER (WHERE NOT g.ok),
-                  count(*) FILTER (WHERE g.ok AND i.id IS NOT NULL)
-           FROM (SELECT group_key, bool_and(ok) AS ok FROM proposals_importrow
-                 WHERE job_id = %(job)s GROUP BY group_key) g
-           LEFT JOIN proposals_importeditem i ON i.musyawarah_id = %(m)s AND i.natural_key = g.group_key
-                AND i.kind = 'addition'""",
+                  count(*) FILTER (WHERE g.ok AND EXISTS (
+                      SELECT 1 FROM proposals_proposalitem i WHERE i.musyawarah_id = %(m)s
+                      AND i.natural_key = g.key AND i.kind = 'addition'))
+           FROM g""",
         {"job": job.pk, "m": job.musyawarah_id},
     )
     rows_invalid, items_total, items_blocked, items_existing = cur.fetchone()
@@ -400,6 +586,9 @@ def import_job_confirm(*, job_id: int, actor, ip: str | None = None) -> ImportJo
             raise ValidationError("Tidak ada usulan baru yang sah untuk diimpor dari berkas ini.")
         job.confirm()
         job.confirmed_by = actor
+        with connection.cursor() as cur:
+            _ensure_stage(cur, job)
+            _stage_finalize(cur, job)
         job.save()
         audit_record(
             actor=actor,
@@ -429,7 +618,7 @@ def import_job_cancel(*, job_id: int, actor, ip: str | None = None) -> ImportJob
         job.cancel()
         job.finished_at = timezone.now()
         job.save()
-        ImportRow.objects.filter(job=job).delete()
+        _drop_rows(job)
         audit_record(
             actor=actor,
             action="proposal_import.cancel",
@@ -464,83 +653,113 @@ def _insert_columns(model, given: dict[str, str]) -> tuple[str, str, dict]:
     return ", ".join(cols), ", ".join(exprs), params
 
 
+# The chunk: the next items of the stage, a range of their ids (the primary key's order).
+_CHUNK_END = """
+SELECT max(item_id), count(*) FROM (SELECT item_id FROM proposals_importstagerow
+                          WHERE job_id = %(job)s AND item_id > %(after)s AND position = 0
+                          ORDER BY item_id LIMIT %(n)s) h
+"""
+_CHUNK = "s.job_id = %(job)s AND s.item_id > %(after)s AND s.item_id <= %(last)s"
+# The chunk in the integrity engine's shape (integrity_items.staged_findings), as the items and
+# persons will be saved: the rows passed the preview's validation, so every NIK is 16 valid digits
+# or empty (NIK_PENDING) — the engine's own NIK check, already run once; a relation is kept only in
+# a family with a KK. The items carry what the insert needs besides (their natural key), so that the
+# stage is read twice a chunk: for the persons here, for their insert.
+_CHUNK_PERSONS = f"""
+CREATE TEMP TABLE ig_person ON COMMIT DROP AS
+SELECT s.item_id, s.position, NULL::bigint AS target_person_id, s.nik, NULL::text AS nik_error, s.nama,
+       s.tempat_lahir, s.tanggal_lahir, s.jenis_kelamin AS jk, s.status_perkawinan,
+       CASE WHEN s.no_kk IS NOT NULL THEN s.hubungan_keluarga ELSE '' END AS hubungan_keluarga,
+       s.nik IS NOT NULL AS valid, s.no_kk IS NOT NULL OR s.members > 1 AS is_family,
+       s.no_kk IS NOT NULL OR s.members > 1 AS needs_nik,  -- the musyawarah channel: a family needs NIKs
+       s.alamat AS item_alamat,  -- read for an individual, whose one row is its item's
+       s.village_code, s.rt, s.rw, s.no_kk, s.members, s.heads, s.group_key,
+       {", ".join(f"s.{h}" for h in HOUSE)}
+FROM proposals_importstagerow s WHERE {_CHUNK}
+"""
+_CHUNK_ITEMS = f"""
+CREATE TEMP TABLE ig_item ON COMMIT DROP AS
+SELECT item_id AS id, '{ProposalItem.Channel.MUSYAWARAH.value}'::text AS channel, village_code, rt, rw,
+       item_alamat AS alamat,
+       CASE WHEN no_kk IS NOT NULL THEN jsonb_build_object({", ".join(f"'{h}', {h}" for h in HOUSE)})
+            ELSE '{{}}'::jsonb END AS house,
+       NULL::bigint AS pair_id, no_kk AS kk, is_family, members AS n, heads,
+       '{{}}'::bigint[] AS excluded, '{{}}'::bigint[] AS targets, group_key AS natural_key
+FROM ig_person WHERE position = 0
+"""
+
+
 def _item_insert_sql() -> tuple[str, dict]:
     S = ProposalItem
     cols, exprs, params = _insert_columns(
         ProposalItem,
         {
-            "id": "c.item_id",
+            "id": "i.id",
             "kind": f"'{S.Kind.ADDITION.value}'",
             "channel": f"'{S.Channel.MUSYAWARAH.value}'",
             "verifier": f"'{S.Verifier.REGENCY.value}'",
             "state": f"'{S.State.DRAFT.value}'",
             "musyawarah_id": "%(musyawarah)s",
-            "village_code": "h.village_code",
-            "no_kk": "coalesce(h.no_kk, '')",
-            "rt": "h.rt",
-            "rw": "h.rw",
-            "alamat": "h.alamat",
-            "house": "CASE WHEN h.no_kk IS NOT NULL THEN h.house ELSE '{}'::jsonb END",
+            "village_code": "i.village_code",
+            "no_kk": "coalesce(i.kk, '')",
+            "rt": "i.rt",
+            "rw": "i.rw",
+            "alamat": "i.alamat",
+            "house": "i.house",
+            "findings": "coalesce(f.findings, '[]'::jsonb)",
+            "natural_key": "i.natural_key",
             "created_by_id": "%(actor)s",
         },
     )
-    # The family's content comes from its head's row (KEPALA KELUARGA), else its first row.
+    # The item's content is its head's row (position 0). A key an earlier import of this musyawarah
+    # wrote is skipped: the unique natural key is what makes a re-saved file add nothing.
     sql = f"""
-        WITH mapped AS (
-            INSERT INTO proposals_importeditem (musyawarah_id, natural_key, kind, item_id, job_id)
-            SELECT %(musyawarah)s, c.group_key, 'addition', c.item_id, %(job)s FROM imp_chunk c
-            ON CONFLICT (musyawarah_id, natural_key, kind) DO NOTHING
-            RETURNING item_id
+        WITH written AS (
+            INSERT INTO proposals_proposalitem ({cols})
+            SELECT {exprs}
+            FROM ig_item i LEFT JOIN imp_findings f ON f.item_id = i.id
+            ON CONFLICT (musyawarah_id, natural_key, kind) WHERE natural_key IS NOT NULL DO NOTHING
+            RETURNING id
         )
-        INSERT INTO proposals_proposalitem ({cols})
-        SELECT {exprs}
-        FROM mapped JOIN imp_chunk c USING (item_id)
-        CROSS JOIN LATERAL (
-            SELECT * FROM proposals_importrow r WHERE r.job_id = %(job)s AND r.group_key = c.group_key
-            ORDER BY (r.hubungan_keluarga = 'KEPALA KELUARGA') DESC, r.row_no LIMIT 1
-        ) h"""
+        INSERT INTO imp_written SELECT id FROM written"""
     return sql, params
 
 
 def _person_insert_sql() -> tuple[str, dict]:
-    fields = ("nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_perkawinan")
     cols, exprs, params = _insert_columns(
         ProposalPerson,
         {
-            "item_id": "c.item_id",
-            "position": "(row_number() OVER (PARTITION BY c.item_id ORDER BY "
-            "(r.hubungan_keluarga = 'KEPALA KELUARGA') DESC, r.row_no) - 1)",
-            **{f: f"r.{f}" for f in fields},
-            "hubungan_keluarga": "CASE WHEN r.no_kk IS NOT NULL THEN r.hubungan_keluarga ELSE '' END",
-            "kategori": "r.kategori",
-            **{m: f"r.{m}" for m in MULTI},
+            "item_id": "s.item_id",
+            "position": "s.position",
+            **{f: f"s.{f}" for f in PERSON_COLUMNS if f != "hubungan_keluarga"},
+            "hubungan_keluarga": "CASE WHEN s.no_kk IS NOT NULL THEN s.hubungan_keluarga ELSE '' END",
         },
     )
     sql = f"""
         INSERT INTO proposals_proposalperson ({cols})
         SELECT {exprs}
-        FROM imp_chunk c
-        JOIN proposals_proposalitem p ON p.id = c.item_id
-        JOIN proposals_importrow r ON r.job_id = %(job)s AND r.group_key = c.group_key"""
+        FROM proposals_importstagerow s JOIN imp_written w ON w.id = s.item_id
+        WHERE {_CHUNK}"""
     return sql, params
 
 
-def import_items_integrity(*, item_ids: list[int], actor) -> None:
-    """Findings for a set of imported items, by the integrity engine's set-based form, stored on them."""
+def _chunk_findings(cur, *, params: dict, actor, rules) -> None:
+    """The integrity engine's set form over the chunk before it is written, so each item is saved
+    once, with its findings (`imp_findings`)."""
     from psycopg.types.json import Jsonb
 
-    from dtks.registry.integrity_items import item_findings_set
+    from dtks.registry.integrity_items import staged_findings
 
-    if not item_ids:
-        return
-    found = {str(k): v for k, v in item_findings_set(items=item_ids, actor=actor).items() if v}
+    for t in ("ig_item", "ig_person", "imp_findings"):
+        cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
+    cur.execute(_CHUNK_PERSONS, params)
+    cur.execute(_CHUNK_ITEMS, params)
+    found = staged_findings(cur, actor=actor, rules=rules)
+    cur.execute("CREATE TEMP TABLE imp_findings (item_id bigint PRIMARY KEY, findings jsonb) ON COMMIT DROP")
     if found:
-        with connection.cursor() as cur:
-            cur.execute(
-                """UPDATE proposals_proposalitem p SET findings = f.value
-                   FROM jsonb_each(%s) f WHERE p.id = f.key::bigint""",
-                [Jsonb(found)],
-            )
+        with cur.copy("COPY imp_findings (item_id, findings) FROM STDIN") as cp:
+            for item_id, findings in found.items():
+                cp.write_row((item_id, Jsonb(findings)))
 
 
 @dataclass
@@ -551,8 +770,11 @@ class RunResult:
 
 def import_job_run(*, job_id: int, chunk: int | None = None, max_chunks: int | None = None) -> RunResult:
     """Write the valid items of a confirmed import, chunk by chunk, resuming after the last chunk
-    committed. Each chunk: pre-allocated item ids, the natural-key rows first (ON CONFLICT DO
-    NOTHING), then only the items and persons whose keys were accepted, then the progress."""
+    committed. Each chunk, one transaction: the next items of the stage with ids drawn, their
+    integrity findings, the items (ON CONFLICT on the natural key: a replayed chunk or a re-saved
+    file adds nothing), the persons of the items written, the progress."""
+    from dtks.registry.integrity_items import resolve_rules
+
     size = chunk or settings.DTKS_IMPORT_CHUNK
     result = RunResult()
     with _job_lock(job_id) as got:
@@ -564,55 +786,47 @@ def import_job_run(*, job_id: int, chunk: int | None = None, max_chunks: int | N
         item_sql, item_params = _item_insert_sql()
         person_sql, person_params = _person_insert_sql()
         actor = job.confirmed_by or job.created_by
-        params = {
-            "job": job.pk,
-            "musyawarah": job.musyawarah_id,
-            "actor": job.confirmed_by_id or job.created_by_id,
-            **item_params,
-            **person_params,
-        }
+        rules = resolve_rules()
         while max_chunks is None or result.chunks < max_chunks:
             with transaction.atomic(), connection.cursor() as cur:
+                _session(cur)
                 job = ImportJob.objects.select_for_update(no_key=True).get(pk=job_id)
-                cur.execute("DROP TABLE IF EXISTS pg_temp.imp_chunk")
-                cur.execute(
-                    """CREATE TEMP TABLE imp_chunk ON COMMIT DROP AS
-                       SELECT nextval(pg_get_serial_sequence('proposals_proposalitem', 'id')) AS item_id,
-                              g.group_key
-                       FROM (SELECT group_key FROM proposals_importrow
-                             WHERE job_id = %(job)s AND group_key > %(after)s
-                             GROUP BY group_key HAVING bool_and(ok)
-                             ORDER BY group_key LIMIT %(n)s) g""",
-                    {"job": job.pk, "after": job.cursor, "n": size},
-                )
-                groups = cur.rowcount
-                if groups == 0:
-                    _finish(job, cur)
+                _ensure_stage(cur, job)
+                params = {
+                    "job": job.pk,
+                    "musyawarah": job.musyawarah_id,
+                    "actor": job.confirmed_by_id or job.created_by_id,
+                    "after": job.cursor_item_id,
+                    "n": size,
+                    **item_params,
+                    **person_params,
+                }
+                cur.execute("DROP TABLE IF EXISTS pg_temp.imp_written")
+                cur.execute(_CHUNK_END, params)
+                params["last"], groups = cur.fetchone()
+                if not groups:
+                    _finish(job)
                     break
-                cur.execute("SELECT max(group_key) FROM imp_chunk")
-                last = cur.fetchone()[0]
+                _chunk_findings(cur, params=params, actor=actor, rules=rules)
+                cur.execute("CREATE TEMP TABLE imp_written (id bigint PRIMARY KEY) ON COMMIT DROP")
                 cur.execute(item_sql, params)
                 written = cur.rowcount
                 cur.execute(person_sql, params)
-                cur.execute(
-                    "SELECT array_agg(c.item_id) FROM imp_chunk c JOIN proposals_proposalitem p ON p.id = c.item_id"
-                )
-                import_items_integrity(item_ids=cur.fetchone()[0] or [], actor=actor)
-                job.cursor = last
+                job.cursor_item_id = params["last"]
                 job.groups_done += groups
                 job.items_done += written
-                job.save(update_fields=["cursor", "groups_done", "items_done", "updated_at"])
+                job.save(update_fields=["cursor_item_id", "groups_done", "items_done", "updated_at"])
                 result.items_written += written
                 result.chunks += 1
     return result
 
 
-def _finish(job: ImportJob, cur) -> None:
+def _finish(job: ImportJob) -> None:
     job.finish()
     job.finished_at = timezone.now()
     job.save()
     # The valid rows live on as items; the rows with errors stay for the operator to read.
-    cur.execute("DELETE FROM proposals_importrow WHERE job_id = %s AND ok", [job.pk])
+    _drop_rows(job, keep_errors=True)
     audit_record(
         actor=SYSTEM_ACTOR,
         action="proposal_import.done",

@@ -171,6 +171,9 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What a spreadsheet import wrote this item for: its KK, else an individual's NIK (else name and
+    # birth date). Unique per musyawarah and kind, so a re-saved file or a replayed chunk adds nothing.
+    natural_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 — NULL: not imported
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -180,6 +183,13 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["village_code"], name="item_village", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["state", "village_code"], name="item_state_village"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["musyawarah", "natural_key", "kind"],
+                condition=models.Q(natural_key__isnull=False),
+                name="item_natural_key",
+            )
         ]
 
     def __str__(self) -> str:
@@ -449,8 +459,10 @@ class ImportJob(ConcurrentTransitionMixin, models.Model):
     items_blocked = models.PositiveIntegerField(default=0)
     items_done = models.PositiveIntegerField(default=0)
     groups_done = models.PositiveIntegerField(default=0)
-    # The last group key written: a resumed run continues after it.
-    cursor = models.CharField(max_length=200, blank=True)
+    # The last staged item written (its id): a resumed run continues after it.
+    cursor_item_id = models.BigIntegerField(default=0)
+    # Rows the preview staged for the run (ImportStageRow); a stage found empty is rebuilt from the file.
+    stage_rows = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     error_message = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -485,7 +497,9 @@ class ImportJob(ConcurrentTransitionMixin, models.Model):
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
-        return int(100 * self.groups_done / self.items_new) if self.items_new else 0
+        # Groups a run goes through: the new ones and those an earlier import already wrote.
+        groups = self.items_total - self.items_blocked
+        return min(99, int(100 * self.groups_done / groups)) if groups > 0 else 0
 
     @transition(field=status, source=Status.UPLOADED, target=Status.PREVIEWED)
     def preview(self):
@@ -514,10 +528,12 @@ class ImportJob(ConcurrentTransitionMixin, models.Model):
 
 
 class ImportRow(models.Model):
-    """A row of an import after set-based validation: normalised values, or its per-field errors.
+    """A row of a group that has an error, after set-based validation: its normalised values and
+    per-field errors (none for the group's good rows), kept durably so the operator can fix it.
 
-    Rows are grouped into items by `group_key` (the natural key: no_kk, else NIK); the valid rows
-    are deleted once their items are written, the rows with errors stay for the operator to read.
+    Rows are grouped into items by `group_key` (the natural key: no_kk, else NIK); a group with a
+    bad row is held back until it is fixed. The rows of groups with no error are ImportStageRow.
+    Once the import is done the valid rows are deleted; the rows with errors stay for the operator.
     """
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
@@ -554,27 +570,54 @@ class ImportRow(models.Model):
         return f"Impor {self.job_id} baris {self.row_no}"
 
 
-class ImportedItem(models.Model):
-    """Which item an import wrote for a natural key (musyawarah, no_kk or NIK, kind).
+class ImportStageRow(models.Model):
+    """A valid row of a previewed import, staged for the run: one person of an item, its position.
 
-    The unique constraint is what makes a re-saved file, or a chunk replayed after a crash, add
-    nothing (SECURITY.md #12): items are written only for keys this table accepted.
+    Rows of groups with no error go here, in the shape the run writes (proposals/importing.py); the rows
+    of groups with an error stay in ImportRow, where the operator fixes them. The table is UNLOGGED
+    (migration 0005): written once and read once, it is a cache of the stored file — PostgreSQL
+    empties it after a crash, and the import rebuilds it from the file and ImportRow.
     """
 
-    musyawarah = models.ForeignKey(Musyawarah, on_delete=models.PROTECT, related_name="+")
-    natural_key = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=ProposalItem.Kind.choices)
-    item = models.OneToOneField(ProposalItem, on_delete=models.CASCADE, related_name="imported_from")
-    job = models.ForeignKey(ImportJob, on_delete=models.PROTECT, related_name="items")
+    pk = models.CompositePrimaryKey("job_id", "item_id", "position")
+    job_id = models.BigIntegerField()  # no foreign key: the rows live and die with their job's stage
+    # The id the item will have, drawn from its sequence at the preview, in group-key order: the run
+    # writes the items in this order and keys their integrity findings by it.
+    item_id = models.BigIntegerField()
+    position = models.SmallIntegerField()  # 0 is the head (KEPALA KELUARGA), else the first row
+    members = models.SmallIntegerField()  # rows of the item
+    heads = models.SmallIntegerField()  # rows of the item that are its head, in a family with a KK
+    row_no = models.IntegerField()
+    # Text columns without length limits: the preview's validation has checked the lengths, and an
+    # unchecked text column costs nothing to write.
+    group_key = models.TextField()
+    nik = models.TextField(null=True)  # noqa: DJ001 — NULL means NIK_PENDING
+    nama = models.TextField()
+    tempat_lahir = models.TextField()
+    tanggal_lahir = models.DateField(null=True)
+    jenis_kelamin = models.TextField()
+    status_perkawinan = models.TextField()
+    hubungan_keluarga = models.TextField()
+    kategori = models.TextField()
+    kriteria = ArrayField(models.TextField())
+    disabilitas = ArrayField(models.TextField())
+    program = ArrayField(models.TextField())
+    village_code = models.TextField()
+    no_kk = models.TextField(null=True)  # noqa: DJ001
+    rt = models.TextField()
+    rw = models.TextField()
+    alamat = models.TextField()
+    status_kepemilikan = models.TextField()
+    atap = models.TextField()
+    dinding = models.TextField()
+    lantai = models.TextField()
+    sumber_air_minum = models.TextField()
+    penerangan = models.TextField()
+    fasilitas_bab = models.TextField()
 
     class Meta:
-        verbose_name = "usulan hasil impor"
-        verbose_name_plural = "usulan hasil impor"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["musyawarah", "natural_key", "kind"], name="imported_item_natural_key"
-            )
-        ]
+        verbose_name = "baris impor siap tulis"
+        verbose_name_plural = "baris impor siap tulis"
 
     def __str__(self) -> str:
-        return f"{self.natural_key} → usulan {self.item_id}"
+        return f"Impor {self.job_id} usulan {self.item_id} orang {self.position}"

@@ -21,7 +21,7 @@ from dtks.accounts.models import Role
 from dtks.audit.models import AuditEvent
 from dtks.registry.reading import TEMPLATE_COLUMNS
 from proposals import importing
-from proposals.models import ImportedItem, ImportJob, ImportRow, Musyawarah, ProposalItem, ProposalPerson
+from proposals.models import ImportJob, ImportRow, ImportStageRow, Musyawarah, ProposalItem, ProposalPerson
 from tests.proposals.factories import VILLAGE_A, VILLAGE_B, user
 
 VILLAGE = VILLAGE_A  # 3371011003 Rejowinangun Selatan, Kota Magelang
@@ -243,8 +243,14 @@ def test_office_csv_reads_clean_and_groups_rows_by_kk(import_dir, musyawarah, op
     loners = items.filter(no_kk="")
     assert sorted(p.nik or "" for i in loners for p in i.persons.all())[0] == ""  # NIK_PENDING individual
     assert ProposalPerson.objects.count() == 9
-    assert ImportedItem.objects.filter(job=job).count() == 4
-    assert not ImportRow.objects.filter(job=job).exists()  # valid rows live on as items
+    assert set(items.values_list("natural_key", flat=True)) == {
+        "kk:3371011201100001",
+        "kk:3371011201100002",
+        f"nik:{rows[-2]['nik']}",
+        f"nama:{rows[-1]['nama'].upper()}|{rows[-1]['tanggal_lahir']}",
+    }
+    # Valid rows live on as items: nothing is left staged.
+    assert not ImportRow.objects.filter(job=job).exists() and not ImportStageRow.objects.exists()
     assert AuditEvent.objects.filter(action="proposal_import.done", object_id=str(job.pk)).count() == 1
 
 
@@ -338,7 +344,7 @@ def test_a_replayed_chunk_adds_nothing(import_dir, musyawarah, operator):
     importing.import_job_confirm(job_id=job.pk, actor=operator)
     assert importing.import_job_run(job_id=job.pk, chunk=1, max_chunks=1).items_written == 1
     # A crash after the chunk committed but before the cursor moved: replaying it writes nothing.
-    ImportJob.objects.filter(pk=job.pk).update(cursor="")
+    ImportJob.objects.filter(pk=job.pk).update(cursor_item_id=0)
     result = importing.import_job_run(job_id=job.pk, chunk=1)
     assert result.items_written == 2
     job.refresh_from_db()

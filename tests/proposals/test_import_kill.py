@@ -24,7 +24,7 @@ from kombu import Exchange, Queue
 from dtks.accounts.models import Role
 from dtks.audit.models import AuditEvent
 from proposals import importing
-from proposals.models import ImportedItem, ImportJob, Musyawarah, ProposalItem, ProposalPerson
+from proposals.models import ImportJob, Musyawarah, ProposalItem, ProposalPerson
 from proposals.tasks import import_run
 from tests import conftest_worker as procs
 from tests.proposals.factories import VILLAGE_A, user
@@ -195,13 +195,15 @@ def test_a_killed_worker_leaves_whole_chunks_and_a_new_worker_finishes_the_impor
         # Whole chunks only: every committed chunk's key rows, items and persons, nothing of the next.
         assert job.items_done % CHUNK == 0, job.items_done
         assert job.groups_done == job.items_done
-        imported = ImportedItem.objects.filter(job=job)
+        imported = ProposalItem.objects.filter(musyawarah=musyawarah, natural_key__isnull=False)
         assert imported.count() == job.items_done
         assert ProposalItem.objects.filter(musyawarah=musyawarah).count() == job.items_done
-        assert ProposalItem.objects.filter(imported_from__job=job).count() == job.items_done
         assert ProposalPerson.objects.filter(item__musyawarah=musyawarah).count() == 2 * job.items_done
         assert not ProposalItem.objects.filter(musyawarah=musyawarah).exclude(persons__isnull=False).exists()
-        assert max(imported.values_list("natural_key", flat=True)) == job.cursor
+        # The items written are the first ones of the stage (in natural-key order), up to the cursor.
+        assert imported.order_by("-id").values_list("id", flat=True)[0] == job.cursor_item_id
+        every_key = sorted(f"kk:337101120110{i:04d}" for i in range(1, FAMILIES + 1))
+        assert sorted(imported.values_list("natural_key", flat=True)) == every_key[: job.items_done]
         assert not AuditEvent.objects.filter(action="proposal_import.done").exists()
         written_before_kill = job.items_done
 
@@ -226,7 +228,7 @@ def test_a_killed_worker_leaves_whole_chunks_and_a_new_worker_finishes_the_impor
         items = ProposalItem.objects.filter(musyawarah=musyawarah)
         assert job.items_done == items.count() == job.items_new == FAMILIES
         # One item per valid group (natural key): no family written twice, none missing.
-        keys = list(ImportedItem.objects.filter(musyawarah=musyawarah).values_list("natural_key", flat=True))
+        keys = list(items.values_list("natural_key", flat=True))
         assert len(keys) == len(set(keys)) == FAMILIES
         assert set(keys) == {f"kk:337101120110{i:04d}" for i in range(1, FAMILIES + 1)}
         assert set(items.values_list("no_kk", flat=True)) == {k.removeprefix("kk:") for k in keys}
