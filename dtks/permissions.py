@@ -94,8 +94,15 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:item-create": PROPOSERS,
     "api:item-detail": PROPOSAL_READERS,
     "api:item-transition": PROPOSERS,
-    # Fixing a bad row of an import's preview (proposals/import_apis.py): its village's operator.
+    # The spreadsheet import through the API (proposals/import_apis.py), as on the pages: its
+    # village's operator only; a foreign musyawarah or import answers 404.
+    "api:import-upload": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:import-list": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:import-detail": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:import-rows": frozenset({Role.VILLAGE_OPERATOR}),
     "api:import-row-fix": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:import-confirm": frozenset({Role.VILLAGE_OPERATOR}),
+    "api:import-cancel": frozenset({Role.VILLAGE_OPERATOR}),
     # The ministry data unit's proposals and the public self-registration (proposals/channel_apis.py).
     "api:ministry-proposal-list": frozenset({Role.MINISTRY_DATA_OFFICER}),
     "api:self-registration": PUBLIC,

@@ -43,11 +43,21 @@ urlpatterns = [
     path("usulan/baru/", apis.ItemCreateApi.as_view(), name="item-create"),
     path("usulan/<proposal_id:pk>/", apis.ItemDetailApi.as_view(), name="item-detail"),
     path("usulan/<proposal_id:pk>/transisi/", apis.ItemTransitionApi.as_view(), name="item-transition"),
+    path("musyawarah/<proposal_id:pk>/impor/", import_apis.ImportUploadApi.as_view(), name="import-upload"),
+    path("impor/", import_apis.ImportJobListApi.as_view(), name="import-list"),
+    path("impor/<proposal_id:job_id>/", import_apis.ImportJobDetailApi.as_view(), name="import-detail"),
+    path("impor/<proposal_id:job_id>/baris/", import_apis.ImportRowListApi.as_view(), name="import-rows"),
     path(
         "impor/<proposal_id:job_id>/baris/<import_row_no:row_no>/",
         import_apis.ImportRowFixApi.as_view(),
         name="import-row-fix",
     ),
+    path(
+        "impor/<proposal_id:job_id>/konfirmasi/",
+        import_apis.ImportConfirmApi.as_view(),
+        name="import-confirm",
+    ),
+    path("impor/<proposal_id:job_id>/batal/", import_apis.ImportCancelApi.as_view(), name="import-cancel"),
     path("usulan-kementerian/", channel_apis.MinistryProposalApi.as_view(), name="ministry-proposal-list"),
     path("pendaftaran-mandiri/", channel_apis.SelfRegistrationApi.as_view(), name="self-registration"),
 ]

@@ -1,23 +1,29 @@
-"""The spreadsheet import's API: fixing one bad row of a previewed import (proposals/import_fix.py).
+"""The spreadsheet import's API (proposals/importing.py, import_fix.py): upload a file to a
+musyawarah, follow its preview, read and fix its bad rows, confirm or cancel — what the pages do.
 
-A thin view: the job is read through the import's scoped read (another village's import answers
-404), the service checks the rest. A fix that still has errors is a valid save (200, the row with
-its new errors); a malformed request — a column the template does not have, a value that is not
-text — is a 400 in the API's error format. Roles are in dtks/permissions.py.
+Thin views: jobs are read through the import's scoped read (another village's import answers 404),
+the services check the rest. The upload accepts an `Idempotency-Key` (the same key again is the same
+job); confirm and cancel are idempotent by nature. A fix that still has errors is a valid save (200,
+the row with its new errors); a malformed request is a 400 in the API's error format. The preview
+and the writing run as tasks: their answers are 202, and the job's `status` and `percent` tell how
+far they are. Roles are in dtks/permissions.py.
 """
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers
-from rest_framework.generics import GenericAPIView
+from rest_framework import exceptions, serializers, status
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from dtks.accounts.auth import client_ip
-from dtks.api.apis import ERRORS, NOT_FOUND, id_parameter
+from dtks.api.apis import ERRORS, NOT_FOUND, id_parameter, is_schema_generation
+from dtks.api.pagination import RegistryCursorPagination
 from dtks.registry.reading import TEMPLATE_COLUMNS
 
 from . import import_fix, importing
+from .apis import IDEMPOTENCY, idempotency_key
 from .models import ImportJob, ImportRow
 
 
@@ -131,3 +137,174 @@ class ImportRowFixApi(GenericAPIView):
             raise exceptions.NotFound() from exc
         job = ImportJob.objects.get(pk=job_id)
         return Response(ImportRowSerializer(row, context={"job": job}).data)
+
+
+# --- the job: upload, follow, confirm, cancel, its bad rows ------------------------------------------
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True, help_text=_("Kemajuan penulisan usulan, 0–100."))
+
+    class Meta:
+        model = ImportJob
+        fields = (
+            "id",
+            "musyawarah",
+            "status",
+            "original_name",
+            "file_format",
+            "file_size",
+            "rows_total",
+            "rows_invalid",
+            "items_total",
+            "items_new",
+            "items_existing",
+            "items_blocked",
+            "items_done",
+            "percent",
+            "warnings",
+            "error_message",
+            "created_at",
+            "finished_at",
+        )
+        read_only_fields = fields
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("Berkas CSV atau XLSX sesuai templat impor DTKS; NIK dan KK sebagai Teks.")
+    )
+
+
+class ImportJobCursorPagination(RegistryCursorPagination):
+    ordering = "-id"
+
+
+def _job_or_404(request, job_id: int) -> ImportJob:
+    job = importing.import_jobs_visible_to(user=request.user).filter(pk=job_id).first()
+    if job is None:
+        raise exceptions.NotFound()
+    return job
+
+
+def _job_answer(job: ImportJob, *, accepted: bool = False) -> Response:
+    job.refresh_from_db()
+    return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED if accepted else 200)
+
+
+JOB_ID = id_parameter("job_id")
+
+
+@extend_schema(tags=["usulan"], responses={200: ImportJobSerializer, **ERRORS})
+class ImportJobListApi(ListAPIView):
+    """Impor berkas musyawarah dalam cakupan wilayah Anda, terbaru dahulu."""
+
+    serializer_class = ImportJobSerializer
+    pagination_class = ImportJobCursorPagination
+
+    def get_queryset(self):
+        if is_schema_generation(self):
+            return ImportJob.objects.none()
+        return importing.import_jobs_visible_to(user=self.request.user)
+
+
+class ImportUploadApi(GenericAPIView):
+    serializer_class = ImportUploadSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=["usulan"],
+        parameters=[id_parameter("pk"), IDEMPOTENCY],
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={202: ImportJobSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request, pk: int, *args, **kwargs):
+        """Unggah berkas usulan untuk musyawarah ini; pratinjaunya (kesalahan per baris) disiapkan di
+        latar belakang: ikuti `status` sampai `previewed`, lalu baca baris bermasalah atau konfirmasi."""
+        try:  # another village's musyawarah is a 404 whatever the body
+            importing.import_musyawarah_for(user=request.user, musyawarah_id=pk)
+        except ObjectDoesNotExist as exc:
+            raise exceptions.NotFound() from exc
+        key = idempotency_key(request)
+        data = ImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = importing.import_job_create(
+            musyawarah_id=pk,
+            uploaded=data.validated_data["file"],
+            actor=request.user,
+            ip=client_ip(request),
+            idempotency_key=key,
+        )
+        return _job_answer(job, accepted=True)
+
+
+class ImportJobDetailApi(GenericAPIView):
+    serializer_class = ImportJobSerializer
+
+    @extend_schema(
+        tags=["usulan"], parameters=[JOB_ID], responses={200: ImportJobSerializer, **ERRORS, **NOT_FOUND}
+    )
+    def get(self, request, job_id: int, *args, **kwargs):
+        """Status, hitungan pratinjau dan kemajuan satu impor."""
+        return _job_answer(_job_or_404(request, job_id))
+
+
+class ImportRowCursorPagination(RegistryCursorPagination):
+    ordering = "row_no"
+
+
+class ImportRowListApi(ListAPIView):
+    """Baris bermasalah satu impor, menurut nomor barisnya, dengan pesan per kolom."""
+
+    serializer_class = ImportRowSerializer
+    pagination_class = ImportRowCursorPagination
+
+    def get_queryset(self):
+        if is_schema_generation(self):
+            return ImportRow.objects.none()
+        self.job = _job_or_404(self.request, self.kwargs["job_id"])
+        return importing.import_job_error_rows(job=self.job)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "job": getattr(self, "job", None)}
+
+    @extend_schema(
+        tags=["usulan"], parameters=[JOB_ID], responses={200: ImportRowSerializer, **ERRORS, **NOT_FOUND}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ImportConfirmApi(GenericAPIView):
+    serializer_class = ImportJobSerializer
+
+    @extend_schema(
+        tags=["usulan"],
+        parameters=[JOB_ID, IDEMPOTENCY],
+        request=None,
+        responses={202: ImportJobSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request, job_id: int, *args, **kwargs):
+        """Impor usulan yang sah dari pratinjau ini; ditulis di latar belakang (ikuti `percent`).
+        Konfirmasi ulang tidak mengubah apa pun."""
+        idempotency_key(request)
+        job = _job_or_404(request, job_id)
+        importing.import_job_confirm(job_id=job.pk, actor=request.user, ip=client_ip(request))
+        return _job_answer(job, accepted=True)
+
+
+class ImportCancelApi(GenericAPIView):
+    serializer_class = ImportJobSerializer
+
+    @extend_schema(
+        tags=["usulan"],
+        parameters=[JOB_ID, IDEMPOTENCY],
+        request=None,
+        responses={200: ImportJobSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request, job_id: int, *args, **kwargs):
+        """Batalkan impor selama pratinjau: tidak ada yang disimpan. Membatalkan ulang tidak mengubah apa pun."""
+        idempotency_key(request)
+        job = _job_or_404(request, job_id)
+        importing.import_job_cancel(job_id=job.pk, actor=request.user, ip=client_ip(request))
+        return _job_answer(job)

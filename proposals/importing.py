@@ -25,7 +25,7 @@ from pathlib import Path
 import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import can_proceed
@@ -188,10 +188,16 @@ def _check_operator(*, user, musyawarah: Musyawarah) -> None:
         raise ValidationError("Musyawarah ini sudah diajukan; usulan tidak dapat ditambah lagi.")
 
 
-def import_job_create(*, musyawarah_id: int, uploaded, actor, ip: str | None = None) -> ImportJob:
-    """Check and store an uploaded CSV/XLSX for a musyawarah; the preview runs as a task."""
+def import_job_create(
+    *, musyawarah_id: int, uploaded, actor, ip: str | None = None, idempotency_key: str | None = None
+) -> ImportJob:
+    """Check and store an uploaded CSV/XLSX for a musyawarah; the preview runs as a task. With an
+    `idempotency_key` (API), the same key again is the same job: nothing is stored twice."""
     musyawarah = import_musyawarah_for(user=actor, musyawarah_id=musyawarah_id)
     _check_operator(user=actor, musyawarah=musyawarah)
+    key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
+    if key and (done := ImportJob.objects.filter(idempotency_key=key).first()) is not None:
+        return done
     if uploaded is None:
         raise _refuse("Pilih berkas CSV atau XLSX.")
     if uploaded.size is not None and uploaded.size > settings.DTKS_IMPORT_MAX_BYTES:
@@ -215,6 +221,7 @@ def import_job_create(*, musyawarah_id: int, uploaded, actor, ip: str | None = N
                 file_size=size,
                 sha256=sha,
                 created_by=actor,
+                idempotency_key=key,
             )
             audit_record(
                 actor=actor,
@@ -228,6 +235,11 @@ def import_job_create(*, musyawarah_id: int, uploaded, actor, ip: str | None = N
             from .tasks import import_preview
 
             import_preview.delay_on_commit(job.pk)
+    except IntegrityError:
+        final.unlink(missing_ok=True)
+        if key and (done := ImportJob.objects.filter(idempotency_key=key).first()) is not None:
+            return done  # the same request, retried while the first was being stored
+        raise
     except BaseException:
         final.unlink(missing_ok=True)
         raise

@@ -100,6 +100,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='importjob',
+            name='idempotency_key',
+            field=models.CharField(blank=True, max_length=80, null=True, unique=True),
+        ),
+        migrations.AddField(
+            model_name='importjob',
             name='stage_rows',
             field=models.PositiveIntegerField(default=0),
         ),

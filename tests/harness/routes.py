@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
+
 from .world import PASSWORD, Household, World
 
 SESSION = "session"
@@ -84,9 +86,9 @@ class Route:
         body = self.body(ctx)
         if body is None:
             return {}
-        if self.is_api and self.method != "GET":
+        if self.is_api and self.method != "GET" and not any(isinstance(v, File) for v in body.values()):
             return {"data": json.dumps(body), "content_type": "application/json"}
-        return {"data": body}
+        return {"data": body}  # a form, multipart when it has a file
 
 
 # --- small builders -------------------------------------------------------------------------------
@@ -211,8 +213,12 @@ def import_job(ctx: Ctx):
 
 
 def import_row_url(ctx: Ctx, prefix: str, suffix: str) -> str:
-    """A previewed import of the target village with row 2 bad (an unknown sex code): the fix
-    routes check it again with the preview's SQL."""
+    """Row 2 of `import_with_bad_row`: the fix routes check it again with the preview's SQL."""
+    return f"{prefix}{import_with_bad_row(ctx).pk}/baris/2/{suffix}"
+
+
+def import_with_bad_row(ctx: Ctx):
+    """A previewed import of the target village with row 2 bad (an unknown sex code)."""
     from proposals.models import ImportRow
 
     job = import_job(ctx)
@@ -228,7 +234,7 @@ def import_row_url(ctx: Ctx, prefix: str, suffix: str) -> str:
         village_code=job.village_code,
         alamat="Jl. Harness 2",
     )
-    return f"{prefix}{job.pk}/baris/2/{suffix}"
+    return job
 
 
 def import_row_fix_body(ctx: Ctx) -> dict:
@@ -241,6 +247,13 @@ def refused_upload(ctx: Ctx) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return {"file": SimpleUploadedFile("usulan.csv", b"", content_type="text/csv")}
+
+
+def refused_api_upload(ctx: Ctx) -> dict:
+    # A binary, not a spreadsheet: refused (400) by its content; nothing is stored.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("usulan.csv", b"\x00\x01binary", content_type="text/csv")}
 
 
 # --- self-registration and ministry proposals (proposals/public_views.py, ministry_views.py) --------
@@ -574,6 +587,26 @@ ROUTES: tuple[Route, ...] = (
         {"jenis_kelamin": "P"},
         target=True,
     ),
+    Route(
+        "api:import-upload",
+        lambda c: f"/api/v1/musyawarah/{import_musyawarah(c).pk}/impor/",
+        "POST",
+        refused_api_upload,
+        target=True,
+        ok=400,  # refused by its content, after the scope check: nothing stored
+    ),
+    Route("api:import-list", "/api/v1/impor/"),
+    Route("api:import-detail", lambda c: f"/api/v1/impor/{import_job(c).pk}/", target=True),
+    Route("api:import-rows", lambda c: f"/api/v1/impor/{import_with_bad_row(c).pk}/baris/", target=True),
+    Route(
+        "api:import-confirm",
+        lambda c: f"/api/v1/impor/{import_job(c).pk}/konfirmasi/",
+        "POST",
+        {},
+        target=True,
+        ok=202,
+    ),
+    Route("api:import-cancel", lambda c: f"/api/v1/impor/{import_job(c).pk}/batal/", "POST", {}, target=True),
     # Self-registration (public) and the village's read-only list of it; ministry proposals.
     Route("public:register", "/daftar/"),
     Route("public:register", "/daftar/", "POST", self_registration_body, ok=302),
