@@ -851,6 +851,41 @@ def _finish(job: ImportJob) -> None:
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
 
+def import_jobs_expire(*, days: int | None = None) -> list[int]:
+    """Previews nobody confirmed or cancelled for `DTKS_IMPORT_PREVIEW_DAYS` are cancelled by the
+    system: their staged rows, rows to fix and stored file are removed, as a cancel removes them
+    (the stage is a shared table; a forgotten preview must not stay in it). Returns the job ids."""
+    limit = settings.DTKS_IMPORT_PREVIEW_DAYS if days is None else days
+    before = timezone.now() - timedelta(days=limit)
+    expired = []
+    candidates = ImportJob.objects.filter(status=ImportJob.Status.PREVIEWED, updated_at__lte=before)
+    for pk in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if job is None or job.status != ImportJob.Status.PREVIEWED or job.updated_at > before:
+                continue
+            job.cancel()
+            job.error_message = (
+                f"Pratinjau tidak dikonfirmasi selama {limit} hari sehingga dibatalkan otomatis; "
+                "unggah berkasnya lagi bila masih diperlukan."
+            )
+            job.finished_at = timezone.now()
+            job.save()
+            _drop_rows(job)
+            audit_record(
+                actor=SYSTEM_ACTOR,
+                action="proposal_import.expire",
+                object_type="proposals.import",
+                object_id=job.pk,
+                region_code=job.village_code,
+                detail={"days": limit},
+            )
+            path = _job_path(job)
+            transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+            expired.append(job.pk)
+    return expired
+
+
 def import_jobs_resume(*, stale_seconds: int | None = None) -> list[int]:
     """Unfinished imports not touched for a while are sent to a worker again (beat and worker
     start; recovery never relies on the broker redelivering). Returns the job ids sent."""

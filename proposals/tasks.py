@@ -26,9 +26,11 @@ def import_run(job_id: int) -> None:
 
 @shared_task(name="proposals.imports_resume")
 def imports_resume(stale_seconds: int | None = None) -> list[int]:
-    """Beat (and worker start): send unfinished imports to a worker again."""
-    from .importing import import_jobs_resume
+    """Beat (and worker start): send unfinished imports to a worker again; cancel previews left
+    unconfirmed for too long."""
+    from .importing import import_jobs_expire, import_jobs_resume
 
+    import_jobs_expire()
     return import_jobs_resume(stale_seconds=stale_seconds)
 
 

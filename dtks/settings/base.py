@@ -273,3 +273,5 @@ DTKS_IMPORT_XLSX_MAX_MEMBERS = 500
 DTKS_IMPORT_CHUNK = 5000
 # An unfinished import whose row was not touched for this long is resumed by the beat task.
 DTKS_IMPORT_STALE_SECONDS = 120
+# A preview nobody confirmed or cancelled for this long is cancelled by the same beat task.
+DTKS_IMPORT_PREVIEW_DAYS = 14

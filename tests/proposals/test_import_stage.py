@@ -219,3 +219,27 @@ def test_imported_items_carry_the_findings_the_per_item_engine_gives_them(import
         "DUPLICATE_NIK",
         "MEMBER_OVERLAP",
     }
+
+
+def test_a_preview_left_for_two_weeks_is_cancelled_by_the_system(
+    import_dir, musyawarah, operator, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dtks.audit.models import AuditEvent
+
+    old = preview(musyawarah, operator, family_rows(1) + [individual_row(1, nik="12")])
+    fresh = preview(musyawarah, operator, family_rows(2))
+    ImportJob.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=15))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert importing.import_jobs_expire() == [old.pk]
+    old.refresh_from_db()
+    assert old.status == ImportJob.Status.CANCELLED and "14 hari" in old.error_message
+    assert not ImportStageRow.objects.filter(job_id=old.pk).exists()
+    assert not ImportRow.objects.filter(job=old).exists()
+    assert not (import_dir / old.stored_name).exists() and (import_dir / fresh.stored_name).exists()
+    assert AuditEvent.objects.filter(action="proposal_import.expire", object_id=str(old.pk)).count() == 1
+    assert ImportStageRow.objects.filter(job_id=fresh.pk).count() == 3
+    assert importing.import_jobs_expire() == []
