@@ -192,6 +192,14 @@ def _job_answer(job: ImportJob, *, accepted: bool = False) -> Response:
     return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED if accepted else 200)
 
 
+def _job_step(request, job_id: int, service) -> ImportJob:
+    """Confirm or cancel: the key checked (the step is idempotent by nature), the job in scope."""
+    idempotency_key(request)
+    job = _job_or_404(request, job_id)
+    service(job_id=job.pk, actor=request.user, ip=client_ip(request))
+    return job
+
+
 JOB_ID = id_parameter("job_id")
 
 
@@ -287,10 +295,7 @@ class ImportConfirmApi(GenericAPIView):
     def post(self, request, job_id: int, *args, **kwargs):
         """Impor usulan yang sah dari pratinjau ini; ditulis di latar belakang (ikuti `percent`).
         Konfirmasi ulang tidak mengubah apa pun."""
-        idempotency_key(request)
-        job = _job_or_404(request, job_id)
-        importing.import_job_confirm(job_id=job.pk, actor=request.user, ip=client_ip(request))
-        return _job_answer(job, accepted=True)
+        return _job_answer(_job_step(request, job_id, importing.import_job_confirm), accepted=True)
 
 
 class ImportCancelApi(GenericAPIView):
@@ -304,7 +309,4 @@ class ImportCancelApi(GenericAPIView):
     )
     def post(self, request, job_id: int, *args, **kwargs):
         """Batalkan impor selama pratinjau: tidak ada yang disimpan. Membatalkan ulang tidak mengubah apa pun."""
-        idempotency_key(request)
-        job = _job_or_404(request, job_id)
-        importing.import_job_cancel(job_id=job.pk, actor=request.user, ip=client_ip(request))
-        return _job_answer(job)
+        return _job_answer(_job_step(request, job_id, importing.import_job_cancel))

@@ -272,17 +272,6 @@ GROUP_KEY_SQL = """CASE WHEN n.no_kk IS NOT NULL THEN 'kk:' || n.no_kk
                              || coalesce(n.tanggal_lahir::text, '') END"""
 # Within an item: the head (KEPALA KELUARGA) first, then the rows in file order.
 MEMBER_ORDER = "(hubungan_keluarga = 'KEPALA KELUARGA') DESC, row_no"
-PERSON_COLUMNS = (
-    "nik",
-    "nama",
-    "tempat_lahir",
-    "tanggal_lahir",
-    "jenis_kelamin",
-    "status_perkawinan",
-    "hubungan_keluarga",
-    "kategori",
-    *MULTI,
-)
 # The columns of a staged row, and their values from a validated row `n` (the loader's `load_norm`).
 STAGE_VALUES = {
     "row_no": "n.row_no",
@@ -743,7 +732,12 @@ def _person_insert_sql() -> tuple[str, dict]:
         {
             "item_id": "s.item_id",
             "position": "s.position",
-            **{f: f"s.{f}" for f in PERSON_COLUMNS if f != "hubungan_keluarga"},
+            # The person's columns the stage has (the rest keep their defaults).
+            **{
+                f.column: f"s.{f.column}"
+                for f in ProposalPerson._meta.concrete_fields
+                if f.column in STAGE_VALUES
+            },
             "hubungan_keluarga": "CASE WHEN s.no_kk IS NOT NULL THEN s.hubungan_keluarga ELSE '' END",
         },
     )

@@ -10,28 +10,17 @@ do that to the stage's rows with a DELETE, which leaves the server up for the ot
 from datetime import date
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from dtks.registry.item_integrity import item_data, item_findings
 from proposals import import_fix, importing
 from proposals.models import ImportJob, ImportRow, ImportStageRow, ProposalItem, ProposalPerson
 from tests.proposals.factories import VILLAGE_A, VILLAGE_B, item
-from tests.proposals.test_import_files import csv_bytes, family_rows, individual_row, nik
+from tests.proposals.test_import_files import family_rows, individual_row, nik
+from tests.proposals.test_import_fix import preview
 from tests.registry.factories import batch, family, member, person
 
 pytestmark = pytest.mark.django_db
-
-
-def preview(musyawarah, operator, rows: list[dict]) -> ImportJob:
-    job = importing.import_job_create(
-        musyawarah_id=musyawarah.pk,
-        uploaded=SimpleUploadedFile("usulan.csv", csv_bytes(rows), "text/csv"),
-        actor=operator,
-    )
-    job = importing.import_job_preview(job_id=job.pk)
-    assert job.status == ImportJob.Status.PREVIEWED, job.error_message
-    return job
 
 
 def run(job, operator, **kw) -> ImportJob:
