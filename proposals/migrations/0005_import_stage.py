@@ -1,4 +1,4 @@
-"""Import stage (unlogged), natural keys on the items, the run's cursor as an item ordinal."""
+"""Import stage (unlogged), natural keys on the items, the run's cursor as the last item id written."""
 
 import django.contrib.postgres.fields
 from django.conf import settings
