@@ -616,21 +616,28 @@ def import_job_cancel(*, job_id: int, actor, ip: str | None = None) -> ImportJob
             raise ValidationError(f"Impor ini tidak dapat dibatalkan (status {job.get_status_display()}).")
         if not job.cancel._django_fsm.has_transition_perm(job, job.status, actor):
             raise PermissionDenied("Hanya operator desa/kelurahan ini yang dapat membatalkan impor.")
-        job.cancel()
-        job.finished_at = timezone.now()
-        job.save()
-        _drop_rows(job)
-        audit_record(
-            actor=actor,
-            action="proposal_import.cancel",
-            object_type="proposals.import",
-            object_id=job.pk,
-            region_code=job.village_code,
-            ip=ip,
-        )
-        path = _job_path(job)
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+        _cancel(job, actor=actor, action="proposal_import.cancel", ip=ip)
     return job
+
+
+def _cancel(job: ImportJob, *, actor, action: str, ip: str | None = None, detail: dict | None = None) -> None:
+    """The cancel itself, on a locked job: nothing is kept — staged rows, rows to fix, the stored
+    file (once the transaction commits) — and an audit row says who or what cancelled it."""
+    job.cancel()
+    job.finished_at = timezone.now()
+    job.save()
+    _drop_rows(job)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="proposals.import",
+        object_id=job.pk,
+        region_code=job.village_code,
+        ip=ip,
+        detail=detail,
+    )
+    path = _job_path(job)
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
 
 def _insert_columns(model, given: dict[str, str]) -> tuple[str, str, dict]:
@@ -858,24 +865,11 @@ def import_jobs_expire(*, days: int | None = None) -> list[int]:
             job = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
             if job is None or job.status != ImportJob.Status.PREVIEWED or job.updated_at > before:
                 continue
-            job.cancel()
             job.error_message = (
                 f"Pratinjau tidak dikonfirmasi selama {limit} hari sehingga dibatalkan otomatis; "
                 "unggah berkasnya lagi bila masih diperlukan."
             )
-            job.finished_at = timezone.now()
-            job.save()
-            _drop_rows(job)
-            audit_record(
-                actor=SYSTEM_ACTOR,
-                action="proposal_import.expire",
-                object_type="proposals.import",
-                object_id=job.pk,
-                region_code=job.village_code,
-                detail={"days": limit},
-            )
-            path = _job_path(job)
-            transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+            _cancel(job, actor=SYSTEM_ACTOR, action="proposal_import.expire", detail={"days": limit})
             expired.append(job.pk)
     return expired
 

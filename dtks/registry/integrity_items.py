@@ -157,10 +157,9 @@ RULES: dict[str, str] = {
 }
 
 # The national matches of every valid NIK of the set: the same item, the registry, other open items.
-# The set's NIKs are looked up in one index scan of each NIK index (`nik = ANY(array)`, the array
-# sorted once), not one probe a person, and not a hash join either: the tables are the whole
-# country, and their statistics may lag behind an import that is growing them. Only the matches
-# are joined back to the set.
+# The set's NIKs are looked up through each NIK index (`nik = ANY(array)`: an index scan whatever the
+# planner's estimates), never by a hash join: the tables are the whole country, and their statistics
+# may lag behind an import that is growing them. Only the matches are joined back to the set.
 MATCHES = """
 WITH niks AS MATERIALIZED (SELECT array_agg(nik) AS a FROM ig_person WHERE valid)
 SELECT a.item_id, a.position, 'anggota', b.position::bigint, '', NULL::bigint, '', false, false, false
