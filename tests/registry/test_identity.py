@@ -128,7 +128,9 @@ def test_sql_twin_agrees_with_python():
 def test_sql_twin_agrees_on_every_date_part():
     """DD 00–99 × MM 00–13 × leap and common years: the SQL check's calendar (a map of the DDMM
     parts, migration 0006, so it stays inlinable) agrees with Python's for NIK (women +40) and KK."""
-    values = [f"337101{d:02d}{m:02d}{y:02d}0001" for d in range(100) for m in range(14) for y in (0, 1, 4, 23, 99)]
+    values = [
+        f"337101{d:02d}{m:02d}{y:02d}0001" for d in range(100) for m in range(14) for y in (0, 1, 4, 23, 99)
+    ]
     with connection.cursor() as cur:
         cur.execute(
             "SELECT v, dtks_id_error(v, true, true), dtks_id_error(v, false, true) FROM unnest(%s::text[]) AS v",
