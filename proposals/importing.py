@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "sistem:impor"
 OPEN_MUSYAWARAH = (Musyawarah.State.DRAFT, Musyawarah.State.HELD)
+# Imports not finished: being checked, a preview waiting for fixes or a confirm, being written.
+OPEN_IMPORTS = (ImportJob.Status.UPLOADED, ImportJob.Status.PREVIEWED, ImportJob.Status.IMPORTING)
 ADVISORY_NAMESPACE = 4_2024  # pg_try_advisory_lock(namespace, job id): one runner per job
 # Messages for the errors only the import knows (the rest are the baseline loader's).
 IMPORT_MESSAGES = {

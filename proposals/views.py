@@ -28,7 +28,7 @@ from dtks.registry.models import MembershipVersion
 from dtks.registry.selectors import families_visible_to, persons_visible_to
 from dtks.registry.views import FIELD_LABELS, RULE_LABELS, SEX_LABELS, region_labels
 
-from . import services
+from . import importing, services
 from .forms import (
     DeletionForm,
     DeletionReasonForm,
@@ -269,6 +269,14 @@ def _musyawarah_page(request, m: Musyawarah, *, minutes_form=None, status=200):
         "minutes_form": minutes_form or MinutesForm(),
         "kind_links": [(slug, KIND_LABELS[kind]) for slug, kind in KIND_SLUGS.items()],
         "attendees": [n.strip() for n in m.attendee_names.splitlines() if n.strip()],
+        # Imports the operator has not finished: a preview waiting for fixes or a confirm, or one running.
+        "open_imports": list(
+            importing.import_jobs_visible_to(user=user)
+            .filter(musyawarah=m, status__in=importing.OPEN_IMPORTS)
+            .order_by("-pk")[:5]
+        )
+        if is_operator
+        else [],
     }
     return render(request, "proposals/musyawarah_detail.html", context, status=status)
 

@@ -74,6 +74,9 @@ ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
         Queue("returned_to_village", _("Usulan yang dikembalikan"), _(
             "Belum ada usulan yang dikembalikan. Usulan yang dikembalikan dinas sosial kabupaten/kota untuk "
             "diperbaiki akan tampil di sini beserta alasannya.")),
+        Queue("imports", _("Impor berkas"), _(
+            "Tidak ada impor yang belum selesai. Berkas CSV/XLSX yang Anda unggah akan tampil di sini sampai "
+            "usulannya selesai diimpor.")),
     ),
     Role.FIELD_OFFICER: (
         Queue("visits", _("Kunjungan yang harus dilakukan"), _(

@@ -409,3 +409,35 @@ def test_api_scope_role_and_state(import_dir, musyawarah, operator):
     assert (
         refused.status_code == 400 and "selama pratinjau" in refused.json()["errors"]["non_field_errors"][0]
     )
+
+
+def test_the_musyawarah_page_and_the_dashboard_show_the_operator_an_import_left_open(
+    import_dir, client, musyawarah, operator
+):
+    """A preview waiting for fixes or a confirm is one link away from the musyawarah it belongs to
+    and from the dashboard, with what it waits for; gone once it ends; never on another role's
+    view of the musyawarah, nor on another village's dashboard."""
+    bad = family_rows(2)
+    bad[1]["nik"] = "3.37101E+15"
+    job = preview(musyawarah, operator, family_rows(1) + bad + [individual_row(1)])
+    page_url = f"/usulan/musyawarah/{musyawarah.pk}/"
+    client.force_login(operator)
+    page = client.get(page_url).content.decode()
+    assert "Impor yang belum selesai" in page and f'href="/usulan/impor/{job.pk}/"' in page
+    assert f"{job.items_new} usulan siap dikonfirmasi" in page and "1 baris perlu diperbaiki" in page
+    assert job.items_new == 2
+    dashboard = client.get("/dasbor/").content.decode()
+    assert '<span class="stat">1</span> impor berkas belum selesai' in dashboard
+    assert f'href="/usulan/impor/{job.pk}/"' in dashboard
+    neighbour = Client()
+    otp_force_login(neighbour, user(Role.VILLAGE_OPERATOR, VILLAGE_B))
+    assert f"/usulan/impor/{job.pk}/" not in neighbour.get("/dasbor/").content.decode()
+
+    regency = Client()
+    otp_force_login(regency, user(Role.REGENCY_VERIFIER, "3371"))
+    seen = regency.get(page_url)
+    assert seen.status_code == 200 and "Impor yang belum selesai" not in seen.content.decode()
+
+    importing.import_job_cancel(job_id=job.pk, actor=operator)
+    assert "Impor yang belum selesai" not in client.get(page_url).content.decode()
+    assert f"/usulan/impor/{job.pk}/" not in client.get("/dasbor/").content.decode()
