@@ -8,7 +8,11 @@ shows what the pages really do:
 - a held one (minutes uploaded) with a draft deletion and a draft replacement pair;
 - a submitted one whose items the Kota Magelang verifier decided: one submitted, one returned to the
   village with a reason, one verified (a correction with its diff), and a transfer to another
-  kelurahan of Kota Magelang (its arrival half in the destination kelurahan).
+  kelurahan of Kota Magelang (its arrival half in the destination kelurahan);
+- the other two channels, never in a musyawarah: two ministry proposals (a flood-hit family the
+  Kota Magelang verifier is to verify; a neglected elder without a NIK yet, `NIK_PENDING`, the
+  ministry verifies itself) and a citizen's self-registration of a family, which goes to the Kota
+  Magelang verifier and which the village sees for information.
 
 Idempotent: musyawarah are recognised by their place; a rerun adds nothing. Needs the demo registry
 and demo users (seeded before).
@@ -29,7 +33,7 @@ from dtks.registry.reading import TEMPLATE_COLUMNS
 from dtks.registry.selectors import families_visible_to, persons_visible_to
 
 from . import importing, services
-from .models import ImportJob, Musyawarah
+from .models import ImportJob, Musyawarah, ProposalItem
 
 PLACES = {
     "draft": "Balai RW 03 (demo)",
@@ -219,7 +223,64 @@ def proposals_demo_seed() -> DemoProposals:
             )
             del stays
             result.created.append(PLACES["submitted"])
+    _other_channels(result)
     return result
+
+
+MINISTRY_KEYS = ("demo:kemensos:banjir", "demo:kemensos:ppks")
+SELF_REGISTRATION_FORM = "demo-pendaftaran-mandiri"
+
+
+def _other_channels(result: DemoProposals) -> None:
+    """Ministry proposals and a self-registration, through their services; idempotent by their
+    idempotency keys (a rerun returns the items already there)."""
+    from .ministry import MinistryReason, ministry_proposal_create
+    from .self_registration import Submission, self_registration_submit
+
+    ministry = User.objects.filter(is_demo=True, role=Role.MINISTRY_DATA_OFFICER, is_active=True).first()
+    if ministry is not None and not ProposalItem.objects.filter(idempotency_key__in=MINISTRY_KEYS).exists():
+        family, persons = _new_family(7005)
+        scalar = [{k: v for k, v in p.items() if not isinstance(v, list)} for p in persons]
+        ministry_proposal_create(
+            actor=ministry,
+            reason=MinistryReason.DISASTER,
+            village_code=OPERATOR_VILLAGE,
+            note="Banjir Kali Progo 3 November 2026: rumah rusak berat, keluarga mengungsi di balai RW.",
+            verifier=ProposalItem.Verifier.REGENCY,
+            persons=scalar,
+            no_kk=family["no_kk"],
+            rt=family["rt"],
+            rw=family["rw"],
+            alamat="Pengungsian Balai RW 05",
+            idempotency_key=MINISTRY_KEYS[0],
+        )
+        ministry_proposal_create(
+            actor=ministry,
+            reason=MinistryReason.PPKS,
+            village_code=DESTINATION,
+            note="Lansia terlantar ditemukan tim reaksi cepat; belum punya KTP, NIK sedang diurus ke Dukcapil.",
+            verifier=ProposalItem.Verifier.MINISTRY,
+            persons=[{"nik": None, "nama": "Mbah Karto", "jenis_kelamin": "L", "tempat_lahir": "MAGELANG"}],
+            alamat="Emperan toko Jl. Pemuda",
+            idempotency_key=MINISTRY_KEYS[1],
+        )
+        result.created.append("usulan Kementerian Sosial (2)")
+    family, persons = _new_family(7006)
+    persons[0]["nama"], persons[1]["nama"] = "Slamet Riyadi", "Sumarni"
+    submission = Submission(
+        kind=ProposalItem.Kind.ADDITION,
+        village_code=OPERATOR_VILLAGE,
+        no_kk=family["no_kk"],
+        rt=family["rt"],
+        rw=family["rw"],
+        alamat="Jl. Tidar Baru Gg. 2",
+        phone="081234567890",
+        note="Suami kena PHK bulan lalu; istri buruh cuci harian.",
+        persons=[{k: v for k, v in p.items() if not isinstance(v, list)} for p in persons],
+    )
+    _item, created = self_registration_submit(submission=submission, form_key=SELF_REGISTRATION_FORM)
+    if created:
+        result.created.append("pendaftaran mandiri (1)")
 
 
 IMPORT_NAME = "usulan-rt03.csv"

@@ -215,6 +215,12 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     def verified_by_ministry(self) -> bool:
         return self.verifier == self.Verifier.MINISTRY
 
+    def proposed_by_village(self) -> bool:
+        """Only a village's proposal goes back to the village to be fixed: a self-registration, a
+        ministry proposal or the regency's own filing has nobody there who may change it (DESIGN.md
+        §1.1: those channels never enter a musyawarah); the regency verifies or rejects them."""
+        return self.channel == self.Channel.MUSYAWARAH
+
     def failed_again_after_correction(self) -> bool:
         return self.ever_returned_to_regency
 
@@ -255,7 +261,7 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.SUBMITTED,
         target=S.RETURNED_TO_VILLAGE,
-        conditions=[verified_by_regency],
+        conditions=[verified_by_regency, proposed_by_village],
         permission=REGENCY,
     )
     def return_to_village(self):

@@ -36,6 +36,8 @@ CONDITION_MESSAGES = {
     "findings_cleared": "Usulan ini memiliki temuan integritas: isi alasan pengabaian (override) untuk memutuskannya.",
     "verified_by_regency": "Usulan ini diverifikasi oleh Kementerian Sosial, bukan oleh kabupaten/kota.",
     "verified_by_ministry": "Usulan ini diverifikasi oleh kabupaten/kota.",
+    "proposed_by_village": "Hanya usulan musyawarah desa/kelurahan yang dapat dikembalikan ke desa/kelurahan; "
+    "pendaftaran mandiri, usulan Kementerian Sosial, dan usulan dinas sosial diverifikasi atau ditolak.",
     "failed_again_after_correction": "Penjaminan kualitas hanya untuk usulan yang gagal lagi setelah diperbaiki.",
     "has_nik_for_everyone": "Usulan ini belum dapat ditetapkan: masih ada orang tanpa NIK (NIK_PENDING).",
 }

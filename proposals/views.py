@@ -815,12 +815,17 @@ def regency(request):
     page = Paginator(submitted, PAGE_SIZE).get_page(request.GET.get("page"))
     own = _listed_items(
         proposal_items_visible_to(user=user).filter(
-            channel=ProposalItem.Channel.REGENCY, state__in=[S.DRAFT, S.RETURNED_TO_VILLAGE]
+            channel=ProposalItem.Channel.REGENCY, state__in=[S.DRAFT, S.SUBMITTED]
         )
     )[:PAGE_SIZE]
+    items = _decorate(list(page.object_list))
+    for i in items:
+        # Only a village's proposal goes back to the village (the transition's own condition).
+        i.returnable = can_proceed(i.return_to_village)
+        i.channel_label = CHANNEL_LABELS.get(i.channel, i.channel)
     context = {
         "page": page,
-        "items": _decorate(list(page.object_list)),
+        "items": items,
         "own": _decorate(list(own)),
         "kind_links": [
             (slug, KIND_LABELS[kind]) for slug, kind in KIND_SLUGS.items() if kind in services.REGENCY_KINDS

@@ -35,6 +35,23 @@ def test_seed_demo_records_musyawarah_in_every_state_once(settings, tmp_path, me
     bad = {r.nama: [e["code"] for e in r.errors] for r in ImportRow.objects.filter(job=job, ok=False)}
     assert bad == {"Sri Rahayu": ["excel"], "Paijo": ["unknown"]}
 
+    # The other channels, outside any musyawarah: two ministry proposals and a self-registration.
+    ministry = items.filter(channel="ministry")
+    assert sorted(ministry.values_list("ministry_reason", "verifier")) == [
+        ("BENCANA", "regency"),
+        ("PPKS_TIDAK_TERTANGANI", "ministry"),
+    ]
+    pending = ministry.get(verifier="ministry")
+    assert pending.persons.get().nik is None and "NIK_PENDING" in {f["rule"] for f in pending.findings}
+    own = items.get(channel="self_registration")
+    assert (own.state, own.village_code, own.musyawarah_id, own.persons.count()) == (
+        "submitted",
+        "3371011003",
+        None,
+        2,
+    )
+    assert own.receipt_code
+
     again = StringIO()
     call_command("seed_demo", stdout=again)
     assert "tidak ada yang diubah" in again.getvalue()

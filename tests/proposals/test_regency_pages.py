@@ -6,6 +6,7 @@ import pytest
 from proposals import services
 from proposals.models import ProposalItem
 from tests.harness.world import HOME_VILLAGE
+from tests.proposals.factories import item
 
 from .flow import (
     OTHER_REGENCY,
@@ -112,3 +113,15 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
     )
     assert response.status_code == 400
     assert not ProposalItem.objects.filter(target_family_id=foreign.family_id).exists()
+
+
+def test_only_the_villages_proposals_have_a_return_form(world):
+    """A self-registration waits on the same page for the regency's decision, without the return
+    form: nobody in the village may fix it."""
+    ours = submitted_item(world)
+    own = item(ProposalItem.State.SUBMITTED, village=HOME_VILLAGE, channel="self_registration")
+    page = client_for(verifier(world)).get("/usulan/kabupaten/")
+    html = page.content.decode()
+    assert {i.pk: i.returnable for i in page.context["items"]} == {ours.pk: True, own.pk: False}
+    assert html.count('value="return_to_village"') == 1
+    assert "Pendaftaran mandiri: diverifikasi atau ditolak dinas sosial" in html

@@ -160,6 +160,24 @@ def test_ministry_verified_items_skip_the_regency():
         proposal_item_transition(item_id=obj.pk, transition="verify", actor=u["regency"])
 
 
+@pytest.mark.parametrize("channel", ["self_registration", "ministry", "regency"])
+def test_only_a_village_proposal_goes_back_to_the_village(channel):
+    """A self-registration, a ministry proposal verified by the regency, or the regency's own filing
+    has nobody in the village who may fix it: the regency verifies or rejects it."""
+    u = users()
+    obj = item(S.SUBMITTED, channel=channel)
+    with pytest.raises(ValidationError, match="Hanya usulan musyawarah"):
+        proposal_item_transition(
+            item_id=obj.pk, transition="return_to_village", actor=u["regency"], reason="x"
+        )
+    obj.refresh_from_db()
+    assert obj.state == S.SUBMITTED and not ProposalItemHistory.objects.exists()
+    for decision in ("verify", "reject"):
+        other = item(S.SUBMITTED, channel=channel)
+        done = proposal_item_transition(item_id=other.pk, transition=decision, actor=u["regency"], reason="r")
+        assert done.state == {"verify": S.VERIFIED, "reject": S.REJECTED}[decision]
+
+
 def test_qa_only_after_a_failed_correction():
     u = users()
     obj = item(S.FORWARDED)
