@@ -14,6 +14,7 @@ from dtks.audit.models import AuditEvent
 from proposals import services
 from proposals.models import Musyawarah, ProposalItem
 from tests.harness.world import HOME_VILLAGE
+from tests.proposals.factories import item as make_item
 
 from .flow import (
     PDF,
@@ -155,6 +156,19 @@ def test_return_to_village_then_a_different_decision_is_already_decided(world):
     assert post(regency, url, {"transition": "return_to_village", "reason": "lagi"}).status_code == 200
     assert post(regency, url, {"transition": "withdraw", "reason": "x"}).status_code == 409
     assert post(api(op), url, {"transition": "resubmit"}).json()["state"] == "submitted"
+
+
+def test_a_self_registration_does_not_go_back_to_the_village(world):
+    own = make_item(ProposalItem.State.SUBMITTED, village=HOME_VILLAGE, channel="self_registration")
+    refused = post(
+        api(verifier(world)),
+        f"/api/v1/usulan/{own.pk}/transisi/",
+        {"transition": "return_to_village", "reason": "x"},
+    )
+    assert refused.status_code == 400
+    assert "Hanya usulan musyawarah" in json.dumps(refused.json())
+    own.refresh_from_db()
+    assert own.state == "submitted"
 
 
 def test_deletion_of_a_record_outside_the_scope_is_not_found(world):
