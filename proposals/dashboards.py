@@ -52,28 +52,38 @@ def _counts(user) -> dict:
     return memo
 
 
+def _queue(user, key: str, *, caption, label, url) -> QueueState:
+    """Queue `key` of `_counts`; `url(first)` is where its button goes, given its oldest entry's pk."""
+    n, oldest, first = _counts(user).get(key, (0, None, None))
+    return QueueState(
+        count=n,
+        caption=caption,
+        oldest_since=oldest,
+        oldest_label=str(label) if oldest else "",
+        url=url(first),
+    )
+
+
 @queue_provider("musyawarah")
 def open_musyawarah(*, user) -> QueueState:
     """Musyawarah not yet submitted (draft or held): the village's work in progress."""
-    n, oldest, _first = _counts(user).get("musyawarah", (0, None, None))
-    return QueueState(
-        count=n,
+    return _queue(
+        user,
+        "musyawarah",
         caption=_("musyawarah belum diajukan"),
-        oldest_since=oldest,
-        oldest_label=str(_("musyawarah")) if oldest else "",
-        url=reverse("proposals:musyawarah_list"),
+        label=_("musyawarah"),
+        url=lambda _first: reverse("proposals:musyawarah_list"),
     )
 
 
 @queue_provider("returned_to_village")
 def returned_to_village(*, user) -> QueueState:
-    n, oldest, _first = _counts(user).get("returned", (0, None, None))
-    return QueueState(
-        count=n,
+    return _queue(
+        user,
+        "returned",
         caption=_("usulan perlu diperbaiki"),
-        oldest_since=oldest,
-        oldest_label=str(_("usulan")) if oldest else "",
-        url=reverse("proposals:returned"),
+        label=_("usulan"),
+        url=lambda _first: reverse("proposals:returned"),
     )
 
 
@@ -81,11 +91,12 @@ def returned_to_village(*, user) -> QueueState:
 def open_imports(*, user) -> QueueState:
     """Uploaded files not yet imported: a preview waiting for fixes or a confirm, or one running.
     The button opens the oldest."""
-    n, oldest, first = _counts(user).get("imports", (0, None, None))
-    return QueueState(
-        count=n,
+    return _queue(
+        user,
+        "imports",
         caption=_("impor berkas belum selesai"),
-        oldest_since=oldest,
-        oldest_label=str(_("impor")) if oldest else "",
-        url=reverse("proposals:import_job", args=[first]) if first else reverse("proposals:musyawarah_list"),
+        label=_("impor"),
+        url=lambda first: (
+            reverse("proposals:import_job", args=[first]) if first else reverse("proposals:musyawarah_list")
+        ),
     )
