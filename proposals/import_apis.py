@@ -188,16 +188,15 @@ def _job_or_404(request, job_id: int) -> ImportJob:
 
 
 def _job_answer(job: ImportJob, *, accepted: bool = False) -> Response:
-    job.refresh_from_db()
     return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED if accepted else 200)
 
 
 def _job_step(request, job_id: int, service) -> ImportJob:
-    """Confirm or cancel: the key checked (the step is idempotent by nature), the job in scope."""
+    """Confirm or cancel: the key checked (the step is idempotent by nature), the job in scope; the
+    job as the service left it."""
     idempotency_key(request)
     job = _job_or_404(request, job_id)
-    service(job_id=job.pk, actor=request.user, ip=client_ip(request))
-    return job
+    return service(job_id=job.pk, actor=request.user, ip=client_ip(request))
 
 
 JOB_ID = id_parameter("job_id")

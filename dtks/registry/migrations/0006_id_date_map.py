@@ -5,6 +5,7 @@ format tests of both functions (the same answer, without building the translated
 inlinable SELECT; tests/registry/test_identity.py holds it equal to identity.py on every DDMMYY."""
 
 import json
+from importlib import import_module
 
 from django.db import migrations
 
@@ -44,32 +45,8 @@ $$ SELECT CASE
    END $$;
 """
 
-# 0005's functions, as they were.
-REVERSE = r"""
-CREATE OR REPLACE FUNCTION dtks_normalise_id(v text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT CASE
-    WHEN length(v) = 16 AND translate(v, '0123456789', '') = '' THEN v
-    WHEN btrim(v) ~ '^[0-9]+([.,][0-9]+)?[eE][+]?[0-9]+$' OR btrim(v) ~ '^[0-9]{15,16}[.,]0+$' THEN btrim(v)
-    ELSE nullif(regexp_replace(v, '[[:space:].-]', '', 'g'), '')
-   END $$;
-
-CREATE OR REPLACE FUNCTION dtks_id_error(v text, is_nik boolean, province_known boolean) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT CASE
-    WHEN v IS NULL THEN NULL
-    WHEN length(v) <> 16 OR translate(v, '0123456789', '') <> '' THEN
-        CASE WHEN v ~ '^[0-9]+([.,][0-9]+)?[eE][+]?[0-9]+$' OR v ~ '^[0-9]{15,16}[.,]0+$' THEN 'excel'
-             ELSE 'format' END
-    WHEN NOT province_known THEN 'province'
-    WHEN substr(v, 3, 2) = '00' OR substr(v, 5, 2) = '00' THEN 'region_zero'
-    WHEN substr(v, 9, 2) NOT BETWEEN '01' AND '12'
-      OR (substr(v, 7, 2)::int - CASE WHEN is_nik AND substr(v, 7, 2) > '40' THEN 40 ELSE 0 END)
-         NOT BETWEEN 1 AND CASE WHEN substr(v, 9, 2) = '02'
-                                THEN CASE WHEN substr(v, 11, 2)::int % 4 = 0 THEN 29 ELSE 28 END
-                                WHEN substr(v, 9, 2) IN ('04', '06', '09', '11') THEN 30 ELSE 31 END THEN 'date'
-    WHEN substr(v, 13, 4) = '0000' THEN 'serial'
-   END $$;
-"""
+# Backwards: 0005's functions, from 0005 itself.
+REVERSE = import_module("dtks.registry.migrations.0005_id_fast_paths").SQL
 
 
 class Migration(migrations.Migration):
