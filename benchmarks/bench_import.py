@@ -218,7 +218,7 @@ def child_import(path: Path) -> dict:
     from django.core.files import File
     from django.db import connection
 
-    from proposals import importing
+    from proposals.imports import services as importing
     from proposals.models import ProposalPerson
 
     settings.DTKS_IMPORT_MAX_BYTES = 1 << 40

@@ -1,9 +1,12 @@
-"""Proposals API operations, mounted under /api/v1/ by dtks/api/urls.py (namespace `api`).
-Every name is in dtks/permissions.py with its roles."""
+"""Stage 1's API operations, mounted under /api/v1/ by dtks/api/urls.py (namespace `api`). Every name
+is in proposals/permissions.py with its roles."""
 
 from django.urls import path, register_converter
 
-from . import apis, channel_apis, import_apis
+from .channels import apis as channel_apis
+from .imports import apis as import_apis
+from .item import apis as item_apis
+from .musyawarah import apis as musyawarah_apis
 
 
 class ProposalIdConverter:
@@ -28,21 +31,27 @@ register_converter(ProposalIdConverter, "proposal_id")
 register_converter(ImportRowNoConverter, "import_row_no")
 
 urlpatterns = [
-    path("musyawarah/", apis.MusyawarahListApi.as_view(), name="musyawarah-list"),
-    path("musyawarah/baru/", apis.MusyawarahCreateApi.as_view(), name="musyawarah-create"),
-    path("musyawarah/<proposal_id:pk>/", apis.MusyawarahDetailApi.as_view(), name="musyawarah-detail"),
+    path("musyawarah/", musyawarah_apis.MusyawarahListApi.as_view(), name="musyawarah-list"),
+    path("musyawarah/baru/", musyawarah_apis.MusyawarahCreateApi.as_view(), name="musyawarah-create"),
     path(
-        "musyawarah/<proposal_id:pk>/notulen/", apis.MusyawarahMinutesApi.as_view(), name="musyawarah-minutes"
+        "musyawarah/<proposal_id:pk>/",
+        musyawarah_apis.MusyawarahDetailApi.as_view(),
+        name="musyawarah-detail",
+    ),
+    path(
+        "musyawarah/<proposal_id:pk>/notulen/",
+        musyawarah_apis.MusyawarahMinutesApi.as_view(),
+        name="musyawarah-minutes",
     ),
     path(
         "musyawarah/<proposal_id:pk>/transisi/",
-        apis.MusyawarahTransitionApi.as_view(),
+        musyawarah_apis.MusyawarahTransitionApi.as_view(),
         name="musyawarah-transition",
     ),
-    path("usulan/", apis.ItemListApi.as_view(), name="item-list"),
-    path("usulan/baru/", apis.ItemCreateApi.as_view(), name="item-create"),
-    path("usulan/<proposal_id:pk>/", apis.ItemDetailApi.as_view(), name="item-detail"),
-    path("usulan/<proposal_id:pk>/transisi/", apis.ItemTransitionApi.as_view(), name="item-transition"),
+    path("usulan/", item_apis.ItemListApi.as_view(), name="item-list"),
+    path("usulan/baru/", item_apis.ItemCreateApi.as_view(), name="item-create"),
+    path("usulan/<proposal_id:pk>/", item_apis.ItemDetailApi.as_view(), name="item-detail"),
+    path("usulan/<proposal_id:pk>/transisi/", item_apis.ItemTransitionApi.as_view(), name="item-transition"),
     path("musyawarah/<proposal_id:pk>/impor/", import_apis.ImportUploadApi.as_view(), name="import-upload"),
     path("impor/", import_apis.ImportJobListApi.as_view(), name="import-list"),
     path("impor/<proposal_id:job_id>/", import_apis.ImportJobDetailApi.as_view(), name="import-detail"),

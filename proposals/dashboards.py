@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from dtks.core.dashboards import QueueState, queue_provider
 
-from .importing import OPEN_IMPORTS, import_jobs_visible_to
-from .models import Musyawarah
-from .selectors import musyawarah_visible_to, returned_items
+from .imports.selectors import import_jobs_visible_to
+from .imports.services import OPEN_IMPORTS
+from .item.selectors import returned_items
+from .musyawarah.models import Musyawarah
+from .musyawarah.selectors import musyawarah_visible_to
 
 MEMO = "_proposal_queue_counts"
 

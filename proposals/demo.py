@@ -32,8 +32,12 @@ from dtks.registry.models import MembershipVersion
 from dtks.registry.reading import TEMPLATE_COLUMNS
 from dtks.registry.selectors import families_visible_to, persons_visible_to
 
-from . import importing, services
-from .models import ImportJob, Musyawarah, ProposalItem
+from .imports import services as importing
+from .imports.models import ImportJob
+from .item import content, create, transitions
+from .item.models import ProposalItem
+from .musyawarah import services as musyawarah_services
+from .musyawarah.models import Musyawarah
 
 PLACES = {
     "draft": "Balai RW 03 (demo)",
@@ -104,7 +108,7 @@ def _new_family(serial: int) -> tuple[dict, list[dict]]:
 
 
 def _musyawarah(operator: User, place: str, *, minutes: bool, held_on: date) -> Musyawarah:
-    m = services.musyawarah_create(
+    m = musyawarah_services.musyawarah_create(
         actor=operator,
         held_on=held_on,
         place=place,
@@ -115,8 +119,8 @@ def _musyawarah(operator: User, place: str, *, minutes: bool, held_on: date) -> 
     )
     if minutes:
         upload = SimpleUploadedFile("notulen.pdf", MINUTES_PDF, "application/pdf")
-        services.musyawarah_minutes_attach(musyawarah_id=m.pk, actor=operator, upload=upload)
-        services.musyawarah_hold(musyawarah_id=m.pk, actor=operator)
+        musyawarah_services.musyawarah_minutes_attach(musyawarah_id=m.pk, actor=operator, upload=upload)
+        musyawarah_services.musyawarah_hold(musyawarah_id=m.pk, actor=operator)
     return m
 
 
@@ -154,7 +158,7 @@ def proposals_demo_seed() -> DemoProposals:
         if PLACES["draft"] not in done:
             m = _musyawarah(operator, PLACES["draft"], minutes=False, held_on=date(2026, 11, 20))
             family, persons = _new_family(7001)
-            services.proposal_item_create_addition(
+            create.proposal_item_create_addition(
                 actor=operator, musyawarah_id=m.pk, family=family, persons=persons, note="Usulan RT 03."
             )
             result.created.append(PLACES["draft"])
@@ -164,7 +168,7 @@ def proposals_demo_seed() -> DemoProposals:
             result.created.append(f"{PLACES['draft']}: impor {IMPORT_NAME}")
         if PLACES["held"] not in done:
             m = _musyawarah(operator, PLACES["held"], minutes=True, held_on=date(2026, 11, 12))
-            services.proposal_item_create_deletion(
+            create.proposal_item_create_deletion(
                 actor=operator,
                 musyawarah_id=m.pk,
                 target_family_id=families[0],
@@ -175,7 +179,7 @@ def proposals_demo_seed() -> DemoProposals:
             target = (
                 {"target_person_id": individuals[0]} if individuals else {"target_family_id": families[3]}
             )
-            services.proposal_item_create_replacement(
+            create.proposal_item_create_replacement(
                 actor=operator,
                 musyawarah_id=m.pk,
                 deletion_reason="MENINGGAL",
@@ -187,16 +191,16 @@ def proposals_demo_seed() -> DemoProposals:
         if PLACES["submitted"] not in done:
             m = _musyawarah(operator, PLACES["submitted"], minutes=True, held_on=date(2026, 10, 28))
             family, persons = _new_family(7003)
-            stays = services.proposal_item_create_addition(
+            stays = create.proposal_item_create_addition(
                 actor=operator, musyawarah_id=m.pk, family=family, persons=persons
             )
             family, persons = _new_family(7004)
             persons[1]["tanggal_lahir"] = date(1992, 7, 22)  # disagrees with the NIK: a finding
-            returned = services.proposal_item_create_addition(
+            returned = create.proposal_item_create_addition(
                 actor=operator, musyawarah_id=m.pk, family=family, persons=persons
             )
             correction = _correction(operator, m, families[1])
-            services.proposal_item_create_transfer(
+            create.proposal_item_create_transfer(
                 actor=operator,
                 musyawarah_id=m.pk,
                 target_family_id=families[2],
@@ -206,14 +210,14 @@ def proposals_demo_seed() -> DemoProposals:
                 alamat="Jl. Magersari Tengah",
                 note="Pindah ikut anak.",
             )
-            services.musyawarah_submit_all(musyawarah_id=m.pk, actor=operator)
-            services.proposal_item_transition(
+            musyawarah_services.musyawarah_submit_all(musyawarah_id=m.pk, actor=operator)
+            transitions.proposal_item_transition(
                 item_id=returned.pk,
                 transition="return_to_village",
                 actor=verifier,
                 reason="Tanggal lahir Wulandari tidak cocok dengan NIK-nya; periksa KTP/KK.",
             )
-            services.proposal_item_transition(
+            transitions.proposal_item_transition(
                 item_id=correction.pk,
                 transition="verify",
                 actor=verifier,
@@ -234,8 +238,8 @@ SELF_REGISTRATION_FORM = "demo-pendaftaran-mandiri"
 def _other_channels(result: DemoProposals) -> None:
     """Ministry proposals and a self-registration, through their services; idempotent by their
     idempotency keys (a rerun returns the items already there)."""
-    from .ministry import MinistryReason, ministry_proposal_create
-    from .self_registration import Submission, self_registration_submit
+    from .channels.ministry import MinistryReason, ministry_proposal_create
+    from .channels.self_registration import Submission, self_registration_submit
 
     ministry = User.objects.filter(is_demo=True, role=Role.MINISTRY_DATA_OFFICER, is_active=True).first()
     if ministry is not None and not ProposalItem.objects.filter(idempotency_key__in=MINISTRY_KEYS).exists():
@@ -316,11 +320,11 @@ def _import_in_preview(operator: User, m: Musyawarah) -> None:
 
 
 def _correction(operator: User, m: Musyawarah, family_id: int):
-    snap = services._target_snapshot(actor=operator, target_family_id=family_id, target_person_id=None)
+    snap = content.target_snapshot(actor=operator, target_family_id=family_id, target_person_id=None)
     family = {**snap["family"], "alamat": (snap["family"]["alamat"] or "") + " (gang masuk)"}
     persons = [dict(p) for p in snap["persons"]]
     if persons and not persons[0].get("tempat_lahir"):
         persons[0]["tempat_lahir"] = "MAGELANG"
-    return services.proposal_item_create_correction(
+    return create.proposal_item_create_correction(
         actor=operator, musyawarah_id=m.pk, target_family_id=family_id, family=family, persons=persons
     )

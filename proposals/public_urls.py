@@ -1,6 +1,11 @@
-"""Public self-registration pages, mounted at /daftar/ (SECURITY.md #3: a public route)."""
+"""Public self-registration pages, mounted at /daftar/ (docs/security.md #3: public routes)."""
 
-from . import urls_public
+from django.urls import path
+
+from .channels import self_registration_views as views
 
 app_name = "public"
-urlpatterns = [*urls_public.urlpatterns]
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("tanda-terima/<str:token>/", views.receipt, name="receipt"),
+]

@@ -1,4 +1,4 @@
-"""Celery tasks of stage 1: they take ids and call one service (proposals/importing.py)."""
+"""Celery tasks of stage 1: they take ids and call one service (proposals/imports/services.py)."""
 
 import logging
 
@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 @shared_task(name="proposals.import_preview")
 def import_preview(job_id: int) -> None:
     """Read and check an uploaded spreadsheet; the page shows the preview when it is done."""
-    from .importing import import_job_preview
+    from .imports.services import import_job_preview
 
     import_job_preview(job_id=job_id)
 
@@ -19,7 +19,7 @@ def import_preview(job_id: int) -> None:
 @shared_task(name="proposals.import_run")
 def import_run(job_id: int) -> None:
     """Write the valid items of a confirmed import (resumes after its last committed chunk)."""
-    from .importing import import_job_run
+    from .imports.services import import_job_run
 
     import_job_run(job_id=job_id)
 
@@ -28,7 +28,7 @@ def import_run(job_id: int) -> None:
 def imports_resume(stale_seconds: int | None = None) -> list[int]:
     """Beat (and worker start): send unfinished imports to a worker again; cancel previews left
     unconfirmed for too long."""
-    from .importing import import_jobs_expire, import_jobs_resume
+    from .imports.services import import_jobs_expire, import_jobs_resume
 
     import_jobs_expire()
     return import_jobs_resume(stale_seconds=stale_seconds)

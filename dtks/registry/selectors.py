@@ -1,23 +1,26 @@
 """Every read of registry rows goes through these selectors: scoped by the user's region on the
-stored `village_code` column (dtks.accounts.scope.region_q), current period only unless asked."""
+stored `village_code` column (dtks.accounts.scope.visible_q), current period only unless asked."""
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from dtks.accounts.scope import NOTHING, region_q, sees_registry
+from dtks.accounts.scope import region_q, scoped_selector
 
 from .models import FamilyVersion, Finding, MembershipVersion, PersonVersion
 
 
+@scoped_selector
 def persons_visible_to(*, user) -> QuerySet[PersonVersion]:
     qs = PersonVersion.objects.current()
-    return qs.filter(region_q(user) if sees_registry(user) else NOTHING)
+    return qs.filter(region_q(user))
 
 
+@scoped_selector
 def families_visible_to(*, user) -> QuerySet[FamilyVersion]:
     qs = FamilyVersion.objects.current()
-    return qs.filter(region_q(user) if sees_registry(user) else NOTHING)
+    return qs.filter(region_q(user))
 
 
+@scoped_selector
 def family_members(*, user, family_id: int) -> QuerySet[PersonVersion]:
     """The current members of a family the user may see (empty if the family is out of scope)."""
     if not families_visible_to(user=user).filter(family_id=family_id).exists():
@@ -26,6 +29,7 @@ def family_members(*, user, family_id: int) -> QuerySet[PersonVersion]:
     return PersonVersion.objects.current().filter(person_id__in=member_ids)
 
 
+@scoped_selector
 def findings_visible_to(*, user) -> QuerySet[Finding]:
     """Integrity findings in the user's scope about records as they currently are.
 
@@ -38,5 +42,4 @@ def findings_visible_to(*, user) -> QuerySet[Finding]:
     current_family = FamilyVersion.objects.current().filter(
         family_id=OuterRef("family_id"), batch_id=OuterRef("batch_id")
     )
-    scope = region_q(user) if sees_registry(user) else NOTHING
-    return Finding.objects.filter(scope).filter(Exists(current_person) | Exists(current_family))
+    return Finding.objects.filter(region_q(user)).filter(Exists(current_person) | Exists(current_family))

@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dtks.accounts.models import Role
 from dtks.accounts.scope import TOTP_ROLES
 from dtks.regions.models import Region
-from proposals import services
 from proposals.models import ProposalItem
+from proposals.musyawarah import services as musyawarah_services
 from tests.accounts.helpers import token_for
 from tests.harness.world import HOME_VILLAGE, PASSWORD, build_world
 from tests.pages.dashboard import DashboardPage
@@ -63,7 +63,7 @@ def operator(world, village=HOME_VILLAGE):
 
 def held(world):
     op = operator(world)
-    m = services.musyawarah_create(
+    m = musyawarah_services.musyawarah_create(
         actor=op,
         held_on=date(2026, 11, 2),
         place="Balai",
@@ -71,10 +71,10 @@ def held(world):
         attendee_count=9,
         input_sources=["RT_RW"],
     )
-    services.musyawarah_minutes_attach(
+    musyawarah_services.musyawarah_minutes_attach(
         musyawarah_id=m.pk, actor=op, upload=SimpleUploadedFile("n.pdf", PDF, "application/pdf")
     )
-    return services.musyawarah_hold(musyawarah_id=m.pk, actor=op)
+    return musyawarah_services.musyawarah_hold(musyawarah_id=m.pk, actor=op)
 
 
 def open_musyawarah(page, base_url, world):

@@ -287,7 +287,7 @@ def self_registration_body(ctx: Ctx) -> dict:
 
 
 def receipt_url(ctx: Ctx) -> str:
-    from proposals.self_registration import receipt_token
+    from proposals.channels.self_registration import receipt_token
 
     return f"/daftar/tanda-terima/{receipt_token('ABCD-EFGH')}/"
 

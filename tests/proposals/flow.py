@@ -9,8 +9,8 @@ from django.test import Client
 
 from dtks.accounts.auth import otp_required_for
 from dtks.accounts.models import Role
-from proposals import services
 from proposals.models import Musyawarah
+from proposals.musyawarah import services as musyawarah_services
 from tests.conftest import otp_force_login
 from tests.harness.world import HOME_VILLAGE, build_world
 
@@ -69,17 +69,17 @@ def musyawarah(u, **kw) -> Musyawarah:
         "input_sources": ["RT_RW", "PSKS"],
     }
     data.update(kw)
-    return services.musyawarah_create(actor=u, **data)
+    return musyawarah_services.musyawarah_create(actor=u, **data)
 
 
 def held_musyawarah(u) -> Musyawarah:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     m = musyawarah(u)
-    services.musyawarah_minutes_attach(
+    musyawarah_services.musyawarah_minutes_attach(
         musyawarah_id=m.pk, actor=u, upload=SimpleUploadedFile("notulen.pdf", PDF, "application/pdf")
     )
-    return services.musyawarah_hold(musyawarah_id=m.pk, actor=u)
+    return musyawarah_services.musyawarah_hold(musyawarah_id=m.pk, actor=u)
 
 
 def nik(district: str, born: date, sex: str, serial: int) -> str:

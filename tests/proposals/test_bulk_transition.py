@@ -4,8 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dtks.audit.models import AuditEvent
+from proposals.item import proposal_items_bulk_transition
 from proposals.models import ProposalItem, ProposalItemHistory
-from proposals.services import proposal_items_bulk_transition
 
 from .factories import OTHER_REGENCY_VILLAGE, VILLAGE_B, item, users
 

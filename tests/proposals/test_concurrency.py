@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
+from proposals.item import AlreadyDecided, proposal_item_transition
 from proposals.models import ProposalItem, ProposalItemHistory
-from proposals.services import AlreadyDecided, proposal_item_transition
 
 from .factories import item, user
 

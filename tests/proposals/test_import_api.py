@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dtks.accounts.models import Role
 from dtks.api.services import api_token_issue
-from proposals import importing
+from proposals.imports import services as importing
 from proposals.models import ImportJob, Musyawarah, ProposalItem
 from tests.proposals.factories import VILLAGE_B, user
 from tests.proposals.test_import_files import csv_bytes, family_rows, individual_row

@@ -20,7 +20,8 @@ from openpyxl import Workbook, load_workbook
 from dtks.accounts.models import Role
 from dtks.audit.models import AuditEvent
 from dtks.registry.reading import TEMPLATE_COLUMNS
-from proposals import importing
+from proposals.imports import services as importing
+from proposals.imports import template as import_template
 from proposals.models import ImportJob, ImportRow, ImportStageRow, Musyawarah, ProposalItem, ProposalPerson
 from tests.proposals.factories import VILLAGE_A, VILLAGE_B, user
 
@@ -401,7 +402,7 @@ def test_a_file_without_the_template_header_fails_with_a_message(import_dir, mus
 
 
 def test_template_xlsx_formats_nik_and_kk_as_text_and_reads_back(import_dir, musyawarah, operator):
-    wb = load_workbook(io.BytesIO(importing.import_template_xlsx()))
+    wb = load_workbook(io.BytesIO(import_template.import_template_xlsx()))
     ws = wb["Data"]
     header = [c.value for c in ws[1]]
     assert header == list(TEMPLATE_COLUMNS)
@@ -409,9 +410,9 @@ def test_template_xlsx_formats_nik_and_kk_as_text_and_reads_back(import_dir, mus
         col = header.index(name) + 1
         assert ws.cell(row=2, column=col).number_format == "@"
         assert ws.column_dimensions[ws.cell(row=1, column=col).column_letter].number_format == "@"
-    job = preview(musyawarah, operator, "templat.xlsx", importing.import_template_xlsx())
+    job = preview(musyawarah, operator, "templat.xlsx", import_template.import_template_xlsx())
     assert job.status == ImportJob.Status.PREVIEWED and job.rows_total == 0
-    assert importing.import_template_csv().decode("utf-8-sig").strip() == ",".join(TEMPLATE_COLUMNS)
+    assert import_template.import_template_csv().decode("utf-8-sig").strip() == ",".join(TEMPLATE_COLUMNS)
 
 
 # -- upload safety -------------------------------------------------------------------------------------

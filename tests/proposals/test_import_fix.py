@@ -18,9 +18,11 @@ from dtks.api.services import api_token_issue
 from dtks.audit.models import AuditEvent
 from dtks.registry.models import Code
 from dtks.registry.reading import TEMPLATE_COLUMNS
-from proposals import import_fix, importing, services
 from proposals.demo import MINUTES_PDF
+from proposals.imports import fix as import_fix
+from proposals.imports import services as importing
 from proposals.models import ImportJob, ImportRow, Musyawarah, ProposalItem, ProposalPerson
+from proposals.musyawarah import services as musyawarah_services
 from tests.conftest import otp_force_login
 from tests.core.test_i18n import SAME_IN_BOTH, catalogue, untranslated
 from tests.proposals.factories import VILLAGE_A, VILLAGE_B, item, user
@@ -208,9 +210,9 @@ def test_a_submitted_musyawarah_takes_no_fix(import_dir, media, musyawarah, oper
     # Meanwhile the operator holds the musyawarah and submits the item already in it.
     item(musyawarah=musyawarah, created_by=operator)
     upload = SimpleUploadedFile("notulen.pdf", MINUTES_PDF, "application/pdf")
-    services.musyawarah_minutes_attach(musyawarah_id=musyawarah.pk, actor=operator, upload=upload)
-    services.musyawarah_hold(musyawarah_id=musyawarah.pk, actor=operator)
-    services.musyawarah_submit_all(musyawarah_id=musyawarah.pk, actor=operator)
+    musyawarah_services.musyawarah_minutes_attach(musyawarah_id=musyawarah.pk, actor=operator, upload=upload)
+    musyawarah_services.musyawarah_hold(musyawarah_id=musyawarah.pk, actor=operator)
+    musyawarah_services.musyawarah_submit_all(musyawarah_id=musyawarah.pk, actor=operator)
     musyawarah.refresh_from_db()
     assert musyawarah.state == Musyawarah.State.SUBMITTED
     with pytest.raises(ValidationError, match="sudah diajukan"):

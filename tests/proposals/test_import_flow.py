@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from dtks.accounts.models import Role
-from proposals import importing
+from proposals.imports import services as importing
 from proposals.models import ImportJob, ProposalItem, ProposalPerson
 from proposals.tasks import imports_resume
 from tests.proposals.factories import VILLAGE_B, user

@@ -23,7 +23,7 @@ from kombu import Exchange, Queue
 
 from dtks.accounts.models import Role
 from dtks.audit.models import AuditEvent
-from proposals import importing
+from proposals.imports import services as importing
 from proposals.models import ImportJob, Musyawarah, ProposalItem, ProposalPerson
 from proposals.tasks import import_run
 from tests import conftest_worker as procs

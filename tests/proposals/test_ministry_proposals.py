@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from dtks.accounts.models import Role
 from dtks.audit.models import AuditEvent
-from proposals.ministry import MinistryReason, ministry_proposal_create
+from proposals.channels.ministry import MinistryReason, ministry_proposal_create
+from proposals.item import proposal_item_transition
 from proposals.models import ProposalItem, ProposalItemHistory
-from proposals.services import proposal_item_transition
 from tests.conftest import otp_force_login
 from tests.proposals.factories import VILLAGE_A, user, users
 

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 
 from dtks.audit.models import AuditEvent
 from proposals.models import Musyawarah, ProposalItem
-from proposals.services import musyawarah_hold, musyawarah_submit
+from proposals.musyawarah.services import musyawarah_hold, musyawarah_submit
 
 from .factories import VILLAGE_A, item, users
 

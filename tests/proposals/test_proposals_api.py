@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from dtks.api.services import api_token_issue
 from dtks.audit.models import AuditEvent
-from proposals import services
+from proposals import item as proposal_items
 from proposals.models import Musyawarah, ProposalItem
+from proposals.musyawarah import services as musyawarah_services
 from tests.harness.world import HOME_VILLAGE
 from tests.proposals.factories import item as make_item
 
@@ -143,10 +144,10 @@ def test_return_to_village_then_a_different_decision_is_already_decided(world):
     op = operator(world)
     m = held_musyawarah(op)
     family, persons = new_family()
-    item = services.proposal_item_create_addition(
-        actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    item = proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
     )
-    services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
+    musyawarah_services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
     regency = api(verifier(world))
     url = f"/api/v1/usulan/{item.pk}/transisi/"
     assert post(regency, url, {"transition": "return_to_village"}).status_code == 400  # reason required

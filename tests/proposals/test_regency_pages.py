@@ -3,8 +3,9 @@ and its own filings (correction, deletion, transfer) for determined records of t
 
 import pytest
 
-from proposals import services
+from proposals import item as proposal_items
 from proposals.models import ProposalItem
+from proposals.musyawarah import services as musyawarah_services
 from tests.harness.world import HOME_VILLAGE
 from tests.proposals.factories import item
 
@@ -25,10 +26,10 @@ def submitted_item(world, village=HOME_VILLAGE, serial=9001):
     op = operator(world, village)
     m = held_musyawarah(op)
     family, persons = new_family(village, serial)
-    item = services.proposal_item_create_addition(
-        actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    item = proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
     )
-    services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
+    musyawarah_services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
     return item
 
 

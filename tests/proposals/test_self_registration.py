@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from dtks.accounts.models import Role
 from dtks.audit.models import AuditEvent
+from proposals.channels.self_registration import SYSTEM_ACTOR, receipt_token
 from proposals.models import Musyawarah, ProposalItem, ProposalItemHistory
-from proposals.self_registration import SYSTEM_ACTOR, receipt_token
 from tests.proposals.factories import VILLAGE_A, VILLAGE_B, user
 from tests.registry import factories as reg
 

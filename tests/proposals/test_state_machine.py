@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dtks.audit.models import AuditEvent
+from proposals.item import TRANSITIONS, AlreadyDecided, proposal_item_transition
 from proposals.models import ProposalItem, ProposalItemHistory
-from proposals.services import TRANSITIONS, AlreadyDecided, proposal_item_transition
 
 from .factories import OTHER_PROVINCE_VILLAGE, OTHER_REGENCY_VILLAGE, VILLAGE_B, item, users
 

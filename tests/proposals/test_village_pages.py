@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dtks.audit.models import AuditEvent
-from proposals import services
+from proposals import item as proposal_items
 from proposals.models import Musyawarah, ProposalItem, ProposalItemHistory
+from proposals.musyawarah import services as musyawarah_services
 from tests.harness.world import HOME_VILLAGE
 
 from .flow import (
@@ -141,8 +142,8 @@ def test_hold_needs_minutes_then_submit_sends_the_items(world):
     assert m.state == "draft"
     held = held_musyawarah(op)
     family, persons = new_family()
-    item = services.proposal_item_create_addition(
-        actor=op, musyawarah_id=held.pk, family=family, persons=persons
+    item = proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=held.pk, family=family, persons=persons
     )
     assert c.post(f"/usulan/musyawarah/{held.pk}/ajukan/").status_code == 302
     held.refresh_from_db()
@@ -341,11 +342,11 @@ def test_returned_item_shows_the_reason_is_fixed_and_resubmitted(world):
     op = operator(world)
     m = held_musyawarah(op)
     family, persons = new_family()
-    item = services.proposal_item_create_addition(
-        actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    item = proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
     )
-    services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
-    services.proposal_item_transition(
+    musyawarah_services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
+    proposal_items.proposal_item_transition(
         item_id=item.pk,
         transition="return_to_village",
         actor=verifier(world),
@@ -381,8 +382,8 @@ def test_another_village_sees_none_of_it(world):
     op = operator(world)
     m = held_musyawarah(op)
     family, persons = new_family()
-    item = services.proposal_item_create_addition(
-        actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    item = proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
     )
     other = client_for(operator(world, SIBLING))
     for url in (
@@ -417,13 +418,18 @@ def test_lists_cost_the_same_whatever_their_length(world):
 
     m = held_musyawarah(op)
     family, persons = new_family()
-    services.proposal_item_create_addition(actor=op, musyawarah_id=m.pk, family=family, persons=persons)
+    proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    )
     first = (count("/usulan/"), count(f"/usulan/musyawarah/{m.pk}/"), count("/usulan/dikembalikan/"))
     for serial in range(9100, 9105):
         held = held_musyawarah(op)
         family, persons = new_family(serial=serial)
-        services.proposal_item_create_addition(actor=op, musyawarah_id=m.pk, family=family, persons=persons)
-        services.proposal_item_create_addition(
+        proposal_items.proposal_item_create(
+            kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
+        )
+        proposal_items.proposal_item_create(
+            kind="addition",
             actor=op,
             musyawarah_id=held.pk,
             family=new_family(serial=serial + 50)[0],

@@ -308,7 +308,8 @@ class SelfRegistrationForm(forms.Form):
 
     def submission(self, members: BaseMemberFormSet):
         """The cleaned form and its members as the service's Submission, the applicant first."""
-        from .models import ProposalItem
+        from proposals.item.models import ProposalItem
+
         from .self_registration import Submission
 
         d = self.cleaned_data

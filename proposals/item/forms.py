@@ -1,4 +1,4 @@
-"""Forms of the village operator's and the regency's proposal pages.
+"""Forms of the proposal item pages (the village operator's and the regency's).
 
 Forms only parse what the browser sends; the services check it (format errors and NIK_INVALID block
 saving) and their errors are put back on the field they name (`apply_service_errors`), so the page,
@@ -8,32 +8,13 @@ extends), read once per form.
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dtks.regions.forms import RegionPickerWidget
 from dtks.regions.models import Level
+from dtks.registry.fields import HOUSE_FIELDS, label
 from dtks.registry.models import Code
 
-from .models import Musyawarah
-from .services import HOUSE_FIELDS
-
-SOURCE_LABELS = {
-    Musyawarah.Source.RT_RW: _("RT/RW"),
-    Musyawarah.Source.KEPALA_DUSUN: _("Kepala dusun"),
-    Musyawarah.Source.LURAH: _("Lurah/kepala desa"),
-    Musyawarah.Source.PSKS: _("PSKS"),
-    Musyawarah.Source.KANTOR_DESA: _("Warga yang mendaftar di kantor desa/kelurahan"),
-}
-HOUSE_LABELS = {
-    "status_kepemilikan": _("Status kepemilikan bangunan"),
-    "atap": _("Jenis atap terluas"),
-    "dinding": _("Jenis dinding terluas"),
-    "lantai": _("Jenis lantai terluas"),
-    "sumber_air_minum": _("Sumber air minum"),
-    "penerangan": _("Sumber penerangan utama"),
-    "fasilitas_bab": _("Fasilitas buang air besar"),
-}
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 
 
@@ -50,38 +31,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-class MusyawarahForm(forms.Form):
-    held_on = forms.DateField(label=_("Tanggal musyawarah"), widget=DateInput())
-    place = forms.CharField(label=_("Tempat"), max_length=200)
-    led_by = forms.CharField(label=_("Dipimpin oleh"), max_length=150)
-    attendee_count = forms.IntegerField(label=_("Jumlah peserta"), min_value=1, max_value=100_000)
-    attendee_names = forms.CharField(
-        label=_("Nama peserta"),
-        required=False,
-        max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Satu nama per baris."),
-    )
-    input_sources = forms.MultipleChoiceField(
-        label=_("Sumber masukan"),
-        choices=list(SOURCE_LABELS.items()),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def clean_held_on(self):
-        held_on = self.cleaned_data["held_on"]
-        if held_on > timezone.localdate():
-            raise ValidationError(_("Tanggal musyawarah tidak boleh di masa depan."))
-        return held_on
-
-
-class MinutesForm(forms.Form):
-    minutes = forms.FileField(
-        label=_("Notulen (PDF, JPEG, atau PNG, paling besar 10 MB)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
-    )
 
 
 class FamilyForm(forms.Form):
@@ -108,7 +57,7 @@ class FamilyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in HOUSE_FIELDS:
             self.fields[name] = forms.ChoiceField(
-                label=HOUSE_LABELS[name], required=False, choices=[("", "–"), *choices[name]]
+                label=label(name), required=False, choices=[("", "–"), *choices[name]]
             )
         if fixed_shape:  # a correction keeps the record's shape (family or individual)
             del self.fields["is_family"]

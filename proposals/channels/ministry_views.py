@@ -18,7 +18,7 @@ from dtks.registry.masking import mask_id
 
 from .ministry import MinistryReason, ministry_proposal_create, ministry_proposals_visible_to
 from .ministry_forms import PERSON_PREFIX, MinistryPersonForm, MinistryProposalForm, PersonFormSet
-from .public_forms import changed_rows, initial_from, member_formset, rows_initial
+from .self_registration_forms import changed_rows, initial_from, member_formset, rows_initial
 
 PAGE_SIZE = 50
 REASONS = dict(MinistryReason.CHOICES)

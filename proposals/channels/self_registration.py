@@ -18,15 +18,14 @@ from django.core import signing
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from dtks.accounts.scope import region_q
 from dtks.audit.services import audit_record
 from dtks.registry.item_integrity import SAVE_BLOCKING, blocks_saving, item_data, item_findings
 from dtks.registry.models import PersonVersion
-
-from .models import ProposalItem, ProposalItemHistory, ProposalPerson
+from proposals.item.models import ProposalItem, ProposalItemHistory, ProposalPerson
+from proposals.item.selectors import proposal_items_of_channel
 
 SYSTEM_ACTOR = "sistem:pendaftaran_mandiri"
 KEY_PREFIX = "mandiri:"
@@ -250,15 +249,6 @@ def _create(*, submission: Submission, key: str, ip: str | None, consent_at) -> 
 
 
 def self_registrations_visible_to(*, user) -> QuerySet[ProposalItem]:
-    """Self-registrations in the user's scope, with the applicant's name and NIK and the person count."""
-    applicant = ProposalPerson.objects.filter(item=OuterRef("pk")).order_by("position")
-    return (
-        ProposalItem.objects.filter(channel=ProposalItem.Channel.SELF_REGISTRATION)
-        .filter(region_q(user))
-        .annotate(
-            applicant_nama=Subquery(applicant.values("nama")[:1]),
-            applicant_nik=Subquery(applicant.values("nik")[:1]),
-            person_count=Count("persons"),
-        )
-        .order_by("-created_at", "-pk")
-    )
+    """Self-registrations in the user's scope, with the applicant's name and NIK (`first_nama`,
+    `first_nik`) and the person count."""
+    return proposal_items_of_channel(user=user, channel=ProposalItem.Channel.SELF_REGISTRATION)

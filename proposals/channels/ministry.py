@@ -5,14 +5,14 @@ ministry itself (then `accept_direct`) or by the regency, as the proposer choose
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dtks.accounts.models import Role
-from dtks.accounts.scope import region_q
 from dtks.audit.services import audit_record
+from proposals.item.models import ProposalItem, ProposalItemHistory, ProposalPerson
+from proposals.item.selectors import proposal_items_of_channel
 
-from .models import ProposalItem, ProposalItemHistory, ProposalPerson
 from .self_registration import item_integrity_findings, proposal_person
 
 
@@ -126,10 +126,4 @@ def ministry_proposal_create(
 
 def ministry_proposals_visible_to(*, user) -> QuerySet[ProposalItem]:
     """Ministry proposals in the user's scope, with the first person's name and the person count."""
-    first = ProposalPerson.objects.filter(item=OuterRef("pk")).order_by("position")
-    return (
-        ProposalItem.objects.filter(channel=ProposalItem.Channel.MINISTRY)
-        .filter(region_q(user))
-        .annotate(first_nama=Subquery(first.values("nama")[:1]), person_count=Count("persons"))
-        .order_by("-created_at", "-pk")
-    )
+    return proposal_items_of_channel(user=user, channel=ProposalItem.Channel.MINISTRY)

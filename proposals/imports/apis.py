@@ -1,4 +1,4 @@
-"""The spreadsheet import's API (proposals/importing.py, import_fix.py): upload a file to a
+"""The spreadsheet import's API (proposals/imports/services.py, fix.py): upload a file to a
 musyawarah, follow its preview, read and fix its bad rows, confirm or cancel — what the pages do.
 
 Thin views: jobs are read through the import's scoped read (another village's import answers 404),
@@ -19,11 +19,13 @@ from rest_framework.response import Response
 
 from dtks.accounts.auth import client_ip
 from dtks.api.apis import ERRORS, NOT_FOUND, id_parameter, is_schema_generation
+from dtks.api.idempotency import IDEMPOTENCY, idempotency_key
 from dtks.api.pagination import RegistryCursorPagination
 from dtks.registry.reading import TEMPLATE_COLUMNS
 
-from . import import_fix, importing
-from .apis import IDEMPOTENCY, idempotency_key
+from . import fix as import_fix
+from . import selectors
+from . import services as importing
 from .models import ImportJob, ImportRow
 
 
@@ -121,7 +123,7 @@ class ImportRowFixApi(GenericAPIView):
 
         Perbaikan yang masih salah tetap disimpan (200, `ok: false` dengan pesan per kolom). Kolom
         yang bermasalah harus ikut dikirim; kolom yang tidak ada di templat ditolak (400)."""
-        if not importing.import_jobs_visible_to(user=request.user).filter(pk=job_id).exists():
+        if not selectors.import_jobs_visible_to(user=request.user).filter(pk=job_id).exists():
             raise exceptions.NotFound()
         data = ImportRowFixSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -181,7 +183,7 @@ class ImportJobCursorPagination(RegistryCursorPagination):
 
 
 def _job_or_404(request, job_id: int) -> ImportJob:
-    job = importing.import_jobs_visible_to(user=request.user).filter(pk=job_id).first()
+    job = selectors.import_jobs_visible_to(user=request.user).filter(pk=job_id).first()
     if job is None:
         raise exceptions.NotFound()
     return job
@@ -212,7 +214,7 @@ class ImportJobListApi(ListAPIView):
     def get_queryset(self):
         if is_schema_generation(self):
             return ImportJob.objects.none()
-        return importing.import_jobs_visible_to(user=self.request.user)
+        return selectors.import_jobs_visible_to(user=self.request.user)
 
 
 class ImportUploadApi(GenericAPIView):
@@ -229,7 +231,7 @@ class ImportUploadApi(GenericAPIView):
         """Unggah berkas usulan untuk musyawarah ini; pratinjaunya (kesalahan per baris) disiapkan di
         latar belakang: ikuti `status` sampai `previewed`, lalu baca baris bermasalah atau konfirmasi."""
         try:  # another village's musyawarah is a 404 whatever the body
-            importing.import_musyawarah_for(user=request.user, musyawarah_id=pk)
+            selectors.import_musyawarah_for(user=request.user, musyawarah_id=pk)
         except ObjectDoesNotExist as exc:
             raise exceptions.NotFound() from exc
         key = idempotency_key(request)
@@ -270,7 +272,7 @@ class ImportRowListApi(ListAPIView):
         if is_schema_generation(self):
             return ImportRow.objects.none()
         self.job = _job_or_404(self.request, self.kwargs["job_id"])
-        return importing.import_job_error_rows(job=self.job)
+        return selectors.import_job_error_rows(job=self.job)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "job": getattr(self, "job", None)}

@@ -21,15 +21,15 @@ from dtks.audit.services import audit_record
 from dtks.registry.loading import CODED, HOUSE, MULTI, stage_drop, stage_refused, stage_sheet, stage_validate
 from dtks.registry.reading import TEMPLATE_COLUMNS, Sheet
 
-from .importing import (
-    GROUP_KEY_SQL,
-    _check_operator,
-    _ensure_stage,
-    _locked_job,
-    _row_errors,
-    import_job_recount,
-)
 from .models import ImportJob, ImportRow
+from .services import (
+    GROUP_KEY_SQL,
+    check_operator,
+    ensure_stage,
+    import_job_recount,
+    locked_job,
+    row_errors,
+)
 
 MAX_VALUE = 500  # longer than any column the template allows (alamat: 255)
 ROW_NO_MAX = 2**31 - 1  # ImportRow.row_no is an int column
@@ -184,7 +184,7 @@ def _validate(cur, *, job: ImportJob, row_no: int, values: dict[str, str]) -> li
         {"job": job.pk},
     )
     refused = stage_refused(cur, where="cardinality(n.errors) > 0")
-    return _row_errors(refused, village=job.village_code).get(row_no, [])
+    return row_errors(refused, village=job.village_code).get(row_no, [])
 
 
 def _write_row(cur, *, job: ImportJob, row_no: int, errors: list[dict]) -> None:
@@ -220,8 +220,8 @@ def import_row_fix(
     if not 1 <= row_no <= ROW_NO_MAX:
         raise ImportRow.DoesNotExist
     with transaction.atomic():
-        job = _locked_job(job_id, actor=actor)
-        _check_operator(user=actor, musyawarah=job.musyawarah)
+        job = locked_job(job_id, actor=actor)
+        check_operator(user=actor, musyawarah=job.musyawarah)
         if job.status != ImportJob.Status.PREVIEWED:
             raise ValidationError(
                 _("Baris hanya dapat diperbaiki selama pratinjau; impor ini berstatus %(status)s.")
@@ -247,7 +247,7 @@ def import_row_fix(
             # The reader skips an empty line; an empty row is not a fix.
             raise ValidationError(_("Baris tidak boleh kosong seluruhnya; isi kolom-kolomnya."))
         with connection.cursor() as cur:
-            _ensure_stage(cur, job)  # the duplicate check reads the staged rows
+            ensure_stage(cur, job)  # the duplicate check reads the staged rows
             errors = _validate(cur, job=job, row_no=row_no, values=merged)
             _write_row(cur, job=job, row_no=row_no, errors=errors)
             import_job_recount(cur, job)

@@ -26,20 +26,21 @@ from rest_framework.response import Response
 
 from dtks.accounts.auth import client_ip
 from dtks.api.apis import ERRORS, is_schema_generation
+from dtks.api.idempotency import IDEMPOTENCY, idempotency_key
 from dtks.api.serializers import ErrorSerializer, IdField
+from proposals.item.apis import ProposalCursorPagination
+from proposals.item.models import ProposalItem, ProposalPerson
+from proposals.item.serializers import ItemDetailSerializer
 
-from .apis import IDEMPOTENCY, ProposalCursorPagination, idempotency_key
 from .ministry import MinistryReason, ministry_proposal_create, ministry_proposals_visible_to
 from .ministry_forms import PERSON_PREFIX, MinistryProposalForm, PersonFormSet
-from .models import ProposalItem, ProposalPerson
-from .public_forms import MAX_MEMBERS, MEMBER_PREFIX, SelfRegistrationForm, member_formset
 from .self_registration import (
     ip_limited,
     new_receipt_code,
     niks_limited,
     self_registration_submit,
 )
-from .serializers import ItemDetailSerializer
+from .self_registration_forms import MAX_MEMBERS, MEMBER_PREFIX, SelfRegistrationForm, member_formset
 
 PERSON_KEYS = ("nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga")
 

@@ -10,19 +10,13 @@ persons → done. Cancel saves nothing. The reading and the validation SQL are t
 (dtks/registry/reading.py, loading.py); the findings are the integrity engine's set form.
 """
 
-import hashlib
-import io
 import logging
-import re
-import uuid
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -43,9 +37,13 @@ from dtks.registry.loading import (
     stage_sheet,
     stage_validate,
 )
-from dtks.registry.reading import TEMPLATE_COLUMNS, FileRefused, open_sheet
+from dtks.registry.reading import FileRefused, open_sheet
+from proposals.item.models import ProposalItem, ProposalPerson
+from proposals.musyawarah.models import Musyawarah
 
-from .models import ImportJob, ImportRow, ImportStageRow, Musyawarah, ProposalItem, ProposalPerson
+from .models import ImportJob, ImportRow, ImportStageRow
+from .selectors import import_musyawarah_for
+from .upload import UploadRefused, display_name, inspect_upload, refuse, store_upload, too_big
 
 logger = logging.getLogger(__name__)
 
@@ -62,128 +60,10 @@ IMPORT_MESSAGES = {
 }
 
 
-class UploadRefused(ValidationError):
-    """The uploaded file is refused before any parsing; the message names the fix."""
-
-
-# -- reads --------------------------------------------------------------------------------------------
-
-
-def import_jobs_visible_to(*, user):
-    """Import jobs in the user's scope (the one scope filter on the stored village column)."""
-    return ImportJob.objects.filter(region_q(user)).select_related("musyawarah")
-
-
-def import_musyawarah_for(*, user, musyawarah_id: int) -> Musyawarah:
-    """The musyawarah in the user's scope (DoesNotExist → 404 in the view)."""
-    return Musyawarah.objects.filter(region_q(user)).get(pk=musyawarah_id)
-
-
-def import_job_error_rows(*, job: ImportJob):
-    return ImportRow.objects.filter(job=job, ok=False).order_by("row_no")
-
-
-# -- upload safety ------------------------------------------------------------------------------------
-
-_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
-
-
-def _refuse(message: str) -> UploadRefused:
-    return UploadRefused({"file": [message]}, code="refused")
-
-
-def _check_xlsx(path: Path) -> None:
-    """Zip and XML bombs are refused from the zip directory and the XML prologs, before parsing."""
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise _refuse("Berkas XLSX rusak (arsip zip tidak terbaca); simpan ulang dari Excel.") from exc
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > settings.DTKS_IMPORT_XLSX_MAX_MEMBERS:
-            raise _refuse("Berkas XLSX berisi terlalu banyak bagian; simpan ulang hanya lembar datanya.")
-        names = {i.filename for i in infos}
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise _refuse(
-                "Berkas ini arsip zip, bukan buku kerja XLSX (mungkin dokumen lain yang diganti namanya); "
-                "unggah templat impor DTKS."
-            )
-        total = sum(i.file_size for i in infos)
-        packed = sum(i.compress_size for i in infos) or 1
-        ratio = settings.DTKS_IMPORT_XLSX_MAX_RATIO
-        if total > settings.DTKS_IMPORT_XLSX_MAX_UNCOMPRESSED or total / packed > ratio:
-            raise _refuse(
-                "Berkas XLSX terlalu besar setelah dibuka (bom zip?); pecah menjadi beberapa berkas."
-            )
-        for info in infos:
-            if info.flag_bits & 0x1:
-                raise _refuse("Berkas XLSX terkunci kata sandi; simpan ulang tanpa kata sandi.")
-            if info.file_size > (1 << 20) and info.file_size / max(info.compress_size, 1) > ratio:
-                raise _refuse(
-                    "Berkas XLSX terlalu besar setelah dibuka (bom zip?); pecah menjadi beberapa berkas."
-                )
-            if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-                with zf.open(info) as part:
-                    head = part.read(65536)
-                lowered = head.lower()
-                if b"<!doctype" in lowered or b"<!entity" in lowered:
-                    raise _refuse(
-                        "Berkas XLSX berisi deklarasi DTD/entitas XML yang tidak diizinkan; simpan ulang dari Excel."
-                    )
-                if head.strip() and not _ROOT_ELEMENT.search(head):
-                    raise _refuse("Berkas XLSX berisi bagian XML yang tidak wajar; simpan ulang dari Excel.")
-
-
-def inspect_upload(path: Path) -> str:
-    """'csv' or 'xlsx' from the content (never the name); UploadRefused otherwise."""
-    with path.open("rb") as fh:
-        head = fh.read(8192)
-    if not head.strip():
-        raise _refuse("Berkas kosong; unggah templat impor DTKS yang sudah diisi.")
-    if head.startswith(b"PK\x03\x04"):
-        _check_xlsx(path)
-        return ImportJob.Format.XLSX
-    kind = filetype.guess(head)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _refuse("Berkas Excel lama (.xls) tidak didukung; simpan sebagai .xlsx atau CSV.")
-    if kind is not None or b"\x00" in head:
-        label = kind.extension.upper() if kind is not None else "biner"
-        raise _refuse(f"Berkas ini bukan CSV atau XLSX (isinya {label}); unggah templat impor DTKS.")
-    return ImportJob.Format.CSV
-
-
-def _store_upload(uploaded) -> tuple[Path, str, int]:
-    """Write the upload under a generated name (the user's name never becomes a path)."""
-    directory = Path(settings.DTKS_IMPORT_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f"{uuid.uuid4().hex}.part"
-    h = hashlib.sha256()
-    size = 0
-    with tmp.open("wb") as out:
-        for chunk in uploaded.chunks():
-            size += len(chunk)
-            if size > settings.DTKS_IMPORT_MAX_BYTES:
-                out.close()
-                tmp.unlink(missing_ok=True)
-                raise _too_big()
-            h.update(chunk)
-            out.write(chunk)
-    return tmp, h.hexdigest(), size
-
-
-def _too_big() -> UploadRefused:
-    mb = settings.DTKS_IMPORT_MAX_BYTES // (1024 * 1024)
-    return _refuse(f"Berkas lebih besar dari {mb} MB; pecah menjadi beberapa berkas.")
-
-
-def _display_name(name: str) -> str:
-    return re.split(r"[\\/]", name or "")[-1][:255]
-
-
 # -- services -----------------------------------------------------------------------------------------
 
 
-def _check_operator(*, user, musyawarah: Musyawarah) -> None:
+def check_operator(*, user, musyawarah: Musyawarah) -> None:
     if user.role != Role.VILLAGE_OPERATOR or not in_scope(user, musyawarah.village_code):
         raise PermissionDenied("Hanya operator desa/kelurahan musyawarah ini yang dapat mengimpor usulan.")
     if musyawarah.state not in OPEN_MUSYAWARAH:
@@ -196,15 +76,15 @@ def import_job_create(
     """Check and store an uploaded CSV/XLSX for a musyawarah; the preview runs as a task. With an
     `idempotency_key` (API), the same key again is the same job: nothing is stored twice."""
     musyawarah = import_musyawarah_for(user=actor, musyawarah_id=musyawarah_id)
-    _check_operator(user=actor, musyawarah=musyawarah)
+    check_operator(user=actor, musyawarah=musyawarah)
     key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
     if key and (done := ImportJob.objects.filter(idempotency_key=key).first()) is not None:
         return done
     if uploaded is None:
-        raise _refuse("Pilih berkas CSV atau XLSX.")
+        raise refuse("Pilih berkas CSV atau XLSX.")
     if uploaded.size is not None and uploaded.size > settings.DTKS_IMPORT_MAX_BYTES:
-        raise _too_big()
-    tmp, sha, size = _store_upload(uploaded)
+        raise too_big()
+    tmp, sha, size = store_upload(uploaded)
     try:
         fmt = inspect_upload(tmp)
     except UploadRefused:
@@ -218,7 +98,7 @@ def import_job_create(
                 musyawarah=musyawarah,
                 village_code=musyawarah.village_code,
                 stored_name=final.name,
-                original_name=_display_name(getattr(uploaded, "name", "")),
+                original_name=display_name(getattr(uploaded, "name", "")),
                 file_format=fmt,
                 file_size=size,
                 sha256=sha,
@@ -234,7 +114,7 @@ def import_job_create(
                 ip=ip,
                 detail={"musyawarah": musyawarah.pk, "format": fmt, "bytes": size, "sha256": sha},
             )
-            from .tasks import import_preview
+            from proposals.tasks import import_preview
 
             import_preview.delay_on_commit(job.pk)
     except IntegrityError:
@@ -295,7 +175,7 @@ STAGE_VALUES = {
 }
 
 
-def _row_errors(refused, *, village: str) -> dict[int, list[dict]]:
+def row_errors(refused, *, village: str) -> dict[int, list[dict]]:
     by_row: dict[int, list[dict]] = {}
     for row_no, code, value in refused:
         if code in IMPORT_MESSAGES:
@@ -394,7 +274,7 @@ def _stage_file(cur, job: ImportJob, sheet, *, rebuild: bool = False) -> tuple[i
            WHERE n.nik = d.nik AND n.row_no > d.first"""
     )
     # Rows with errors are few: their messages are written in Python, named by field.
-    errors = _row_errors(stage_refused(cur, where="cardinality(n.errors) > 0"), village=job.village_code)
+    errors = row_errors(stage_refused(cur, where="cardinality(n.errors) > 0"), village=job.village_code)
     for t in ("imp_err", "imp_keys", "imp_blocked", "imp_order"):
         cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
     cur.execute("CREATE TEMP TABLE imp_err (row_no int PRIMARY KEY, errors jsonb) ON COMMIT DROP")
@@ -470,7 +350,7 @@ def _item_sequence(cur) -> str:
     return cur.fetchone()[0]
 
 
-def _ensure_stage(cur, job: ImportJob) -> None:
+def ensure_stage(cur, job: ImportJob) -> None:
     """A stage lost to a crash (unlogged) is rebuilt from the stored file and ImportRow."""
     if not job.stage_rows or ImportStageRow.objects.filter(job_id=job.pk).exists():
         return
@@ -547,7 +427,7 @@ def import_job_recount(cur, job: ImportJob) -> None:
     """The preview's counts: items are groups of rows (by KK, else NIK), staged or held in ImportRow
     (a fixed row may join a staged family by its KK); a group with a bad row is blocked; a valid
     group an earlier import of this musyawarah already wrote exists. The stage must be there
-    (`_ensure_stage`)."""
+    (`ensure_stage`)."""
     cur.execute(
         """WITH f AS (SELECT group_key, bool_and(ok) AS ok FROM proposals_importrow
                       WHERE job_id = %(job)s GROUP BY group_key),
@@ -570,7 +450,7 @@ def import_job_recount(cur, job: ImportJob) -> None:
     job.items_new = items_total - items_blocked - items_existing
 
 
-def _locked_job(job_id: int, *, actor) -> ImportJob:
+def locked_job(job_id: int, *, actor) -> ImportJob:
     job = ImportJob.objects.select_for_update(no_key=True).filter(region_q(actor)).get(pk=job_id)
     return job
 
@@ -578,19 +458,19 @@ def _locked_job(job_id: int, *, actor) -> ImportJob:
 def import_job_confirm(*, job_id: int, actor, ip: str | None = None) -> ImportJob:
     """Previewed → importing: the valid items are written by a task (a retried confirm is harmless)."""
     with transaction.atomic():
-        job = _locked_job(job_id, actor=actor)
+        job = locked_job(job_id, actor=actor)
         if job.status in (ImportJob.Status.IMPORTING, ImportJob.Status.DONE):
             return job
         if not can_proceed(job.confirm, check_conditions=False):
             raise ValidationError(f"Impor ini tidak dapat dikonfirmasi (status {job.get_status_display()}).")
         musyawarah = Musyawarah.objects.select_for_update(no_key=True).get(pk=job.musyawarah_id)
-        _check_operator(user=actor, musyawarah=musyawarah)
+        check_operator(user=actor, musyawarah=musyawarah)
         if not job.items_new:
             raise ValidationError("Tidak ada usulan baru yang sah untuk diimpor dari berkas ini.")
         job.confirm()
         job.confirmed_by = actor
         with connection.cursor() as cur:
-            _ensure_stage(cur, job)
+            ensure_stage(cur, job)
             _stage_finalize(cur, job)
         job.save()
         audit_record(
@@ -602,7 +482,7 @@ def import_job_confirm(*, job_id: int, actor, ip: str | None = None) -> ImportJo
             ip=ip,
             detail={"items": job.items_new, "musyawarah": job.musyawarah_id},
         )
-        from .tasks import import_run
+        from proposals.tasks import import_run
 
         import_run.delay_on_commit(job.pk)
     return job
@@ -611,7 +491,7 @@ def import_job_confirm(*, job_id: int, actor, ip: str | None = None) -> ImportJo
 def import_job_cancel(*, job_id: int, actor, ip: str | None = None) -> ImportJob:
     """Nothing is saved: the staged rows and the stored file are removed."""
     with transaction.atomic():
-        job = _locked_job(job_id, actor=actor)
+        job = locked_job(job_id, actor=actor)
         if job.status == ImportJob.Status.CANCELLED:
             return job
         if not can_proceed(job.cancel, check_conditions=False):
@@ -806,7 +686,7 @@ def import_job_run(*, job_id: int, chunk: int | None = None, max_chunks: int | N
             with transaction.atomic(), connection.cursor() as cur:
                 _session(cur)
                 job = ImportJob.objects.select_for_update(no_key=True).get(pk=job_id)
-                _ensure_stage(cur, job)
+                ensure_stage(cur, job)
                 params = {
                     "job": job.pk,
                     "musyawarah": job.musyawarah_id,
@@ -879,7 +759,7 @@ def import_jobs_expire(*, days: int | None = None) -> list[int]:
 def import_jobs_resume(*, stale_seconds: int | None = None) -> list[int]:
     """Unfinished imports not touched for a while are sent to a worker again (beat and worker
     start; recovery never relies on the broker redelivering). Returns the job ids sent."""
-    from .tasks import import_preview, import_run
+    from proposals.tasks import import_preview, import_run
 
     stale = stale_seconds if stale_seconds is not None else settings.DTKS_IMPORT_STALE_SECONDS
     before = timezone.now() - timedelta(seconds=stale)
@@ -891,53 +771,3 @@ def import_jobs_resume(*, stale_seconds: int | None = None) -> list[int]:
         (import_preview if status == ImportJob.Status.UPLOADED else import_run).delay(pk)
         sent.append(pk)
     return sent
-
-
-# -- the template ---------------------------------------------------------------------------------------
-
-TEMPLATE_HELP = (
-    ("no_kk", "Nomor KK, 16 digit, sebagai Teks. Kosongkan untuk individu di luar keluarga."),
-    ("nik", "NIK, 16 digit, sebagai Teks (jangan biarkan Excel mengubahnya menjadi angka)."),
-    ("tanggal_lahir", "YYYY-MM-DD, DD-MM-YYYY atau DD/MM/YYYY."),
-    ("jenis_kelamin", "L atau P."),
-    (
-        "hubungan_keluarga",
-        "KEPALA KELUARGA, SUAMI, ISTRI, ANAK, MENANTU, CUCU, ORANG TUA, MERTUA, FAMILI LAIN, "
-        "PEMBANTU, LAINNYA.",
-    ),
-    ("kode_wilayah", "Kode kelurahan/desa Kemendagri 10 digit (titik boleh)."),
-    ("kriteria, disabilitas, program", "Beberapa nilai dipisah titik koma (;)."),
-)
-
-
-def import_template_csv() -> bytes:
-    return ("\ufeff" + ",".join(TEMPLATE_COLUMNS) + "\r\n").encode("utf-8")
-
-
-def import_template_xlsx() -> bytes:
-    """The template with the NIK and KK columns formatted as Text, so Excel keeps all 16 digits."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Data"
-    ws.append(list(TEMPLATE_COLUMNS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for idx, name in enumerate(TEMPLATE_COLUMNS, start=1):
-        letter = get_column_letter(idx)
-        ws.column_dimensions[letter].width = max(12, len(name) + 2)
-        if name in ("nik", "no_kk", "kode_wilayah", "rt", "rw"):
-            ws.column_dimensions[letter].number_format = "@"
-            for row in range(2, 1002):
-                ws.cell(row=row, column=idx).number_format = "@"
-    ws.freeze_panes = "A2"
-    help_ws = wb.create_sheet("Petunjuk")
-    help_ws.append(["Kolom", "Cara mengisi"])
-    for row in TEMPLATE_HELP:
-        help_ws.append(list(row))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -6,10 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dtks.regions.forms import RegionField
 from dtks.regions.models import Level
+from proposals.item.models import ProposalItem
 
 from .ministry import MinistryReason
-from .models import ProposalItem
-from .public_forms import (
+from .self_registration_forms import (
     KEY_RE,
     MAX_MEMBERS,
     RT_RW_RE,

@@ -1,10 +1,13 @@
-"""The public self-registration page (/daftar/) and its receipt page — no account needed.
+"""The public self-registration page (/daftar/) and its receipt page — no account needed — and the
+village's read-only list of the self-registrations in its village (for information: the regency or
+the ministry verifies them; they never enter a musyawarah; NIKs masked).
 
 Every accepted submission (and a bot's, caught by the honeypot) answers the same way: a redirect to
 a receipt page that shows only a receipt code and what happens next. Whether a NIK is already in the
 registry changes nothing in the answer (SECURITY.md #10).
 """
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,15 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dtks.accounts.auth import client_ip
+from dtks.registry.masking import mask_id
 
-from .public_forms import (
-    MEMBER_PREFIX,
-    SelfRegistrationForm,
-    changed_rows,
-    initial_from,
-    member_formset,
-    rows_initial,
-)
 from .self_registration import (
     ip_limited,
     new_receipt_code,
@@ -29,6 +25,15 @@ from .self_registration import (
     receipt_from_token,
     receipt_token,
     self_registration_submit,
+    self_registrations_visible_to,
+)
+from .self_registration_forms import (
+    MEMBER_PREFIX,
+    SelfRegistrationForm,
+    changed_rows,
+    initial_from,
+    member_formset,
+    rows_initial,
 )
 
 TEMPLATE = "proposals/public/register.html"
@@ -95,3 +100,17 @@ def receipt(request, token: str):
     if code is None:
         raise Http404
     return render(request, "proposals/public/receipt.html", {"receipt_code": code})
+
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def self_registrations(request):
+    page = Paginator(self_registrations_visible_to(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    for item in rows:
+        item.applicant_nik_masked = mask_id(item.first_nik)
+    return render(request, "proposals/self_registration/list.html", {"page": page, "rows": rows})

@@ -1,6 +1,6 @@
-"""Pages of the spreadsheet import (thin: parse, call a service in proposals/importing.py, render).
+"""Pages of the spreadsheet import (thin: parse, call a service in proposals/imports/services.py, render).
 
-Every object is read through the scoped reads of importing.py: another village's musyawarah or
+Every object is read through the scoped reads of proposals/imports/services.py: another village's musyawarah or
 import answers 404. The permission table lets only village operators in.
 """
 
@@ -22,7 +22,10 @@ from dtks.registry.loading import CODED
 from dtks.registry.models import Code
 from dtks.registry.reading import TEMPLATE_COLUMNS
 
-from . import import_fix, importing
+from . import fix as import_fix
+from . import selectors
+from . import services as importing
+from . import template as import_template
 from .models import ImportJob
 
 ERRORS_PER_PAGE = 50
@@ -37,14 +40,14 @@ class UploadForm(forms.Form):
 
 def _musyawarah(request, musyawarah_id: int):
     try:
-        return importing.import_musyawarah_for(user=request.user, musyawarah_id=musyawarah_id)
+        return selectors.import_musyawarah_for(user=request.user, musyawarah_id=musyawarah_id)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
 def _job(request, job_id: int) -> ImportJob:
     try:
-        return importing.import_jobs_visible_to(user=request.user).get(pk=job_id)
+        return selectors.import_jobs_visible_to(user=request.user).get(pk=job_id)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
@@ -74,7 +77,7 @@ def upload(request, musyawarah_id: int):
                 _cancel_quietly(request, int(replaced))
             return redirect("proposals:import_job", job_id=job.pk)
     jobs = (
-        importing.import_jobs_visible_to(user=request.user).filter(musyawarah=musyawarah).order_by("-pk")[:20]
+        selectors.import_jobs_visible_to(user=request.user).filter(musyawarah=musyawarah).order_by("-pk")[:20]
     )
     status = 400 if request.method == "POST" else 200
     return render(
@@ -122,7 +125,7 @@ def _code_lists() -> dict[str, list[tuple[str, str]]]:
 @require_GET
 def job_detail(request, job_id: int):
     job = _job(request, job_id)
-    rows = importing.import_job_error_rows(job=job)
+    rows = selectors.import_job_error_rows(job=job)
     page = Paginator(rows, ERRORS_PER_PAGE).get_page(request.GET.get("halaman"))
     wanted = request.GET.get("baris", "")
     open_row = int(wanted) if wanted.isdigit() and len(wanted) < 10 else None
@@ -212,10 +215,10 @@ def cancel(request, job_id: int):
 @require_GET
 def template(request, fmt: str):
     if fmt == "xlsx":
-        body = importing.import_template_xlsx()
+        body = import_template.import_template_xlsx()
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "csv":
-        body = importing.import_template_csv()
+        body = import_template.import_template_csv()
         ctype = "text/csv; charset=utf-8"
     else:
         raise Http404

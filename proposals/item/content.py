@@ -1,0 +1,339 @@
+"""The content of a proposal item: what a family or an individual proposes, checked before it is saved.
+
+Item content arrives as plain data (from a page's forms, the API's serializers or a channel's form),
+is checked here (format errors and NIK_INVALID block saving, named per field; the integrity engine's
+other findings are stored with the item) and is written with its persons. Keys of ValidationError
+dicts name the field: "no_kk", "persons.2.nik", "house.atap", "target", ….
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dtks.registry.fields import FAMILY_FIELDS, HEAD, HOUSE_FIELDS, PERSON_FIELDS
+
+from .models import OPEN_STATES, ProposalItem
+
+
+def _item_findings(*, item: ProposalItem, persons: list[dict], actor) -> list[dict]:
+    """Findings of the per-item integrity engine (dtks/registry/item_integrity.py) for unsaved content."""
+    from dtks.registry.item_integrity import item_data, item_findings
+
+    return item_findings(item_data(item, persons), actor=actor)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _codes(list_name: str) -> set[str]:
+    from dtks.registry.models import Code
+
+    return set(Code.objects.filter(list=list_name, active=True).values_list("code", flat=True))
+
+
+def clean_content(
+    *, family: dict | None, persons: list[dict], allow_pending_nik: bool
+) -> tuple[dict, list[dict]]:
+    """Format checks that block saving (DESIGN.md §7): each error names its field and the fix."""
+    from dtks.registry.identity import check_kk, check_nik
+
+    errors: dict[str, list[str]] = {}
+
+    def err(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    fam = {k: (str((family or {}).get(k) or "")).strip() for k in FAMILY_FIELDS}
+    house = {k: (str(((family or {}).get("house") or {}).get(k) or "")).strip() for k in HOUSE_FIELDS}
+    in_family = bool(family) and bool(family.get("is_family", True)) and not _blank(family.get("no_kk"))
+    if family and family.get("is_family", True) and _blank(family.get("no_kk")):
+        err("no_kk", "Nomor KK wajib diisi untuk usulan keluarga (16 digit).")
+    if fam["no_kk"]:
+        kk = check_kk(fam["no_kk"])
+        if kk.errors:
+            for m in kk.messages:
+                err("no_kk", m)
+        else:
+            fam["no_kk"] = kk.value or ""
+    for key in ("rt", "rw"):
+        v = fam[key]
+        if v and not (v.isdigit() and len(v) <= 3):
+            err(key, f"{key.upper()} harus angka, paling banyak 3 digit (misalnya 003).")
+        elif v:
+            fam[key] = v.zfill(3)
+    if len(fam["alamat"]) > 255:
+        err("alamat", "Alamat paling panjang 255 karakter.")
+    for key, value in house.items():
+        if value and value not in _codes(key):
+            err(f"house.{key}", f"Pilihan {key.replace('_', ' ')} tidak dikenal; pilih dari daftar.")
+    if not persons:
+        err("persons", "Tambahkan paling sedikit satu orang.")
+    seen: dict[str, int] = {}
+    cleaned = []
+    marital, relations = _codes("status_perkawinan"), _codes("hubungan_keluarga")
+    today = timezone.localdate()
+    for i, raw in enumerate(persons):
+        p = {k: raw.get(k) for k in PERSON_FIELDS}
+        for k in (
+            "nik",
+            "nama",
+            "tempat_lahir",
+            "jenis_kelamin",
+            "status_perkawinan",
+            "hubungan_keluarga",
+            "kategori",
+        ):
+            p[k] = "" if p[k] is None else str(p[k]).strip()
+        for k in ("kriteria", "disabilitas", "program"):
+            p[k] = [str(c) for c in (p[k] or [])]
+        key = f"persons.{i}"
+        if p["nik"]:
+            check = check_nik(p["nik"])
+            if check.errors:
+                for m in check.messages:
+                    err(f"{key}.nik", m)
+            else:
+                p["nik"] = check.value
+                if p["nik"] in seen:
+                    err(
+                        f"{key}.nik",
+                        f"NIK ini sudah dipakai orang ke-{seen[p['nik']] + 1} dalam usulan yang sama.",
+                    )
+                seen[p["nik"]] = i
+        elif in_family or not allow_pending_nik:
+            err(f"{key}.nik", "NIK wajib diisi untuk anggota keluarga (16 digit).")
+        if not p["nama"]:
+            err(f"{key}.nama", "Nama wajib diisi.")
+        elif len(p["nama"]) > 150:
+            err(f"{key}.nama", "Nama paling panjang 150 karakter.")
+        born = p["tanggal_lahir"]
+        if isinstance(born, str) and born:
+            try:
+                born = date.fromisoformat(born)
+            except ValueError:
+                err(f"{key}.tanggal_lahir", "Tanggal lahir harus tanggal yang ada (YYYY-MM-DD).")
+                born = None
+        if isinstance(born, date) and born > today:
+            err(f"{key}.tanggal_lahir", "Tanggal lahir tidak boleh di masa depan.")
+        p["tanggal_lahir"] = born or None
+        if p["jenis_kelamin"] and p["jenis_kelamin"].upper() not in ("L", "P"):
+            err(f"{key}.jenis_kelamin", "Jenis kelamin harus L (laki-laki) atau P (perempuan).")
+        p["jenis_kelamin"] = p["jenis_kelamin"].upper()
+        if p["status_perkawinan"] and p["status_perkawinan"] not in marital:
+            err(f"{key}.status_perkawinan", "Status perkawinan tidak dikenal; pilih dari daftar.")
+        if in_family and p["hubungan_keluarga"] and p["hubungan_keluarga"] not in relations:
+            err(f"{key}.hubungan_keluarga", "Hubungan keluarga tidak dikenal; pilih dari daftar.")
+        if not in_family:
+            p["hubungan_keluarga"] = ""
+        p["target_person_id"] = raw.get("target_person_id")
+        cleaned.append(p)
+    if errors:
+        raise ValidationError(errors)
+    fam["house"] = house if in_family else {}
+    if not in_family:
+        fam["no_kk"] = ""
+    return fam, cleaned
+
+
+class TargetNotFound(ValidationError):
+    """The record named is not in the actor's scope (or does not exist): the API answers 404."""
+
+
+def target_snapshot(*, actor, target_family_id: int | None, target_person_id: int | None) -> dict:
+    """The determined record an item concerns, as the actor may see it: a family with its members,
+    or an individual outside any family. Scoped by the registry selectors."""
+    from dtks.registry.models import MembershipVersion
+    from dtks.registry.selectors import families_visible_to, family_members, persons_visible_to
+
+    not_found = TargetNotFound({"target": "Data terdaftar ini tidak ditemukan dalam cakupan wilayah Anda."})
+    if bool(target_family_id) == bool(target_person_id):
+        raise ValidationError({"target": "Pilih satu keluarga atau satu individu yang sudah ditetapkan."})
+    person_cols = ("person_id", *[f for f in PERSON_FIELDS if f != "hubungan_keluarga"])
+    if target_family_id:
+        fam = families_visible_to(user=actor).filter(family_id=target_family_id).first()
+        if fam is None:
+            raise not_found
+        relation = dict(
+            MembershipVersion.objects.current()
+            .filter(family_id=target_family_id)
+            .values_list("person_id", "hubungan_keluarga")
+        )
+        members = (
+            family_members(user=actor, family_id=target_family_id).order_by("person_id").values(*person_cols)
+        )
+        persons = []
+        for m in members:
+            m["target_person_id"] = m.pop("person_id")
+            m["hubungan_keluarga"] = relation.get(m["target_person_id"], "")
+            persons.append(m)
+        persons.sort(key=lambda p: (p["hubungan_keluarga"] != HEAD, p["target_person_id"]))
+        family = {k: getattr(fam, k) for k in FAMILY_FIELDS}
+        family["house"] = {k: getattr(fam, k) for k in HOUSE_FIELDS}
+        return {
+            "village_code": fam.village_code,
+            "family_id": target_family_id,
+            "person_id": None,
+            "family": family,
+            "persons": persons,
+        }
+    in_family = MembershipVersion.objects.current().filter(person_id=target_person_id).exists()
+    person = persons_visible_to(user=actor).filter(person_id=target_person_id).first()
+    if person is None:
+        raise not_found
+    if in_family:
+        raise ValidationError(
+            {
+                "target": "Orang ini anggota sebuah keluarga: usulkan perubahan untuk keluarganya (satu usulan = satu keluarga)."
+            }
+        )
+    p = {k: getattr(person, k) for k in person_cols}
+    p["target_person_id"] = p.pop("person_id")
+    p["hubungan_keluarga"] = ""
+    family = {"no_kk": "", "rt": person.rt, "rw": person.rw, "alamat": person.alamat, "house": {}}
+    return {
+        "village_code": person.village_code,
+        "family_id": None,
+        "person_id": target_person_id,
+        "family": family,
+        "persons": [p],
+    }
+
+
+def open_target(*, actor, m, target_family_id: int | None, target_person_id: int | None) -> dict:
+    """`target_snapshot` of a record an item may still be filed on: in the musyawarah's village
+    (if any) and without another item open on it."""
+    snap = target_snapshot(actor=actor, target_family_id=target_family_id, target_person_id=target_person_id)
+    if m is not None and snap["village_code"] != m.village_code:
+        raise ValidationError({"target": "Data ini bukan warga desa/kelurahan musyawarah ini."})
+    qs = ProposalItem.objects.filter(state__in=OPEN_STATES)
+    if snap["family_id"]:
+        qs = qs.filter(target_family_id=snap["family_id"])
+    else:
+        qs = qs.filter(target_person_id=snap["person_id"])
+    other = qs.values_list("pk", flat=True).first()
+    if other:
+        raise ValidationError(
+            {"target": f"Sudah ada usulan yang masih berjalan untuk data ini (usulan #{other})."}
+        )
+    return snap
+
+
+def deletion_reason_code(reason: str, *, kind: str) -> str:
+    reason = (reason or "").strip().upper()
+    if reason not in _codes("alasan_penghapusan"):
+        raise ValidationError({"deletion_reason": "Pilih alasan penghapusan dari daftar."})
+    if reason == "PINDAH" and kind == ProposalItem.Kind.DELETION:
+        raise ValidationError(
+            {"deletion_reason": "Untuk warga yang pindah, catat usulan perpindahan (bukan penghapusan)."}
+        )
+    return reason
+
+
+def write_persons(item: ProposalItem, persons: list[dict]) -> None:
+    from .models import ProposalPerson
+
+    item.persons.all().delete()
+    ProposalPerson.objects.bulk_create(
+        ProposalPerson(
+            item=item,
+            position=i,
+            target_person_id=p.get("target_person_id"),
+            nik=p.get("nik") or None,
+            **{
+                k: (
+                    p.get(k)
+                    if p.get(k) is not None
+                    else ([] if k in ("kriteria", "disabilitas", "program") else "")
+                )
+                for k in PERSON_FIELDS
+                if k not in ("nik", "tanggal_lahir")
+            },
+            tanggal_lahir=p.get("tanggal_lahir"),
+        )
+        for i, p in enumerate(persons)
+    )
+
+
+def set_content(item: ProposalItem, family: dict) -> None:
+    for k in FAMILY_FIELDS:
+        setattr(item, k, family.get(k) or "")
+    item.house = family.get("house") or {}
+
+
+def content_diff(
+    old_family: dict, new_family: dict, old_persons: list[dict], new_persons: list[dict]
+) -> dict:
+    """{"field": [old, new]} per changed family field, person fields under "persons" by person id."""
+
+    def plain(v):
+        return v.isoformat() if isinstance(v, date) else v
+
+    diff: dict = {}
+    for k in FAMILY_FIELDS:
+        if (old_family.get(k) or "") != (new_family.get(k) or ""):
+            diff[k] = [old_family.get(k) or "", new_family.get(k) or ""]
+    for k in HOUSE_FIELDS:
+        old, new = (old_family.get("house") or {}).get(k) or "", (new_family.get("house") or {}).get(k) or ""
+        if old != new:
+            diff[k] = [old, new]
+    by_id = {p["target_person_id"]: p for p in old_persons}
+    persons: dict = {}
+    for p in new_persons:
+        before = by_id.get(p.get("target_person_id"))
+        if before is None:
+            continue
+        changed = {
+            k: [plain(before.get(k)), plain(p.get(k))]
+            for k in PERSON_FIELDS
+            if (before.get(k) or None) != (p.get(k) or None)
+        }
+        if changed:
+            persons[str(p["target_person_id"])] = changed
+    if persons:
+        diff["persons"] = persons
+    return diff
+
+
+def check_findings(item: ProposalItem, persons: list[dict], actor) -> None:
+    """NIK_INVALID blocks saving (named per person and field); other findings are stored."""
+    from dtks.registry.item_integrity import blocks_saving
+
+    findings = _item_findings(item=item, persons=persons, actor=actor)
+    if blocks_saving(findings):
+        errors: dict[str, list[str]] = {}
+        for f in findings:
+            if f["rule"] == "NIK_INVALID":
+                field = (f.get("fields") or ["nik"])[0]
+                key = f"persons.{f['person']}.{field}" if f.get("person") is not None else field
+                errors.setdefault(key, []).append(f["message"])
+        raise ValidationError(errors)
+    item.findings = findings
+
+
+def corrected_content(snap: dict, family: dict | None, persons: list[dict]) -> tuple[dict, list[dict]]:
+    """The corrected record: same members (matched by their registry person id), new values."""
+    by_id = {p["target_person_id"]: p for p in snap["persons"]}
+    new_persons = []
+    for i, p in enumerate(persons):
+        pid = p.get("target_person_id")
+        try:
+            pid = int(pid) if pid is not None else None
+        except (TypeError, ValueError):
+            pid = None
+        if pid not in by_id:
+            raise ValidationError(
+                {f"persons.{i}": "Perbaikan hanya mengubah isian orang yang sudah terdaftar."}
+            )
+        new_persons.append(
+            {**by_id[pid], **{k: v for k, v in p.items() if k in PERSON_FIELDS}, "target_person_id": pid}
+        )
+    if len(new_persons) != len(by_id):
+        raise ValidationError(
+            {"persons": "Perbaikan memuat semua anggota yang terdaftar (tanpa menambah atau menghapus)."}
+        )
+    base = dict(snap["family"])
+    merged = {**base, **{k: v for k, v in (family or {}).items() if k in FAMILY_FIELDS}}
+    merged["house"] = {**(base.get("house") or {}), **((family or {}).get("house") or {})}
+    merged["is_family"] = bool(snap["family_id"])
+    return clean_content(family=merged, persons=new_persons, allow_pending_nik=not snap["family_id"])
