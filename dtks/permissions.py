@@ -37,6 +37,7 @@ ROUTES: dict[str, str | frozenset[str]] = {
     # Every signed-in role lands on its own dashboard; the registry pages only for the roles whose
     # work needs the registry (DESIGN.md §2; scope and masking are the selectors' and views' business).
     "dashboard": SIGNED_IN,
+    "notifications": SIGNED_IN,  # the inbox: each user reads what is addressed to its role and region
     "registry:families": frozenset(REGISTRY_ROLES),
     "registry:family": frozenset(REGISTRY_ROLES),
     "registry:persons": frozenset(REGISTRY_ROLES),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("sehat/", core_views.health, name="health"),
     path("dasbor/", core_views.dashboard, name="dashboard"),
+    path("notifikasi/", core_views.notifications, name="notifications"),
     path("wilayah/", include("dtks.regions.urls")),
     path("akun/", include("dtks.accounts.urls")),
     path("registri/", include("dtks.registry.urls")),

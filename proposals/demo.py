@@ -28,6 +28,7 @@ from django.db import transaction
 
 from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
 from dtks.accounts.models import Role, User
+from dtks.core.models import IdempotencyKey
 from dtks.registry.models import MembershipVersion
 from dtks.registry.reading import TEMPLATE_COLUMNS
 from dtks.registry.selectors import families_visible_to, persons_visible_to
@@ -158,8 +159,13 @@ def proposals_demo_seed() -> DemoProposals:
         if PLACES["draft"] not in done:
             m = _musyawarah(operator, PLACES["draft"], minutes=False, held_on=date(2026, 11, 20))
             family, persons = _new_family(7001)
-            create.proposal_item_create_addition(
-                actor=operator, musyawarah_id=m.pk, family=family, persons=persons, note="Usulan RT 03."
+            create.proposal_item_create(
+                kind="addition",
+                actor=operator,
+                musyawarah_id=m.pk,
+                family=family,
+                persons=persons,
+                note="Usulan RT 03.",
             )
             result.created.append(PLACES["draft"])
         draft = Musyawarah.objects.get(village_code=OPERATOR_VILLAGE, place=PLACES["draft"])
@@ -168,7 +174,8 @@ def proposals_demo_seed() -> DemoProposals:
             result.created.append(f"{PLACES['draft']}: impor {IMPORT_NAME}")
         if PLACES["held"] not in done:
             m = _musyawarah(operator, PLACES["held"], minutes=True, held_on=date(2026, 11, 12))
-            create.proposal_item_create_deletion(
+            create.proposal_item_create(
+                kind="deletion",
                 actor=operator,
                 musyawarah_id=m.pk,
                 target_family_id=families[0],
@@ -179,7 +186,8 @@ def proposals_demo_seed() -> DemoProposals:
             target = (
                 {"target_person_id": individuals[0]} if individuals else {"target_family_id": families[3]}
             )
-            create.proposal_item_create_replacement(
+            create.proposal_item_create(
+                kind="replacement",
                 actor=operator,
                 musyawarah_id=m.pk,
                 deletion_reason="MENINGGAL",
@@ -191,26 +199,29 @@ def proposals_demo_seed() -> DemoProposals:
         if PLACES["submitted"] not in done:
             m = _musyawarah(operator, PLACES["submitted"], minutes=True, held_on=date(2026, 10, 28))
             family, persons = _new_family(7003)
-            stays = create.proposal_item_create_addition(
-                actor=operator, musyawarah_id=m.pk, family=family, persons=persons
+            stays = create.proposal_item_create(
+                kind="addition", actor=operator, musyawarah_id=m.pk, family=family, persons=persons
             )
             family, persons = _new_family(7004)
             persons[1]["tanggal_lahir"] = date(1992, 7, 22)  # disagrees with the NIK: a finding
-            returned = create.proposal_item_create_addition(
-                actor=operator, musyawarah_id=m.pk, family=family, persons=persons
+            returned = create.proposal_item_create(
+                kind="addition", actor=operator, musyawarah_id=m.pk, family=family, persons=persons
             )
             correction = _correction(operator, m, families[1])
-            create.proposal_item_create_transfer(
+            create.proposal_item_create(
+                kind="transfer",
                 actor=operator,
                 musyawarah_id=m.pk,
                 target_family_id=families[2],
-                destination_village=DESTINATION,
-                rt="002",
-                rw="004",
-                alamat="Jl. Magersari Tengah",
+                destination={
+                    "kode_wilayah": DESTINATION,
+                    "rt": "002",
+                    "rw": "004",
+                    "alamat": "Jl. Magersari Tengah",
+                },
                 note="Pindah ikut anak.",
             )
-            musyawarah_services.musyawarah_submit_all(musyawarah_id=m.pk, actor=operator)
+            musyawarah_services.musyawarah_submit(musyawarah_id=m.pk, actor=operator)
             transitions.proposal_item_transition(
                 item_id=returned.pk,
                 transition="return_to_village",
@@ -221,9 +232,9 @@ def proposals_demo_seed() -> DemoProposals:
                 item_id=correction.pk,
                 transition="verify",
                 actor=verifier,
-                override_reason="Diperiksa di lapangan: data rumah sudah sesuai."
-                if correction.findings
-                else "",
+                overrides={
+                    f["rule"]: "Diperiksa di lapangan: data rumah sudah sesuai." for f in correction.findings
+                },
             )
             del stays
             result.created.append(PLACES["submitted"])
@@ -242,7 +253,12 @@ def _other_channels(result: DemoProposals) -> None:
     from .channels.self_registration import Submission, self_registration_submit
 
     ministry = User.objects.filter(is_demo=True, role=Role.MINISTRY_DATA_OFFICER, is_active=True).first()
-    if ministry is not None and not ProposalItem.objects.filter(idempotency_key__in=MINISTRY_KEYS).exists():
+    if (
+        ministry is not None
+        and not IdempotencyKey.objects.filter(
+            scope="ministry_proposal.create", key__in=MINISTRY_KEYS
+        ).exists()
+    ):
         family, persons = _new_family(7005)
         scalar = [{k: v for k, v in p.items() if not isinstance(v, list)} for p in persons]
         ministry_proposal_create(
@@ -325,6 +341,11 @@ def _correction(operator: User, m: Musyawarah, family_id: int):
     persons = [dict(p) for p in snap["persons"]]
     if persons and not persons[0].get("tempat_lahir"):
         persons[0]["tempat_lahir"] = "MAGELANG"
-    return create.proposal_item_create_correction(
-        actor=operator, musyawarah_id=m.pk, target_family_id=family_id, family=family, persons=persons
+    return create.proposal_item_create(
+        kind="correction",
+        actor=operator,
+        musyawarah_id=m.pk,
+        target_family_id=family_id,
+        family=family,
+        persons=persons,
     )

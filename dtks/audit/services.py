@@ -1,15 +1,41 @@
 """Audit: the one function that writes audit rows. Services call it inside their transaction."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
-
 from .models import AuditEvent, Outcome
 
 SYSTEM_ACTOR = "sistem"
 
 
+class SystemActor:
+    """A background task or a public channel acting without a user: named in the audit log
+    ("sistem:penetapan"), never a role. Transitions reserved to the system check `is_system`."""
+
+    is_system = True
+    is_authenticated = False
+    is_active = True
+    pk = None
+    role = "system"
+    region_code = ""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def get_username(self) -> str:
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def actor_identity(actor) -> tuple[int | None, str]:
+    """(user id, label) of an actor: a user, a SystemActor, a system actor's name, or None."""
+    if actor is None or isinstance(actor, str):
+        return None, (actor or SYSTEM_ACTOR)[:150]
+    return actor.pk, actor.get_username()[:150]
+
+
 def audit_record(
     *,
-    actor: AbstractBaseUser | str | None,
+    actor,
     action: str,
     object_type: str = "",
     object_id: object = "",
@@ -19,14 +45,11 @@ def audit_record(
     outcome: str = Outcome.OK,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """`actor` is a user, or a system actor's name such as "sistem:load_registry"."""
-    if actor is None or isinstance(actor, str):
-        user, label = None, actor or SYSTEM_ACTOR
-    else:
-        user, label = actor, actor.get_username()
+    """`actor` is a user, a SystemActor, or a system actor's name such as "sistem:load_registry"."""
+    actor_id, label = actor_identity(actor)
     return AuditEvent.objects.create(
-        actor=user,
-        actor_label=label[:150],
+        actor_id=actor_id,
+        actor_label=label,
         action=action,
         object_type=object_type,
         object_id=str(object_id)[:64],

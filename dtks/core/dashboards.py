@@ -282,6 +282,15 @@ def dashboard_context(*, user) -> dict:
 
 
 def navigation(request) -> dict:
-    """Context processor: whether the header offers the registry (only to roles whose work needs it)."""
+    """Context processor: whether the header offers the registry (only to roles whose work needs it),
+    and the inbox's unread count (counted only when a page shows it)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from .notifications import unread_count
+
     user = getattr(request, "user", None)
-    return {"nav_registry": bool(user is not None and user.is_authenticated and user.role in REGISTRY_ROLES)}
+    signed_in = bool(user is not None and user.is_authenticated)
+    return {
+        "nav_registry": signed_in and user.role in REGISTRY_ROLES,
+        "notifications_unread": SimpleLazyObject(lambda: unread_count(user=user)) if signed_in else 0,
+    }

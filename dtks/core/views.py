@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -9,6 +10,9 @@ from django.views.decorators.http import require_GET
 
 from .dashboards import dashboard_context
 from .models import WorkerHeartbeat
+from .notifications import notifications_mark_seen, notifications_visible_to, unread_count
+
+INBOX_PAGE = 25
 
 WORKER_FRESH = timedelta(minutes=3)
 
@@ -40,3 +44,17 @@ def home(request):
 def dashboard(request):
     """Where every role lands after signing in: its queues and, for registry roles, its scope's counts."""
     return render(request, "dashboards/dashboard.html", dashboard_context(user=request.user))
+
+
+@require_GET
+@never_cache
+def notifications(request):
+    """The inbox: what came back to the user or awaits them, newest first; opening it marks all read."""
+    user = request.user
+    unread = unread_count(user=user)
+    page = Paginator(notifications_visible_to(user=user).order_by("-pk"), INBOX_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    notifications_mark_seen(user=user)
+    return render(request, "core/notifications.html", {"page": page, "rows": rows, "unread": unread})

@@ -216,8 +216,7 @@ class MinistryProposalApi(ListAPIView):
             rt=d["rt"],
             rw=d["rw"],
             alamat=d["alamat"],
-            # Keys are per user, hashed to fit the column.
-            idempotency_key=f"kemensos-api:{_hashed(request.user.pk, key)[:40]}" if key else None,
+            idempotency_key=key,
             ip=client_ip(request),
         )
         item = (

@@ -4,13 +4,14 @@ ministry itself (then `accept_direct`) or by the regency, as the proposer choose
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dtks.accounts.models import Role
-from dtks.audit.services import audit_record
-from proposals.item.models import ProposalItem, ProposalItemHistory, ProposalPerson
+from dtks.core.idempotency import idempotency_claim
+from proposals.item.history import write_created
+from proposals.item.models import ProposalItem, ProposalPerson
 from proposals.item.selectors import proposal_items_of_channel
 
 from .self_registration import item_integrity_findings, proposal_person
@@ -54,10 +55,9 @@ def ministry_proposal_create(
     """
     if getattr(actor, "role", None) != Role.MINISTRY_DATA_OFFICER:
         raise PermissionDenied(_("Hanya petugas data Kementerian Sosial yang dapat mengajukan usulan ini."))
-    if idempotency_key:
-        existing = ProposalItem.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    claim = idempotency_claim(scope="ministry_proposal.create", actor=actor, key=idempotency_key)
+    if claim.replayed:
+        return ProposalItem.objects.get(pk=claim.object_id)
     errors = {}
     if reason not in MinistryReason.VALUES:
         errors["ministry_reason"] = [
@@ -76,7 +76,7 @@ def ministry_proposal_create(
     item = ProposalItem(
         kind=ProposalItem.Kind.ADDITION,
         channel=ProposalItem.Channel.MINISTRY,
-        # DESIGN.md §4: ministry proposals start in `submitted`.
+        # docs/design.md §4: ministry proposals start in `submitted`.
         state=ProposalItem.State.SUBMITTED,
         verifier=verifier,
         ministry_reason=reason,
@@ -86,41 +86,23 @@ def ministry_proposal_create(
         rt=rt,
         rw=rw,
         alamat=alamat.strip(),
-        idempotency_key=idempotency_key or None,
         created_by=actor,
     )
-    try:
-        with transaction.atomic():
-            item.save()
-    except IntegrityError:
-        existing = ProposalItem.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing
+    item.save()
     ProposalPerson.objects.bulk_create(proposal_person(item, i, p) for i, p in enumerate(persons))
     # NIK_PENDING (no NIK yet) is among them and blocks determination until a NIK is recorded.
     findings = item_integrity_findings(item, actor=actor)
     if findings:
         item.findings = findings
         item.save(update_fields=["findings"])
-    ProposalItemHistory.objects.create(
-        item=item,
-        transition="ministry_propose",
-        from_state="",
-        to_state=item.state,
+    write_created(
+        [item],
+        event="ministry_propose",
         actor=actor,
-        actor_label=actor.get_username(),
-        reason=note.strip(),
-    )
-    audit_record(
-        actor=actor,
-        action="proposal_item.ministry_propose",
-        object_type="proposals.item",
-        object_id=item.pk,
-        region_code=item.village_code,
         ip=ip,
-        detail={"reason": reason, "verifier": verifier, "persons": len(persons)},
+        detail={item.pk: {"ministry_reason": reason, "verifier": verifier, "persons": len(persons)}},
     )
+    claim.answer(item.pk)
     return item
 
 

@@ -78,7 +78,7 @@ def ministry_create(request):
             rt=data["rt"],
             rw=data["rw"],
             alamat=data["alamat"],
-            idempotency_key=f"kemensos:{data['kunci']}",
+            idempotency_key=data["kunci"],
             ip=client_ip(request),
         )
     except ValidationError as exc:

@@ -17,18 +17,19 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dtks.audit.services import audit_record
+from dtks.audit.services import SystemActor
+from dtks.core.idempotency import idempotency_claim
 from dtks.registry.item_integrity import SAVE_BLOCKING, blocks_saving, item_data, item_findings
 from dtks.registry.models import PersonVersion
-from proposals.item.models import ProposalItem, ProposalItemHistory, ProposalPerson
+from proposals.item.history import write_created
+from proposals.item.models import ProposalItem, ProposalPerson
 from proposals.item.selectors import proposal_items_of_channel
 
 SYSTEM_ACTOR = "sistem:pendaftaran_mandiri"
-KEY_PREFIX = "mandiri:"
 # Receipt codes: no 0/O, 1/I/L, so a code read out over the phone is not misheard.
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 RECEIPT_SALT = "proposals.self_registration.receipt"
@@ -172,36 +173,26 @@ def _registered_person_id(nik: str | None) -> int | None:
     )
 
 
+@transaction.atomic
 def self_registration_submit(
     *, submission: Submission, form_key: str, ip: str | None = None, consent_at=None
 ) -> tuple[ProposalItem, bool]:
     """Create the submitted item with its persons, history and audit rows; (item, created).
 
-    The idempotency key is the rendered form's key plus the content's fingerprint: a double submit
-    of the same form is one item and one receipt; a changed or new form is a new item.
+    The idempotency key (dtks/core/idempotency.py, the public channel's) is the rendered form's key
+    plus the content's fingerprint: a double submit of the same form is one item and one receipt; a
+    changed or new form is a new item.
     """
-    key = f"{KEY_PREFIX}{form_key}:{submission.fingerprint()[:16]}"
-    existing = ProposalItem.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            return _create(submission=submission, key=key, ip=ip, consent_at=consent_at), True
-    except IntegrityError:
-        # The same form raced itself (two requests at once): the first one's item is the answer.
-        existing = ProposalItem.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing, False
-
-
-def _create(*, submission: Submission, key: str, ip: str | None, consent_at) -> ProposalItem:
+    key = f"{form_key}:{submission.fingerprint()[:16]}"
+    claim = idempotency_claim(scope="self_registration.submit", actor=None, key=key)
+    if claim.replayed:
+        return ProposalItem.objects.get(pk=claim.object_id), False
     correction = submission.kind == ProposalItem.Kind.CORRECTION
     applicant = submission.persons[0]
     item = ProposalItem(
         kind=submission.kind,
         channel=ProposalItem.Channel.SELF_REGISTRATION,
-        # DESIGN.md §4: self-registrations start in `submitted` (no draft, no musyawarah).
+        # docs/design.md §4: self-registrations start in `submitted` (no draft, no musyawarah).
         state=ProposalItem.State.SUBMITTED,
         verifier=verifier_for(submission.village_code),
         village_code=submission.village_code,
@@ -212,7 +203,6 @@ def _create(*, submission: Submission, key: str, ip: str | None, consent_at) -> 
         note=submission.note,
         contact_phone=submission.phone,
         consent_at=consent_at or timezone.now(),
-        idempotency_key=key,
         target_person_id=_registered_person_id(applicant.get("nik")) if correction else None,
     )
     for _attempt in range(5):
@@ -225,24 +215,15 @@ def _create(*, submission: Submission, key: str, ip: str | None, consent_at) -> 
     if findings:
         item.findings = findings
         item.save(update_fields=["findings"])
-    ProposalItemHistory.objects.create(
-        item=item,
-        transition="self_register",
-        from_state="",
-        to_state=item.state,
-        actor=None,
-        actor_label=SYSTEM_ACTOR,
-    )
-    audit_record(
-        actor=SYSTEM_ACTOR,
-        action="proposal_item.self_register",
-        object_type="proposals.item",
-        object_id=item.pk,
-        region_code=item.village_code,
+    write_created(
+        [item],
+        event="self_register",
+        actor=SystemActor(SYSTEM_ACTOR),
         ip=ip,
-        detail={"kind": item.kind, "persons": len(submission.persons), "verifier": item.verifier},
+        detail={item.pk: {"persons": len(submission.persons), "verifier": item.verifier}},
     )
-    return item
+    claim.answer(item.pk)
+    return item, True
 
 
 # --- staff reads --------------------------------------------------------------------------------------

@@ -55,8 +55,6 @@ class ImportJob(ConcurrentTransitionMixin, models.Model):
     stage_rows = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     error_message = models.TextField(blank=True)
-    # An API upload's Idempotency-Key, as "<user id>:<key>": the same upload retried is the same job.
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

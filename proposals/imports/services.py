@@ -19,14 +19,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import can_proceed
+from psycopg.types.json import Jsonb
 
 from dtks.accounts.models import Role
 from dtks.accounts.scope import in_scope, region_q
 from dtks.audit.services import audit_record
+from dtks.core.idempotency import idempotency_claim
 from dtks.registry.item_integrity import HEAD
 from dtks.registry.loading import (
     HOUSE,
@@ -38,6 +40,7 @@ from dtks.registry.loading import (
     stage_validate,
 )
 from dtks.registry.reading import FileRefused, open_sheet
+from proposals.item.history import created_params, created_records_sql
 from proposals.item.models import ProposalItem, ProposalPerson
 from proposals.musyawarah.models import Musyawarah
 
@@ -70,16 +73,17 @@ def check_operator(*, user, musyawarah: Musyawarah) -> None:
         raise ValidationError("Musyawarah ini sudah diajukan; usulan tidak dapat ditambah lagi.")
 
 
+@transaction.atomic
 def import_job_create(
     *, musyawarah_id: int, uploaded, actor, ip: str | None = None, idempotency_key: str | None = None
 ) -> ImportJob:
     """Check and store an uploaded CSV/XLSX for a musyawarah; the preview runs as a task. With an
-    `idempotency_key` (API), the same key again is the same job: nothing is stored twice."""
+    `idempotency_key`, the same key again is the same job: nothing is stored twice."""
     musyawarah = import_musyawarah_for(user=actor, musyawarah_id=musyawarah_id)
     check_operator(user=actor, musyawarah=musyawarah)
-    key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
-    if key and (done := ImportJob.objects.filter(idempotency_key=key).first()) is not None:
-        return done
+    claim = idempotency_claim(scope="proposal_import.upload", actor=actor, key=idempotency_key)
+    if claim.replayed:
+        return ImportJob.objects.get(pk=claim.object_id)
     if uploaded is None:
         raise refuse("Pilih berkas CSV atau XLSX.")
     if uploaded.size is not None and uploaded.size > settings.DTKS_IMPORT_MAX_BYTES:
@@ -93,38 +97,32 @@ def import_job_create(
     final = tmp.with_name(f"{tmp.stem}.{fmt}")
     tmp.rename(final)
     try:
-        with transaction.atomic():
-            job = ImportJob.objects.create(
-                musyawarah=musyawarah,
-                village_code=musyawarah.village_code,
-                stored_name=final.name,
-                original_name=display_name(getattr(uploaded, "name", "")),
-                file_format=fmt,
-                file_size=size,
-                sha256=sha,
-                created_by=actor,
-                idempotency_key=key,
-            )
-            audit_record(
-                actor=actor,
-                action="proposal_import.upload",
-                object_type="proposals.import",
-                object_id=job.pk,
-                region_code=job.village_code,
-                ip=ip,
-                detail={"musyawarah": musyawarah.pk, "format": fmt, "bytes": size, "sha256": sha},
-            )
-            from proposals.tasks import import_preview
-
-            import_preview.delay_on_commit(job.pk)
-    except IntegrityError:
-        final.unlink(missing_ok=True)
-        if key and (done := ImportJob.objects.filter(idempotency_key=key).first()) is not None:
-            return done  # the same request, retried while the first was being stored
-        raise
+        job = ImportJob.objects.create(
+            musyawarah=musyawarah,
+            village_code=musyawarah.village_code,
+            stored_name=final.name,
+            original_name=display_name(getattr(uploaded, "name", "")),
+            file_format=fmt,
+            file_size=size,
+            sha256=sha,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="proposal_import.upload",
+            object_type="proposals.import",
+            object_id=job.pk,
+            region_code=job.village_code,
+            ip=ip,
+            detail={"musyawarah": musyawarah.pk, "format": fmt, "bytes": size, "sha256": sha},
+        )
+        claim.answer(job.pk)
     except BaseException:
         final.unlink(missing_ok=True)
         raise
+    from proposals.tasks import import_preview
+
+    import_preview.delay_on_commit(job.pk)
     return job
 
 
@@ -638,6 +636,29 @@ def _person_insert_sql() -> tuple[str, dict]:
     return sql, params
 
 
+def _records_sql(job: ImportJob, actor) -> tuple[str, dict]:
+    """The history and audit rows of a chunk's new items, by the items' one writer of them
+    (proposals/item/history.py), straight from the ids the chunk wrote: every item of an import is a
+    draft addition of the musyawarah's village."""
+    detail = {
+        "channel": ProposalItem.Channel.MUSYAWARAH.value,
+        "kind": ProposalItem.Kind.ADDITION.value,
+        "import": job.pk,
+    }
+    sql = created_records_sql(
+        "SELECT id, %(draft)s::text AS to_state, %(village)s::text AS village_code, "
+        "%(hdetail)s::jsonb AS hdetail, %(adetail)s::jsonb AS adetail FROM imp_written"
+    )
+    params = {
+        **created_params(event="import", actor=actor, bulk=True),
+        "draft": ProposalItem.State.DRAFT.value,
+        "village": job.village_code,
+        "hdetail": Jsonb({"stage": "proposal", **detail}),
+        "adetail": Jsonb(detail),
+    }
+    return sql, params
+
+
 def _chunk_findings(cur, *, params: dict, actor, rules) -> None:
     """The integrity engine's set form over the chunk before it is written, so each item is saved
     once, with its findings (`imp_findings`)."""
@@ -681,6 +702,7 @@ def import_job_run(*, job_id: int, chunk: int | None = None, max_chunks: int | N
         item_sql, item_params = _item_insert_sql()
         person_sql, person_params = _person_insert_sql()
         actor = job.confirmed_by or job.created_by
+        records_sql, records_params = _records_sql(job, actor)
         rules = resolve_rules()
         while max_chunks is None or result.chunks < max_chunks:
             with transaction.atomic(), connection.cursor() as cur:
@@ -707,6 +729,7 @@ def import_job_run(*, job_id: int, chunk: int | None = None, max_chunks: int | N
                 cur.execute(item_sql, params)
                 written = cur.rowcount
                 cur.execute(person_sql, params)
+                cur.execute(records_sql, records_params)
                 job.cursor_item_id = params["last"]
                 job.groups_done += groups
                 job.items_done += written

@@ -16,7 +16,7 @@ stages to it.
 """
 
 from .content import TargetNotFound
-from .create import REGENCY_KINDS, may_edit, proposal_item_create, proposal_item_update
+from .create import REGENCY_KINDS, may_edit, proposal_item_correct, proposal_item_create, proposal_item_update
 from .machine import TRANSITION_LABELS, TRANSITIONS, AlreadyDecided
 from .models import (
     DECIDED_STATES,
@@ -51,6 +51,7 @@ __all__ = [
     "TargetNotFound",
     "listed_items",
     "may_edit",
+    "proposal_item_correct",
     "proposal_item_create",
     "proposal_item_history",
     "proposal_item_transition",

@@ -262,9 +262,16 @@ def set_content(item: ProposalItem, family: dict) -> None:
 
 
 def content_diff(
-    old_family: dict, new_family: dict, old_persons: list[dict], new_persons: list[dict]
+    old_family: dict,
+    new_family: dict,
+    old_persons: list[dict],
+    new_persons: list[dict],
+    *,
+    by: str = "target_person_id",
 ) -> dict:
-    """{"field": [old, new]} per changed family field, person fields under "persons" by person id."""
+    """{"field": [old, new]} per changed family field, person fields under "persons" keyed by `by`
+    (the registry person id of a correction; the position within the item for a verifier's
+    correction of proposed content, where persons added or removed are listed as such)."""
 
     def plain(v):
         return v.isoformat() if isinstance(v, date) else v
@@ -277,11 +284,17 @@ def content_diff(
         old, new = (old_family.get("house") or {}).get(k) or "", (new_family.get("house") or {}).get(k) or ""
         if old != new:
             diff[k] = [old, new]
-    by_id = {p["target_person_id"]: p for p in old_persons}
+
+    def key(index: int, p: dict):
+        return index if by == "position" else p.get(by)
+
+    before_by_key = {key(i, p): p for i, p in enumerate(old_persons)}
     persons: dict = {}
-    for p in new_persons:
-        before = by_id.get(p.get("target_person_id"))
+    for i, p in enumerate(new_persons):
+        before = before_by_key.get(key(i, p))
         if before is None:
+            if by == "position":
+                persons[str(i)] = {"added": p.get("nama") or ""}
             continue
         changed = {
             k: [plain(before.get(k)), plain(p.get(k))]
@@ -289,10 +302,25 @@ def content_diff(
             if (before.get(k) or None) != (p.get(k) or None)
         }
         if changed:
-            persons[str(p["target_person_id"])] = changed
+            persons[str(key(i, p))] = changed
+    if by == "position":
+        for i in range(len(new_persons), len(old_persons)):
+            persons[str(i)] = {"removed": old_persons[i].get("nama") or ""}
     if persons:
         diff["persons"] = persons
     return diff
+
+
+def item_content(item: ProposalItem) -> tuple[dict, list[dict]]:
+    """An item's proposed content as the services take it: (family, persons)."""
+    family = {k: getattr(item, k) for k in FAMILY_FIELDS}
+    family["house"] = dict(item.house or {})
+    family["is_family"] = bool(item.no_kk) or item.persons.count() > 1
+    persons = [
+        {"target_person_id": p.target_person_id, **{k: getattr(p, k) for k in PERSON_FIELDS}}
+        for p in item.persons.order_by("position")
+    ]
+    return family, persons
 
 
 def check_findings(item: ProposalItem, persons: list[dict], actor) -> None:

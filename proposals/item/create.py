@@ -3,10 +3,11 @@ Every write runs in one transaction, checks the content (proposals/item/content.
 audit row."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from dtks.accounts.scope import region_q
 from dtks.audit.services import audit_record
+from dtks.core.idempotency import idempotency_claim
 from proposals.musyawarah.models import Musyawarah
 
 from .content import (
@@ -17,28 +18,20 @@ from .content import (
     content_diff,
     corrected_content,
     deletion_reason_code,
+    item_content,
     open_target,
     set_content,
     target_snapshot,
     write_persons,
 )
+from .history import write_created, write_event
 from .models import EDITABLE_STATES, ProposalItem
 
+Created = list[tuple[ProposalItem, dict]]  # the new items, each with what its history row adds
 
-@transaction.atomic
-def proposal_item_create_addition(
-    *,
-    actor,
-    musyawarah_id: int | None,
-    family: dict | None,
-    persons: list[dict],
-    note: str = "",
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-) -> ProposalItem:
+
+def _addition(*, actor, musyawarah_id, family, persons, note, **_ignored) -> Created:
     """A new family (with its members) or a new individual outside any family."""
-    if earlier := _replayed(actor=actor, key=idempotency_key):
-        return earlier
     kind = ProposalItem.Kind.ADDITION
     channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
     fam, people = clean_content(family=family, persons=persons, allow_pending_nik=True)
@@ -49,29 +42,16 @@ def proposal_item_create_addition(
         musyawarah=m,
         village_code=m.village_code,
         note=note,
-        key=idempotency_key,
         family=fam,
         persons=people,
     )
-    _audit_created(item, actor, ip, persons=len(people))
-    return item
+    return [(item, {"persons": len(people)})]
 
 
-@transaction.atomic
-def proposal_item_create_deletion(
-    *,
-    actor,
-    musyawarah_id: int | None = None,
-    target_family_id: int | None = None,
-    target_person_id: int | None = None,
-    deletion_reason: str,
-    note: str = "",
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-) -> ProposalItem:
+def _deletion(
+    *, actor, musyawarah_id, target_family_id, target_person_id, deletion_reason, note, **_ignored
+) -> Created:
     """Deletion of a determined family or individual, with a reason code (alasan_penghapusan)."""
-    if earlier := _replayed(actor=actor, key=idempotency_key):
-        return earlier
     kind = ProposalItem.Kind.DELETION
     channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
     reason = deletion_reason_code(deletion_reason, kind=kind)
@@ -85,34 +65,20 @@ def proposal_item_create_deletion(
         musyawarah=m,
         village_code=snap["village_code"],
         note=note,
-        key=idempotency_key,
         target=snap,
         deletion_reason=reason,
     )
-    _audit_created(item, actor, ip, reason=reason)
-    return item
+    return [(item, {"deletion_reason": reason})]
 
 
-@transaction.atomic
-def proposal_item_create_correction(
-    *,
-    actor,
-    musyawarah_id: int | None = None,
-    target_family_id: int | None = None,
-    target_person_id: int | None = None,
-    family: dict,
-    persons: list[dict],
-    note: str = "",
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-) -> ProposalItem:
+def _correction(
+    *, actor, musyawarah_id, target_family_id, target_person_id, family, persons, note, **_ignored
+) -> Created:
     """Correction of fields of a determined record: the new values, and the diff against the registry."""
-    if earlier := _replayed(actor=actor, key=idempotency_key):
-        return earlier
     kind = ProposalItem.Kind.CORRECTION
     channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
     snap = open_target(actor=actor, m=m, target_family_id=target_family_id, target_person_id=target_person_id)
-    fam, people = corrected_content(snap, family, persons)
+    fam, people = corrected_content(snap, family or {}, persons)
     diff = content_diff(snap["family"], fam, snap["persons"], people)
     if not diff:
         raise ValidationError({"__all__": "Tidak ada isian yang diubah; ubah paling sedikit satu isian."})
@@ -123,33 +89,27 @@ def proposal_item_create_correction(
         musyawarah=m,
         village_code=snap["village_code"],
         note=note,
-        key=idempotency_key,
         target=snap,
         family=fam,
         persons=people,
         diff=diff,
     )
-    _audit_created(item, actor, ip, fields=sorted(k for k in diff if k != "persons"))
-    return item
+    return [(item, {"fields": sorted(k for k in diff if k != "persons")})]
 
 
-@transaction.atomic
-def proposal_item_create_replacement(
+def _replacement(
     *,
     actor,
-    musyawarah_id: int | None,
-    target_family_id: int | None = None,
-    target_person_id: int | None = None,
-    deletion_reason: str,
-    family: dict | None,
-    persons: list[dict],
-    note: str = "",
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-) -> tuple[ProposalItem, ProposalItem]:
+    musyawarah_id,
+    target_family_id,
+    target_person_id,
+    deletion_reason,
+    family,
+    persons,
+    note,
+    **_ignored,
+) -> Created:
     """A pair decided together: a determined record out, a new family or individual in."""
-    if earlier := _replayed(actor=actor, key=idempotency_key):
-        return earlier, earlier.pair
     kind = ProposalItem.Kind.REPLACEMENT
     channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
     reason = deletion_reason_code(deletion_reason, kind=kind)
@@ -163,36 +123,22 @@ def proposal_item_create_replacement(
         "village_code": m.village_code,
         "note": note,
     }
-    out = _new_item(**common, key=idempotency_key, target=snap, deletion_reason=reason)
+    out = _new_item(**common, target=snap, deletion_reason=reason)
     inn = _new_item(**common, family=fam, persons=people, pair=out)
-    return _pair(out, inn, actor=actor, ip=ip, halves=("out", "in"))
+    return _pair(out, inn, halves=("out", "in"))
 
 
-@transaction.atomic
-def proposal_item_create_transfer(
-    *,
-    actor,
-    musyawarah_id: int | None = None,
-    target_family_id: int | None = None,
-    target_person_id: int | None = None,
-    destination_village: str,
-    rt: str = "",
-    rw: str = "",
-    alamat: str = "",
-    note: str = "",
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-) -> tuple[ProposalItem, ProposalItem]:
+def _transfer(
+    *, actor, musyawarah_id, target_family_id, target_person_id, destination, note, **_ignored
+) -> Created:
     """A pair: departure here (a deletion, reason PINDAH) and arrival in the destination village,
     whose regency verifies it. Applied only when both halves are accepted (determination)."""
     from dtks.regions.models import Level, Region
 
-    if earlier := _replayed(actor=actor, key=idempotency_key):
-        return earlier, earlier.pair
     kind = ProposalItem.Kind.TRANSFER
     channel, m = _actor_context(actor=actor, musyawarah_id=musyawarah_id, kind=kind)
     snap = open_target(actor=actor, m=m, target_family_id=target_family_id, target_person_id=target_person_id)
-    dest = (destination_village or "").replace(".", "").strip()
+    dest = (destination or {}).get("kode_wilayah", "").replace(".", "").strip()
     if not Region.objects.filter(code=dest, level=Level.VILLAGE).exists():
         raise ValidationError(
             {"destination_village": "Pilih desa/kelurahan tujuan yang ada (kode 10 digit)."}
@@ -205,9 +151,7 @@ def proposal_item_create_transfer(
         )
     arrival_family = {
         **snap["family"],
-        "rt": rt,
-        "rw": rw,
-        "alamat": alamat,
+        **{k: (destination or {}).get(k, "") for k in ("rt", "rw", "alamat")},
         "is_family": bool(snap["family_id"]),
     }
     fam, people = clean_content(
@@ -216,15 +160,73 @@ def proposal_item_create_transfer(
     if not fam["alamat"]:
         raise ValidationError({"alamat": "Alamat di tempat tujuan wajib diisi."})
     common = {"actor": actor, "kind": kind, "channel": channel, "musyawarah": m, "note": note}
-    out = _new_item(
-        **common,
-        village_code=snap["village_code"],
-        key=idempotency_key,
-        target=snap,
-        deletion_reason="PINDAH",
-    )
+    out = _new_item(**common, village_code=snap["village_code"], target=snap, deletion_reason="PINDAH")
     inn = _new_item(**common, village_code=dest, family=fam, persons=people, pair=out)
-    return _pair(out, inn, actor=actor, ip=ip, halves=("departure", "arrival"), origin=snap["village_code"])
+    return _pair(out, inn, halves=("departure", "arrival"), origin=snap["village_code"])
+
+
+BUILDERS = {
+    ProposalItem.Kind.ADDITION: _addition,
+    ProposalItem.Kind.DELETION: _deletion,
+    ProposalItem.Kind.CORRECTION: _correction,
+    ProposalItem.Kind.REPLACEMENT: _replacement,
+    ProposalItem.Kind.TRANSFER: _transfer,
+}
+
+
+@transaction.atomic
+def proposal_item_create(
+    *,
+    actor,
+    kind: str,
+    musyawarah_id: int | None = None,
+    target_family_id: int | None = None,
+    target_person_id: int | None = None,
+    family: dict | None = None,
+    persons: list[dict] | None = None,
+    deletion_reason: str = "",
+    destination: dict | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> ProposalItem:
+    """The one entry point to create an item of any kind, for pages and the API alike, with its
+    history and audit rows. A replacement or transfer creates its pair and returns the first half
+    (the one that names the registered record). A retry with the same idempotency key returns the
+    item the first request created.
+
+    What each kind takes: addition — `family`, `persons`; deletion — a target, `deletion_reason`;
+    correction — a target, `family`, `persons` (each with its `target_person_id`); replacement — a
+    target, `deletion_reason`, `family`, `persons`; transfer — a target, `destination`
+    (`kode_wilayah`, `rt`, `rw`, `alamat`).
+    """
+    build = BUILDERS.get(kind)
+    if build is None:
+        raise ValidationError({"kind": "Jenis usulan tidak dikenal."})
+    claim = idempotency_claim(scope="proposal_item.create", actor=actor, key=idempotency_key)
+    if claim.replayed:
+        return ProposalItem.objects.get(pk=claim.object_id)
+    created = build(
+        actor=actor,
+        musyawarah_id=musyawarah_id,
+        target_family_id=target_family_id,
+        target_person_id=target_person_id,
+        family=family,
+        persons=[dict(p) for p in persons or []],
+        deletion_reason=deletion_reason,
+        destination=destination,
+        note=note,
+    )
+    write_created(
+        [item for item, _ in created],
+        event="create",
+        actor=actor,
+        ip=ip,
+        detail={i.pk: d for i, d in created},
+    )
+    first = created[0][0]
+    claim.answer(first.pk)
+    return first
 
 
 def may_edit(item: ProposalItem, actor) -> bool:
@@ -304,6 +306,74 @@ def proposal_item_update(
     return item
 
 
+@transaction.atomic
+def proposal_item_correct(
+    *,
+    item_id: int,
+    actor,
+    family: dict | None = None,
+    persons: list[dict],
+    reason: str = "",
+    ip: str | None = None,
+) -> ProposalItem:
+    """The verifier's corrected content of a submitted item (docs/design.md §4: verified as is, or
+    corrected): written in place, its findings computed again, and what changed — proposed value and
+    corrected value per field — recorded in the item's history (`detail.diff`). The verification
+    stage then decides on it as on any other item.
+
+    Only whoever verifies the item may correct it: the regency's verifier, or the ministry for the
+    items it verifies itself."""
+    from .models import MINISTRY, REGENCY
+
+    item = (
+        ProposalItem.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("pair")
+        .get(pk=item_id)
+    )
+    if item.state != ProposalItem.State.SUBMITTED:
+        raise ValidationError(
+            f"Hanya usulan berstatus Diajukan yang dapat diperbaiki verifikator (sekarang {item.get_state_display()})."
+        )
+    allowed = REGENCY if item.verified_by_regency() else MINISTRY
+    if not allowed(item, actor):
+        raise PermissionDenied("Peran atau wilayah Anda tidak berhak memperbaiki usulan ini.")
+    if (item.target_family_id is not None or item.target_person_id is not None) and (
+        item.kind != ProposalItem.Kind.CORRECTION
+    ):
+        raise ValidationError("Usulan ini menghapus data terdaftar; tidak ada isian yang dapat diperbaiki.")
+    old_family, old_persons = item_content(item)
+    if item.kind == ProposalItem.Kind.CORRECTION:
+        snap = target_snapshot(
+            actor=actor, target_family_id=item.target_family_id, target_person_id=item.target_person_id
+        )
+        fam, people = corrected_content(snap, family, persons)
+        item.diff = content_diff(snap["family"], fam, snap["persons"], people)
+    else:
+        shape = {
+            **(family or {}),
+            "is_family": bool((family or {}).get("is_family", old_family["is_family"])),
+        }
+        fam, people = clean_content(
+            family=shape if family is not None else None, persons=persons, allow_pending_nik=True
+        )
+    diff = content_diff(old_family, fam, old_persons, people, by="position")
+    if not diff:
+        raise ValidationError({"__all__": "Tidak ada isian yang diubah; ubah paling sedikit satu isian."})
+    set_content(item, fam)
+    check_findings(item, people, actor)
+    write_persons(item, people)
+    item.save(update_fields=[*FAMILY_FIELDS, "house", "findings", "diff", "updated_at"])
+    write_event(
+        item,
+        event="correct",
+        actor=actor,
+        reason=reason,
+        detail={"stage": "verification", "diff": diff},
+        ip=ip,
+    )
+    return item
+
+
 REGENCY_KINDS = frozenset(
     {ProposalItem.Kind.CORRECTION, ProposalItem.Kind.DELETION, ProposalItem.Kind.TRANSFER}
 )
@@ -338,26 +408,6 @@ def _actor_context(*, actor, musyawarah_id: int | None, kind: str) -> tuple[str,
     raise PermissionDenied("Peran Anda tidak dapat mencatat usulan di sini.")
 
 
-def _replayed(*, actor, key: str | None) -> ProposalItem | None:
-    """The item an earlier request with the same Idempotency-Key created (keys are per user), looked
-    up under the key's lock, which is held to the end of the transaction."""
-    lock_idempotency_key(actor, key)
-    if not key:
-        return None
-    return ProposalItem.objects.filter(idempotency_key=_scoped_key(actor, key)).first()
-
-
-def _scoped_key(actor, key: str) -> str:
-    return f"{actor.pk}:{key.strip()[:64]}"
-
-
-def lock_idempotency_key(actor, key: str | None) -> None:
-    """Serialises requests carrying the same key, so two concurrent retries create one item."""
-    if key:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_scoped_key(actor, key)])
-
-
 def _new_item(
     *,
     actor,
@@ -366,7 +416,6 @@ def _new_item(
     musyawarah,
     village_code,
     note="",
-    key=None,
     target: dict | None = None,
     family: dict | None = None,
     persons: list[dict] | None = None,
@@ -387,7 +436,6 @@ def _new_item(
         village_code=village_code,
         note=(note or "").strip(),
         created_by=actor,
-        idempotency_key=_scoped_key(actor, key) if key else None,
         **fields,
     )
     if persons is None:
@@ -402,80 +450,11 @@ def _new_item(
     return item
 
 
-def _pair(out: ProposalItem, inn: ProposalItem, *, actor, ip, halves: tuple[str, str], **in_detail):
-    """Links the two halves of a pair, then audits both."""
+def _pair(out: ProposalItem, inn: ProposalItem, *, halves: tuple[str, str], **in_detail) -> Created:
+    """Links the two halves of a pair; each half's history and audit rows name the other."""
     out.pair = inn
     out.save(update_fields=["pair"])
-    _audit_created(out, actor, ip, half=halves[0], pair=inn.pk)
-    _audit_created(inn, actor, ip, half=halves[1], pair=out.pk, **in_detail)
-    return out, inn
-
-
-def _audit_created(item: ProposalItem, actor, ip, **detail) -> None:
-    audit_record(
-        actor=actor,
-        action=f"proposal_item.create_{item.kind}",
-        object_type="proposals.item",
-        object_id=item.pk,
-        region_code=item.village_code,
-        ip=ip,
-        detail={"channel": item.channel, **detail},
-    )
-
-
-def proposal_item_create(
-    *,
-    actor,
-    kind: str,
-    musyawarah_id: int | None = None,
-    target_family_id: int | None = None,
-    target_person_id: int | None = None,
-    family: dict | None = None,
-    persons: list[dict] | None = None,
-    deletion_reason: str = "",
-    destination: dict | None = None,
-    note: str = "",
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-) -> ProposalItem:
-    """The one entry point to create an item of any kind, for pages and the API alike. A replacement
-    or transfer creates its pair and returns the first half (the one that names the registered record).
-
-    What each kind takes: addition — `family`, `persons`; deletion — a target, `deletion_reason`;
-    correction — a target, `family`, `persons` (each with its `target_person_id`); replacement — a
-    target, `deletion_reason`, `family`, `persons`; transfer — a target, `destination`
-    (`kode_wilayah`, `rt`, `rw`, `alamat`).
-    """
-    K = ProposalItem.Kind
-    common = {
-        "actor": actor,
-        "musyawarah_id": musyawarah_id,
-        "note": note,
-        "idempotency_key": idempotency_key,
-        "ip": ip,
-    }
-    target = {"target_family_id": target_family_id, "target_person_id": target_person_id}
-    persons = [dict(p) for p in persons or []]
-    if kind == K.ADDITION:
-        return proposal_item_create_addition(family=family, persons=persons, **common)
-    if kind == K.DELETION:
-        return proposal_item_create_deletion(deletion_reason=deletion_reason, **target, **common)
-    if kind == K.CORRECTION:
-        return proposal_item_create_correction(family=family or {}, persons=persons, **target, **common)
-    if kind == K.REPLACEMENT:
-        out, _in = proposal_item_create_replacement(
-            deletion_reason=deletion_reason, family=family, persons=persons, **target, **common
-        )
-        return out
-    if kind == K.TRANSFER:
-        dest = destination or {}
-        out, _in = proposal_item_create_transfer(
-            destination_village=dest.get("kode_wilayah", ""),
-            rt=dest.get("rt", ""),
-            rw=dest.get("rw", ""),
-            alamat=dest.get("alamat", ""),
-            **target,
-            **common,
-        )
-        return out
-    raise ValidationError({"kind": "Jenis usulan tidak dikenal."})
+    return [
+        (out, {"half": halves[0], "pair": inn.pk}),
+        (inn, {"half": halves[1], "pair": out.pk, **in_detail}),
+    ]

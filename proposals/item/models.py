@@ -34,7 +34,14 @@ REGENCY = _roles(Role.REGENCY_VERIFIER)
 SUPERVISOR = _roles(Role.REGENCY_SUPERVISOR)
 PROVINCE = _roles(Role.PROVINCE_OFFICER)
 MINISTRY = _roles(Role.MINISTRY_DATA_OFFICER)
-SYSTEM = _roles()  # only the system actor (determination) — no user role
+
+
+def SYSTEM(item: "ProposalItem", user) -> bool:
+    """Only the system actor (the determination's compute: dtks.audit.services.SystemActor)."""
+    return getattr(user, "is_system", False)
+
+
+SYSTEM.roles = frozenset()  # type: ignore[attr-defined]
 
 
 class ProposalItem(ConcurrentTransitionMixin, models.Model):
@@ -100,7 +107,8 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     house = models.JSONField(default=dict, blank=True)
     # Integrity findings of the per-item engine, stored with the item and shown to staff.
     findings = models.JSONField(default=list, blank=True)
-    override_reason = models.TextField(blank=True)
+    # Why a decision passed the findings: one reason per overridden rule, {"DUPLICATE_NIK": "…"}.
+    overrides = models.JSONField(default=dict, blank=True)
     # Why the item last came back (returned, rejected, QA decision): the village sees it.
     last_reason = models.TextField(blank=True)
     ever_returned_to_regency = models.BooleanField(default=False)
@@ -111,7 +119,6 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     receipt_code = models.CharField(max_length=20, null=True, blank=True, unique=True)
     contact_phone = models.CharField(max_length=20, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -150,8 +157,10 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
 
     # -- conditions (cheap, in memory) ------------------------------------------------------------
     def findings_cleared(self) -> bool:
-        """Findings allow a decision only with a recorded override reason (DESIGN.md §7)."""
-        return not self.findings or bool(self.override_reason.strip())
+        """Findings allow a decision only with a recorded reason for every rule found (docs/design.md
+        §7): `overrides` maps each rule to why the item passes anyway."""
+        overrides = self.overrides or {}
+        return all(str(overrides.get(f.get("rule"), "")).strip() for f in self.findings or [])
 
     def verified_by_regency(self) -> bool:
         return self.verifier == self.Verifier.REGENCY
@@ -221,6 +230,16 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     def reject(self):
         """Refused by the regency with a reason."""
 
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.REJECTED,
+        conditions=[verified_by_ministry],
+        permission=MINISTRY,
+    )
+    def reject_by_ministry(self):
+        """Refused by the ministry, for an item it verifies itself, with a reason."""
+
     @transition(field=state, source=S.VERIFIED, target=S.REGENCY_APPROVED, permission=SUPERVISOR)
     def approve_in_submission(self):
         """Part of a regency submission signed by the head of the Dinas Sosial."""
@@ -281,6 +300,10 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     def qa_in_exclude(self):
         """Excluded after quality assurance."""
 
+    @transition(field=state, source=S.IN_QA, target=S.VERIFIED, permission=MINISTRY)
+    def qa_in_back_to_regency(self):
+        """After quality assurance, back to the regency to correct it (as from a dispute)."""
+
     @transition(
         field=state,
         source=S.SUBMITTED,
@@ -299,8 +322,15 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
         conditions=[has_nik_for_everyone],
         permission=SYSTEM,
     )
-    def determine(self):
-        """Applied in a determination period (DESIGN.md §5)."""
+    def determine(self, period=None):
+        """Applied in a determination period (docs/design.md §5)."""
+        self.determined_period = period
+
+    @transition(field=state, source=S.ACCEPTED, target=S.RETURNED_TO_REGENCY, permission=SYSTEM)
+    def refuse_at_determination(self):
+        """The determination's compute refuses it (a blocking finding): back to the regency, with the
+        reason, as a failed assessment would send it."""
+        self.ever_returned_to_regency = True
 
 
 # The decided states a second, different decision is refused from as "already decided".
@@ -359,6 +389,9 @@ class ProposalItemHistory(models.Model):
     )
     actor_label = models.CharField(max_length=150)
     reason = models.TextField(blank=True)
+    # What the deciding stage adds (proposals/item/machine.py: history_detail): always its `stage`;
+    # then e.g. the overridden rules, its decision's id, a link, a correction's diff.
+    detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

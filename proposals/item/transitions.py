@@ -1,19 +1,25 @@
-"""The ProposalItem machine's services (docs/design.md §4): every transition of every stage, one item at a
-time or in bulk.
-The two services below are the only writers of an item's state."""
+"""The ProposalItem machine's two services (docs/design.md §4): every decision of every stage on one item,
+or on many. They are the only writers of an item's state, and they are one path: the same checks
+(`machine.check`), the same transition in memory (`machine.apply`, the model's transition method),
+the same writer of columns, history and audit rows (`history.write_transition`), the same notices.
+"""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django_fsm import can_proceed
+from django.db import transaction
 
-from dtks.accounts.scope import region_q
-from dtks.audit.services import audit_record
+from . import machine
+from .history import write_transition
+from .models import DECIDED_STATES, ProposalItem
+from .notices import notify
+from .selectors import proposal_items_visible_to
 
-from .machine import CONDITION_MESSAGES, TRANSITIONS, AlreadyDecided, check_reason
-from .models import DECIDED_STATES, ProposalItem, ProposalItemHistory
+
+def _locked(qs):
+    # The pair is read with the item: the arrival half of a transfer is permitted through its pair.
+    return qs.select_related("pair").select_for_update(no_key=True, of=("self",))
 
 
 @transaction.atomic
@@ -23,69 +29,39 @@ def proposal_item_transition(
     transition: str,
     actor,
     reason: str = "",
-    override_reason: str = "",
+    overrides: Mapping[str, str] | None = None,
+    detail: Mapping | None = None,
+    params: Mapping | None = None,
     ip: str | None = None,
 ) -> ProposalItem:
-    """Run one transition on one item: lock, check permission and conditions, save, history, audit.
+    """One decision on one item: lock it, check it, apply it, write it with its history and audit
+    rows, notify.
 
-    Retrying the same transition on an item already in its target state is harmless (returns the
-    item unchanged); a different decision on a decided item raises AlreadyDecided.
+    `overrides` ({rule: reason}) lets a decision pass integrity findings; `detail` goes into the
+    history row (the deciding stage's own references); `params` are the transition method's
+    arguments. Retrying the same decision on an item already in its target state is harmless
+    (returns the item unchanged); a different decision on a decided item raises AlreadyDecided.
     """
-    if transition not in TRANSITIONS:
-        raise ValidationError({"transition": f"Transisi tidak dikenal: {transition}."})
-    check_reason(transition, reason)
-    item = ProposalItem.objects.select_for_update(no_key=True).get(pk=item_id)
-    method = getattr(item, transition)
-    targets = {t.target for t in TRANSITIONS[transition]}
-    if not can_proceed(method, check_conditions=False):
-        if item.state in targets:
-            return item  # the same decision again (a retried request)
-        if item.state in DECIDED_STATES:
-            raise AlreadyDecided(
-                f"Usulan ini sudah diputuskan ({item.get_state_display()}).", code="already_decided"
-            )
-        raise ValidationError(
-            f"Keputusan ini tidak berlaku untuk usulan berstatus {item.get_state_display()}.",
-            code="invalid_state",
-        )
-    # django_fsm.has_transition_perm also requires the conditions; permission is checked on its own
-    # first so that a wrong role or region is told so even when a condition also fails.
-    if not method._django_fsm.has_transition_perm(item, item.state, actor):
-        raise PermissionDenied("Peran atau wilayah Anda tidak berhak mengambil keputusan ini.")
-    if override_reason:
-        item.override_reason = override_reason.strip()
-    failed = [
-        c.__name__
-        for t in TRANSITIONS[transition]
-        if t.source == item.state
-        for c in t.conditions
-        if not c(item)
-    ]
-    if failed:
-        raise ValidationError([CONDITION_MESSAGES.get(name, name) for name in failed], code="condition")
-    from_state = item.state
-    method()
-    if reason:
-        item.last_reason = reason.strip()
-    item.save()
-    ProposalItemHistory.objects.create(
-        item=item,
+    machine.check_request(transition, reason=reason, overrides=overrides)
+    item = _locked(ProposalItem.objects.filter(pk=item_id)).get()
+    try:
+        machine.check(item, transition, actor, overrides=overrides)
+    except machine.AlreadyDone:
+        item.refresh_from_db()
+        return item
+    from_state = machine.apply(item, transition, reason=reason, overrides=overrides, params=params)
+    write_transition(
+        [item],
+        from_states={item.pk: from_state},
         transition=transition,
-        from_state=from_state,
-        to_state=item.state,
         actor=actor,
-        actor_label=actor.get_username(),
-        reason=reason.strip(),
-    )
-    audit_record(
-        actor=actor,
-        action=f"proposal_item.{transition}",
-        object_type="proposals.item",
-        object_id=item.pk,
-        region_code=item.village_code,
+        reason=reason,
+        detail=machine.history_detail(transition, overrides=overrides, detail=detail),
         ip=ip,
-        detail={"from": from_state, "to": item.state},
+        bulk=False,
     )
+    notify(transition, [item], actor=actor)
+    item.refresh_from_db()
     return item
 
 
@@ -95,98 +71,81 @@ class BulkResult:
     skipped: dict[int, str] = field(default_factory=dict)
 
 
-def proposal_items_bulk_transition(
-    *, item_ids: Iterable[int], transition: str, actor, reason: str = "", ip: str | None = None
-) -> BulkResult:
-    """The one bulk-transition service of the ProposalItem machine (DESIGN.md §4).
+def _skip_reason(exc: Exception, item: ProposalItem) -> str:
+    if isinstance(exc, machine.AlreadyDecided) or (
+        isinstance(exc, machine.AlreadyDone) and item.state in DECIDED_STATES
+    ):
+        return "sudah diputuskan"
+    if isinstance(exc, machine.AlreadyDone):
+        return f"status {item.get_state_display()}"
+    if isinstance(exc, PermissionDenied):
+        return "di luar kewenangan Anda"
+    messages = getattr(exc, "messages", None) or [str(exc)]
+    if getattr(exc, "code", "") == "invalid_state":
+        return f"status {item.get_state_display()}"
+    return messages[0]
 
-    Permission is checked once for the actor's role; scope is part of the SQL; each row's
-    conditions are evaluated on the selected rows, streamed; then one UPDATE … RETURNING changes
-    the states and the same statement writes the history and audit rows.
+
+def proposal_items_bulk_transition(
+    *,
+    item_ids: Iterable[int],
+    transition: str,
+    actor,
+    reason: str = "",
+    overrides: Mapping[str, str] | None = None,
+    detail: Mapping | None = None,
+    params: Mapping | None = None,
+    ip: str | None = None,
+) -> BulkResult:
+    """The one bulk-transition service of the ProposalItem machine (docs/design.md §4).
+
+    The role is checked once; the selected rows are read through the actor's scope, locked and
+    streamed, and each passes the same `machine.check` and `machine.apply` as a single decision;
+    then one statement writes every changed item (guarded by the state it was read in) with its
+    history and audit rows. Items that may not take the decision are skipped with the reason.
     """
-    if transition not in TRANSITIONS:
-        raise ValidationError({"transition": f"Transisi tidak dikenal: {transition}."})
-    check_reason(transition, reason)
-    rules = TRANSITIONS[transition]
-    roles = set().union(*(getattr(t.permission, "roles", frozenset()) for t in rules))
-    if actor.role not in roles:
+    machine.check_request(transition, reason=reason, overrides=overrides)
+    if getattr(actor, "role", None) not in machine.roles_of(transition) and not getattr(
+        actor, "is_system", False
+    ):
         raise PermissionDenied("Peran Anda tidak berhak mengambil keputusan ini.")
     ids = sorted({int(i) for i in item_ids})
     result = BulkResult()
-    by_source = {t.source: t for t in rules}
     with transaction.atomic():
-        rows = (
-            ProposalItem.objects.filter(pk__in=ids)
-            .filter(region_q(actor))
-            .select_for_update(no_key=True)
-            .order_by("pk")
-        )
-        ok: list[int] = []
+        rows = _locked(_scoped(actor).filter(pk__in=ids)).order_by("pk")
+        ready: list[ProposalItem] = []
+        from_states: dict[int, str] = {}
         seen: set[int] = set()
         for item in rows.iterator(chunk_size=2000):
             seen.add(item.pk)
-            rule = by_source.get(item.state)
-            if rule is None:
-                result.skipped[item.pk] = (
-                    "sudah diputuskan"
-                    if item.state in DECIDED_STATES
-                    else f"status {item.get_state_display()}"
-                )
+            try:
+                machine.check(item, transition, actor, overrides=overrides)
+            except (machine.AlreadyDone, ValidationError, PermissionDenied) as exc:
+                result.skipped[item.pk] = _skip_reason(exc, item)
                 continue
-            failed = [c.__name__ for c in rule.conditions if not c(item)]
-            if failed:
-                result.skipped[item.pk] = CONDITION_MESSAGES.get(failed[0], failed[0])
-                continue
-            ok.append(item.pk)
+            from_states[item.pk] = machine.apply(
+                item, transition, reason=reason, overrides=overrides, params=params
+            )
+            ready.append(item)
         for missing in set(ids) - seen:
             result.skipped[missing] = "tidak ditemukan"
-        if not ok:
-            return result
-        # str(): psycopg would dump an Enum member by its name, not its value.
-        targets = {str(t.source): str(t.target) for t in rules}
-        with connection.cursor() as cur:
-            cur.execute(
-                """
-                WITH target(source, target) AS (SELECT * FROM unnest(%(sources)s::text[], %(targets)s::text[])),
-                old AS (
-                    SELECT p.id, p.state, p.village_code FROM proposals_proposalitem p
-                    WHERE p.id = ANY(%(ids)s) AND p.state = ANY(%(sources)s)
-                ),
-                upd AS (
-                    UPDATE proposals_proposalitem p
-                    SET state = t.target, updated_at = now(),
-                        last_reason = CASE WHEN %(reason)s <> '' THEN %(reason)s ELSE p.last_reason END,
-                        ever_returned_to_regency = p.ever_returned_to_regency OR t.target = 'returned_to_regency'
-                    FROM old JOIN target t ON t.source = old.state
-                    WHERE p.id = old.id
-                    RETURNING p.id, old.state AS from_state, p.state AS to_state, p.village_code
-                ),
-                hist AS (
-                    INSERT INTO proposals_proposalitemhistory
-                        (item_id, transition, from_state, to_state, actor_id, actor_label, reason, at)
-                    SELECT id, %(transition)s, from_state, to_state, %(actor)s, %(label)s, %(reason)s, now() FROM upd
-                ),
-                aud AS (
-                    INSERT INTO audit_auditevent
-                        (occurred_at, actor_id, actor_label, action, object_type, object_id, region_code, ip,
-                         outcome, detail)
-                    SELECT now(), %(actor)s, %(label)s, %(action)s, 'proposals.item', id::text, village_code,
-                           %(ip)s, 'ok', jsonb_build_object('from', from_state, 'to', to_state, 'bulk', true)
-                    FROM upd
-                )
-                SELECT id FROM upd ORDER BY id
-                """,
-                {
-                    "ids": ok,
-                    "sources": list(targets),
-                    "targets": list(targets.values()),
-                    "reason": reason.strip(),
-                    "transition": transition,
-                    "actor": actor.pk,
-                    "label": actor.get_username(),
-                    "action": f"proposal_item.{transition}",
-                    "ip": ip,
-                },
-            )
-            result.changed = [r[0] for r in cur.fetchall()]
+        result.changed = write_transition(
+            ready,
+            from_states=from_states,
+            transition=transition,
+            actor=actor,
+            reason=reason,
+            detail=machine.history_detail(transition, overrides=overrides, detail=detail),
+            ip=ip,
+            bulk=True,
+        )
+        written = set(result.changed)
+        notify(transition, [i for i in ready if i.pk in written], actor=actor)
     return result
+
+
+def _scoped(actor):
+    # The system actor (determination) acts nationally; everyone else within their scope.
+    if getattr(actor, "is_system", False):
+        return ProposalItem.objects.all()
+    return proposal_items_visible_to(user=actor)

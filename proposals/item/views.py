@@ -30,7 +30,7 @@ from dtks.registry.views import RULE_LABELS, region_labels
 from .create import REGENCY_KINDS, may_edit
 from .editing import KIND_SLUGS
 from .forms import ReasonForm, code_choices
-from .machine import TRANSITION_LABELS
+from .machine import STAGE_LABELS, TRANSITION_LABELS
 from .models import EDITABLE_STATES, ProposalItem
 from .selectors import (
     listed_items,
@@ -150,6 +150,15 @@ def item_detail(request, pk: int):
         )
     history = list(proposal_item_history(user=user, item_id=item.pk))
     for h in history:
+        # What a later stage recorded in `detail`, shown without importing that stage.
+        detail = h.detail or {}
+        h.stage_label = STAGE_LABELS.get(detail.get("stage"), "")
+        h.overridden = [str(RULE_LABELS.get(r, r)) for r in (detail.get("overrides") or {})]
+        h.changed_fields = sorted({label(k) for k in (detail.get("diff") or {}) if k != "persons"}) + (
+            [label("persons")] if (detail.get("diff") or {}).get("persons") else []
+        )
+        link = detail.get("link") or ""
+        h.link = link if link.startswith("/") and not link.startswith("//") else ""
         h.label = TRANSITION_LABELS.get(h.transition, h.transition)
         h.to_label = ProposalItem.State(h.to_state).label if h.to_state in S.values else h.to_state
     pair = None

@@ -17,7 +17,7 @@ from proposals.item.apis import PK, ProposalCursorPagination
 from . import serializers as s
 from .models import Musyawarah
 from .selectors import musyawarah_visible_to
-from .services import musyawarah_create, musyawarah_hold, musyawarah_minutes_attach, musyawarah_submit_all
+from .services import musyawarah_create, musyawarah_hold, musyawarah_minutes_attach, musyawarah_submit
 
 
 @extend_schema(tags=["usulan"], responses={200: s.MusyawarahSerializer, **ERRORS})
@@ -120,5 +120,5 @@ class MusyawarahTransitionApi(GenericAPIView):
             if transition == "hold":
                 musyawarah_hold(musyawarah_id=m.pk, actor=request.user, ip=client_ip(request))
             else:
-                musyawarah_submit_all(musyawarah_id=m.pk, actor=request.user, ip=client_ip(request))
+                musyawarah_submit(musyawarah_id=m.pk, actor=request.user, ip=client_ip(request))
         return Response(s.MusyawarahSerializer(_musyawarah_or_404(request, pk)).data)

@@ -8,9 +8,9 @@ from django_fsm import can_proceed
 
 from dtks.accounts.scope import region_q
 from dtks.audit.services import audit_record
-from proposals.item.create import lock_idempotency_key
+from dtks.core.idempotency import idempotency_claim
 from proposals.item.models import ProposalItem
-from proposals.item.transitions import BulkResult, proposal_item_transition, proposal_items_bulk_transition
+from proposals.item.transitions import BulkResult, proposal_items_bulk_transition
 
 from .models import Musyawarah
 
@@ -80,22 +80,12 @@ def musyawarah_create(
 ):
     """A village operator records a musyawarah of its village (draft until its minutes are in)."""
     from dtks.accounts.models import Role
-    from dtks.audit.models import AuditEvent
 
     if actor.role != Role.VILLAGE_OPERATOR or len(actor.region_code or "") != 10:
         raise PermissionDenied("Hanya operator desa/kelurahan yang dapat mencatat musyawarah.")
-    lock_idempotency_key(actor, idempotency_key)
-    if idempotency_key:
-        # The key lives in the audit row of the first request (no table of its own is needed).
-        earlier = (
-            AuditEvent.objects.filter(
-                actor=actor, action="musyawarah.create", detail__idempotency_key=idempotency_key.strip()[:64]
-            )
-            .values_list("object_id", flat=True)
-            .first()
-        )
-        if earlier:
-            return Musyawarah.objects.get(pk=int(earlier))
+    claim = idempotency_claim(scope="musyawarah.create", actor=actor, key=idempotency_key)
+    if claim.replayed:
+        return Musyawarah.objects.get(pk=claim.object_id)
     errors: dict[str, str] = {}
     sources = list(dict.fromkeys(input_sources or []))
     if any(s not in Musyawarah.Source.values for s in sources):
@@ -122,7 +112,6 @@ def musyawarah_create(
         input_sources=sources,
         created_by=actor,
     )
-    detail = {"idempotency_key": idempotency_key.strip()[:64]} if idempotency_key else None
     audit_record(
         actor=actor,
         action="musyawarah.create",
@@ -130,8 +119,8 @@ def musyawarah_create(
         object_id=m.pk,
         region_code=m.village_code,
         ip=ip,
-        detail=detail,
     )
+    claim.answer(m.pk)
     return m
 
 
@@ -166,19 +155,3 @@ def musyawarah_minutes_attach(*, musyawarah_id: int, actor, upload, ip: str | No
         detail={"type": mime, "bytes": upload.size},
     )
     return m
-
-
-@transaction.atomic
-def musyawarah_submit_all(*, musyawarah_id: int, actor, ip: str | None = None) -> BulkResult:
-    """`musyawarah_submit`, and the arrival halves of its transfers, which live in the destination
-    village (outside the bulk statement's scope) and are submitted one by one through the pair."""
-    result = musyawarah_submit(musyawarah_id=musyawarah_id, actor=actor, ip=ip)
-    arrivals = ProposalItem.objects.filter(
-        pk__in=list(result.skipped), musyawarah_id=musyawarah_id, state=ProposalItem.State.DRAFT
-    )
-    for item in arrivals:
-        if item.is_transfer_arrival():
-            proposal_item_transition(item_id=item.pk, transition="submit", actor=actor, ip=ip)
-            result.skipped.pop(item.pk, None)
-            result.changed.append(item.pk)
-    return result

@@ -170,7 +170,7 @@ def musyawarah_hold(request, pk: int):
 def musyawarah_submit(request, pk: int):
     m = get_object_or_404(musyawarah_visible_to(user=request.user), pk=pk)
     try:
-        result = services.musyawarah_submit_all(musyawarah_id=m.pk, actor=request.user, ip=client_ip(request))
+        result = services.musyawarah_submit(musyawarah_id=m.pk, actor=request.user, ip=client_ip(request))
     except ValidationError as exc:
         for e in exc.messages:
             messages.error(request, e)

@@ -62,8 +62,9 @@ def test_anonymous_is_sent_to_login(client):
 def test_each_role_sees_its_own_queues(client, world, role, django_assert_max_num_queries):
     user = user_for(role)
     sign_in(client, user)
-    # session, user (+ OTP device), scope name, 3 registry counts + area names (registry roles only)
-    with django_assert_max_num_queries(9):
+    # session, user (+ OTP device), scope name, 3 registry counts + area names (registry roles only),
+    # the stage's queues, and the header's unread notifications (one count)
+    with django_assert_max_num_queries(10):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     html = response.content.decode()

@@ -451,6 +451,7 @@ ROUTES: tuple[Route, ...] = (
     Route("accounts:otp_verify", "/akun/totp/verifikasi/", ok=302),
     Route("accounts:otp_verify", "/akun/totp/verifikasi/", "POST", {"token": "000000"}, ok=302),
     Route("dashboard", "/dasbor/"),
+    Route("notifications", "/notifikasi/"),
     # Registry pages (dtks/registry/views.py).
     Route("registry:families", "/registri/keluarga/", rows="family"),
     Route(

@@ -212,7 +212,7 @@ def test_a_submitted_musyawarah_takes_no_fix(import_dir, media, musyawarah, oper
     upload = SimpleUploadedFile("notulen.pdf", MINUTES_PDF, "application/pdf")
     musyawarah_services.musyawarah_minutes_attach(musyawarah_id=musyawarah.pk, actor=operator, upload=upload)
     musyawarah_services.musyawarah_hold(musyawarah_id=musyawarah.pk, actor=operator)
-    musyawarah_services.musyawarah_submit_all(musyawarah_id=musyawarah.pk, actor=operator)
+    musyawarah_services.musyawarah_submit(musyawarah_id=musyawarah.pk, actor=operator)
     musyawarah.refresh_from_db()
     assert musyawarah.state == Musyawarah.State.SUBMITTED
     with pytest.raises(ValidationError, match="sudah diajukan"):

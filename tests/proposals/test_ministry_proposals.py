@@ -94,7 +94,7 @@ def test_ministry_verifies_itself_then_accepts_directly(people):
         item_id=item.pk,
         transition="accept_direct",
         actor=people["ministry"],
-        override_reason="Darurat, dicek di lapangan.",
+        overrides={f["rule"]: "Darurat, dicek di lapangan." for f in item.findings},
     )
     assert accepted.state == "accepted"
     with pytest.raises(ValidationError):  # the regency does not verify what the ministry took
@@ -108,7 +108,10 @@ def test_or_chooses_the_regency(people):
     with pytest.raises(ValidationError):
         proposal_item_transition(item_id=item.pk, transition="accept_direct", actor=people["ministry"])
     verified = proposal_item_transition(
-        item_id=item.pk, transition="verify", actor=people["regency"], override_reason="Dicek."
+        item_id=item.pk,
+        transition="verify",
+        actor=people["regency"],
+        overrides={f["rule"]: "Dicek." for f in item.findings},
     )
     assert verified.state == "verified"
 

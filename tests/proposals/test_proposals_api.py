@@ -147,7 +147,7 @@ def test_return_to_village_then_a_different_decision_is_already_decided(world):
     item = proposal_items.proposal_item_create(
         kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
     )
-    musyawarah_services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
+    musyawarah_services.musyawarah_submit(musyawarah_id=m.pk, actor=op)
     regency = api(verifier(world))
     url = f"/api/v1/usulan/{item.pk}/transisi/"
     assert post(regency, url, {"transition": "return_to_village"}).status_code == 400  # reason required

@@ -38,11 +38,20 @@ ALLOWED = [
     ("qa_in_accept", S.IN_QA, "ministry", {}, S.ACCEPTED),
     ("qa_in_exclude", S.IN_QA, "ministry", {}, S.EXCLUDED),
     ("accept_direct", S.SUBMITTED, "ministry", {"verifier": M, "channel": "ministry"}, S.ACCEPTED),
+    ("reject_by_ministry", S.SUBMITTED, "ministry", {"verifier": M, "channel": "ministry"}, S.REJECTED),
+    ("qa_in_back_to_regency", S.IN_QA, "ministry", {}, S.VERIFIED),
 ]
+# The system actor's transitions (determination) are tested in test_machine_paths.py.
+SYSTEM_TRANSITIONS = ("determine", "refuse_at_determination")
 
 
 def test_the_table_covers_every_transition_and_source():
-    declared = {(name, str(t.source)) for name, ts in TRANSITIONS.items() for t in ts if name != "determine"}
+    declared = {
+        (name, str(t.source))
+        for name, ts in TRANSITIONS.items()
+        for t in ts
+        if name not in SYSTEM_TRANSITIONS
+    }
     assert declared == {(name, str(src)) for name, src, *_ in ALLOWED}
 
 
@@ -138,9 +147,9 @@ def test_findings_need_an_override_reason():
         item_id=obj.pk,
         transition="verify",
         actor=u["regency"],
-        override_reason="Dicek di lapangan: orang berbeda",
+        overrides={"DUPLICATE_NIK": "Dicek di lapangan: orang berbeda"},
     )
-    assert done.state == S.VERIFIED and done.override_reason.startswith("Dicek")
+    assert done.state == S.VERIFIED and done.overrides["DUPLICATE_NIK"].startswith("Dicek")
 
 
 def test_reason_is_required_where_the_village_must_read_it():

@@ -345,7 +345,7 @@ def test_returned_item_shows_the_reason_is_fixed_and_resubmitted(world):
     item = proposal_items.proposal_item_create(
         kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
     )
-    musyawarah_services.musyawarah_submit_all(musyawarah_id=m.pk, actor=op)
+    musyawarah_services.musyawarah_submit(musyawarah_id=m.pk, actor=op)
     proposal_items.proposal_item_transition(
         item_id=item.pk,
         transition="return_to_village",
@@ -373,7 +373,12 @@ def test_returned_item_shows_the_reason_is_fixed_and_resubmitted(world):
     item.refresh_from_db()
     assert item.state == "submitted"
     history = list(ProposalItemHistory.objects.filter(item=item).values_list("transition", "reason"))
-    assert history == [("submit", ""), ("return_to_village", "Tanggal lahir istri salah."), ("resubmit", "")]
+    assert history == [
+        ("create", ""),
+        ("submit", ""),
+        ("return_to_village", "Tanggal lahir istri salah."),
+        ("resubmit", ""),
+    ]
     # A submitted item is no longer editable.
     assert c.get(f"/usulan/item/{item.pk}/ubah/").status_code == 403
 
