@@ -1,10 +1,19 @@
-"""The permission table: every URL pattern and API operation with the roles allowed (SECURITY.md #3).
+"""The permission table: every URL pattern and API operation with the roles allowed (docs/security.md #3).
 
 Enforced at runtime by `PermissionTableMiddleware`: a route missing here answers 403 (deny by
 default). `tests/core/test_permission_table.py` walks the URL resolver and fails when a route is
 missing or an entry no longer matches a route. Keys are view names (`namespace:name`); a key ending
 in `*` covers a namespace (used only for Django's admin, which is admin-only as a whole).
+
+The core's own routes are below; each stage (settings.DTKS_STAGES) keeps the rows of its routes in its
+own `permissions.py` (`ROUTES`), which this module collects — the core never names a stage's module.
 """
+
+from functools import cache
+from importlib import import_module
+
+from django.conf import settings
+from django.utils.module_loading import module_has_submodule
 
 from dtks.accounts.models import Role
 from dtks.accounts.scope import REGISTRY_ROLES
@@ -15,12 +24,8 @@ SIGNED_IN = "signed_in"  # any signed-in user
 ALL_ROLES = frozenset(Role)
 # The OpenAPI schema and its docs: staff who build or run integrations (Pusdatin, administrators).
 API_DOCS_ROLES = frozenset({Role.MINISTRY_DATA_OFFICER, Role.ADMIN})
-# Who reads musyawarah and proposal items (the registry roles less field officers, whose visits come
-# with the verification stage), and who files and edits them from the village/regency pages.
-PROPOSAL_READERS = frozenset(REGISTRY_ROLES) - {Role.FIELD_OFFICER}
-PROPOSERS = frozenset({Role.VILLAGE_OPERATOR, Role.REGENCY_VERIFIER})
 
-ROUTES: dict[str, str | frozenset[str]] = {
+CORE_ROUTES: dict[str, str | frozenset[str]] = {
     # Public (SECURITY.md #3): home, health, language switch, the region picker.
     "home": PUBLIC,
     "health": PUBLIC,
@@ -52,61 +57,6 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:token": SIGNED_IN,  # issuing also needs a TOTP-verified session (dtks/api/apis.py)
     "api:schema": API_DOCS_ROLES,
     "api:docs": API_DOCS_ROLES,
-    # Self-registration (proposals/public_views.py): public; the village sees its self-registrations
-    # read-only; the ministry data unit files ministry proposals (proposals/ministry_views.py).
-    "public:register": PUBLIC,
-    "public:receipt": PUBLIC,
-    "proposals:self_registrations": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:ministry_list": frozenset({Role.MINISTRY_DATA_OFFICER}),
-    "proposals:ministry_create": frozenset({Role.MINISTRY_DATA_OFFICER}),
-    "proposals:ministry_item": frozenset({Role.MINISTRY_DATA_OFFICER}),
-    # The spreadsheet import of a musyawarah's proposals (proposals/import_views.py): its village's
-    # operator only; a foreign musyawarah or import answers 404.
-    "proposals:import_upload": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:import_job": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:import_progress": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:import_confirm": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:import_cancel": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:import_row_fix": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:import_template": frozenset({Role.VILLAGE_OPERATOR}),
-    # The village operator's musyawarah and items, and the regency's minimal "return to village"
-    # (proposals/views.py). Items and musyawarah are read by the roles that work on proposals; scope
-    # is the selectors' (proposals/selectors.py); who may take which step is the state machine's.
-    "proposals:musyawarah_list": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:musyawarah_new": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:musyawarah": PROPOSAL_READERS,
-    "proposals:musyawarah_minutes": PROPOSAL_READERS,
-    "proposals:musyawarah_minutes_upload": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:musyawarah_hold": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:musyawarah_submit": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:item_new": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:returned": frozenset({Role.VILLAGE_OPERATOR}),
-    "proposals:item": PROPOSAL_READERS,
-    "proposals:item_edit": PROPOSERS,
-    "proposals:item_transition": PROPOSERS,
-    "proposals:regency": frozenset({Role.REGENCY_VERIFIER}),
-    "proposals:regency_item_new": frozenset({Role.REGENCY_VERIFIER}),
-    "api:musyawarah-list": PROPOSAL_READERS,
-    "api:musyawarah-create": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:musyawarah-detail": PROPOSAL_READERS,
-    "api:musyawarah-minutes": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:musyawarah-transition": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:item-list": PROPOSAL_READERS,
-    "api:item-create": PROPOSERS,
-    "api:item-detail": PROPOSAL_READERS,
-    "api:item-transition": PROPOSERS,
-    # The spreadsheet import through the API (proposals/import_apis.py), as on the pages: its
-    # village's operator only; a foreign musyawarah or import answers 404.
-    "api:import-upload": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:import-list": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:import-detail": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:import-rows": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:import-row-fix": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:import-confirm": frozenset({Role.VILLAGE_OPERATOR}),
-    "api:import-cancel": frozenset({Role.VILLAGE_OPERATOR}),
-    # The ministry data unit's proposals and the public self-registration (proposals/channel_apis.py).
-    "api:ministry-proposal-list": frozenset({Role.MINISTRY_DATA_OFFICER}),
-    "api:self-registration": PUBLIC,
     # Django's admin: TOTP-verified administrators only (users and configuration). Its login page
     # only redirects to accounts:login.
     "admin:login": PUBLIC,
@@ -115,12 +65,37 @@ ROUTES: dict[str, str | frozenset[str]] = {
 }
 
 
+@cache
+def routes() -> dict[str, str | frozenset[str]]:
+    """The whole table: the core's rows and every stage's. A route named twice is a mistake."""
+    table = dict(CORE_ROUTES)
+    for app in settings.DTKS_STAGES:
+        package = import_module(app)
+        if not module_has_submodule(package, "permissions"):
+            continue
+        rows = import_module(f"{app}.permissions").ROUTES
+        twice = sorted(set(table) & set(rows))
+        if twice:
+            raise ValueError(f"{app}.permissions names routes the table already has: {twice}")
+        table.update(rows)
+    return table
+
+
+def __getattr__(name: str):
+    # `dtks.permissions.ROUTES` is the whole table, collected on first use (the stages' modules import
+    # this one for PUBLIC and SIGNED_IN, so it cannot collect them while it is being imported).
+    if name == "ROUTES":
+        return routes()
+    raise AttributeError(name)
+
+
 def rule_for(view_name: str | None) -> str | frozenset[str] | None:
     if not view_name:
         return None
-    if view_name in ROUTES:
-        return ROUTES[view_name]
-    for key, rule in ROUTES.items():
+    table = routes()
+    if view_name in table:
+        return table[view_name]
+    for key, rule in table.items():
         if key.endswith("*") and view_name.startswith(key[:-1]):
             return rule
     return None

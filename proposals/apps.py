@@ -6,4 +6,4 @@ class ProposalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import dashboards  # noqa: F401 - registers the village operator's dashboard queues
+        from . import hooks  # noqa: F401 - registers with the core's registration points (proposals/hooks.py)

@@ -20,7 +20,6 @@ and demo users (seeded before).
 
 import csv
 import io
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -28,6 +27,7 @@ from django.db import transaction
 
 from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
 from dtks.accounts.models import Role, User
+from dtks.core.demo import DemoResult, DemoUnavailable
 from dtks.core.models import IdempotencyKey
 from dtks.registry.models import MembershipVersion
 from dtks.registry.reading import TEMPLATE_COLUMNS
@@ -53,16 +53,6 @@ MINUTES_PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
-
-
-class DemoProposalsUnavailable(Exception):
-    """The demo users or registry are missing; the message is for the user."""
-
-
-@dataclass
-class DemoProposals:
-    created: list[str] = field(default_factory=list)
-    existing: list[str] = field(default_factory=list)
 
 
 def _new_family(serial: int) -> tuple[dict, list[dict]]:
@@ -125,7 +115,7 @@ def _musyawarah(operator: User, place: str, *, minutes: bool, held_on: date) -> 
     return m
 
 
-def proposals_demo_seed() -> DemoProposals:
+def proposals_demo_seed() -> DemoResult:
     operator = User.objects.filter(
         is_demo=True, role=Role.VILLAGE_OPERATOR, region_code=OPERATOR_VILLAGE, is_active=True
     ).first()
@@ -133,14 +123,13 @@ def proposals_demo_seed() -> DemoProposals:
         is_demo=True, role=Role.REGENCY_VERIFIER, region_code=CITY, is_active=True
     ).first()
     if operator is None or verifier is None:
-        raise DemoProposalsUnavailable("Akun demo operator kelurahan/verifikator Kota Magelang belum ada.")
-    result = DemoProposals()
+        raise DemoUnavailable("Akun demo operator kelurahan/verifikator Kota Magelang belum ada.")
+    result = DemoResult()
     done = set(
         Musyawarah.objects.filter(village_code=OPERATOR_VILLAGE, place__in=PLACES.values()).values_list(
             "place", flat=True
         )
     )
-    result.existing = sorted(done)
     families = list(
         families_visible_to(user=operator).order_by("family_id").values_list("family_id", flat=True)[:6]
     )
@@ -153,7 +142,7 @@ def proposals_demo_seed() -> DemoProposals:
         .values_list("person_id", flat=True)[:2]
     )
     if len(families) < 4:
-        raise DemoProposalsUnavailable("Registri demo Rejowinangun Selatan belum dimuat.")
+        raise DemoUnavailable("Registri demo Rejowinangun Selatan belum dimuat.")
 
     with transaction.atomic():
         if PLACES["draft"] not in done:
@@ -246,7 +235,7 @@ MINISTRY_KEYS = ("demo:kemensos:banjir", "demo:kemensos:ppks")
 SELF_REGISTRATION_FORM = "demo-pendaftaran-mandiri"
 
 
-def _other_channels(result: DemoProposals) -> None:
+def _other_channels(result: DemoResult) -> None:
     """Ministry proposals and a self-registration, through their services; idempotent by their
     idempotency keys (a rerun returns the items already there)."""
     from .channels.ministry import MinistryReason, ministry_proposal_create

@@ -1,9 +1,14 @@
-"""Mounted at /api/v1/. Every name here is in dtks/permissions.py with the roles allowed."""
+"""Mounted at /api/v1/. Every name here is in the permission table with the roles allowed.
 
+The core's operations are below; each stage (settings.DTKS_STAGES) adds its own from its `api_urls`
+module, collected here, so they share the `api` namespace without the core naming a stage."""
+
+from importlib import import_module
+
+from django.conf import settings
 from django.urls import path, register_converter
+from django.utils.module_loading import module_has_submodule
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-
-from proposals import api_urls as proposal_api_urls
 
 from . import apis
 
@@ -22,6 +27,15 @@ class RegistryIdConverter:
 
 register_converter(RegistryIdConverter, "registry_id")
 
+
+def stage_urlpatterns() -> list:
+    patterns = []
+    for app in settings.DTKS_STAGES:
+        if module_has_submodule(import_module(app), "api_urls"):
+            patterns += import_module(f"{app}.api_urls").urlpatterns
+    return patterns
+
+
 app_name = "api"
 urlpatterns = [
     path("keluarga/", apis.FamilyListApi.as_view(), name="family-list"),
@@ -31,7 +45,7 @@ urlpatterns = [
     path("orang/<registry_id:person_id>/", apis.PersonDetailApi.as_view(), name="person-detail"),
     path("wilayah/", apis.RegionChildrenApi.as_view(), name="region-list"),
     path("token/", apis.TokenApi.as_view(), name="token"),
-    *proposal_api_urls.urlpatterns,
+    *stage_urlpatterns(),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar's own static files; the split view serves its init
     # script as a file too, so no inline script and no third-party origin (SECURITY.md #6).

@@ -1,5 +1,10 @@
-"""What the registry holds about one person and every access to it (UU 27/2022 access right)."""
+"""What the registry holds about one person and every access to it (UU 27/2022 access right).
 
+The registry's part is below; what a stage holds about the person (the proposals that name the NIK,
+later the visits and the requests that included them) are sections the stages register with
+`subject_report_section`, so the report is complete without the core importing a stage."""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -10,12 +15,31 @@ from .models import AuditEvent
 
 
 @dataclass
+class ReportSection:
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+# name -> section(*, nik, person_ids) -> ReportSection
+SECTIONS: dict[str, Callable] = {}
+
+
+def subject_report_section(name: str) -> Callable:
+    def register(fn: Callable) -> Callable:
+        SECTIONS[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass
 class SubjectReport:
     persons: list[PersonVersion] = field(default_factory=list)
     memberships: list[MembershipVersion] = field(default_factory=list)
     families: list[FamilyVersion] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     events: list[AuditEvent] = field(default_factory=list)
+    sections: list[ReportSection] = field(default_factory=list)
 
 
 def subject_report(*, nik: str) -> SubjectReport:
@@ -43,4 +67,5 @@ def subject_report(*, nik: str) -> SubjectReport:
                 | Q(object_type="registry.family", object_id__in=[str(f) for f in family_ids])
             ).order_by("occurred_at", "id")
         ),
+        sections=[fn(nik=nik, person_ids=person_ids) for _name, fn in sorted(SECTIONS.items())],
     )

@@ -23,8 +23,8 @@ from dtks.accounts.scope import REGION_LENGTH, REGISTRY_ROLES, ROLE_SCOPE, Scope
 from dtks.regions.models import Region
 from dtks.regions.selectors import region_path
 from dtks.registry.forms import scope_root
+from dtks.registry.models import Finding
 from dtks.registry.selectors import families_visible_to, findings_visible_to, persons_visible_to
-from dtks.registry.views import RULE_LABELS
 
 # Role names as the dashboard heading shows them (the model's labels are not translated).
 ROLE_TITLES: dict[str, Promise] = {
@@ -245,7 +245,7 @@ def registry_summary(*, user) -> RegistrySummary:
     areas.sort(key=lambda a: a.name)
     top = max(by_rule.values(), default=0)
     rules = [
-        RuleRow(rule, RULE_LABELS.get(rule, rule), count, f"{100 * count / top:.1f}" if top else "0")
+        RuleRow(rule, Finding.rule_label(rule), count, f"{100 * count / top:.1f}" if top else "0")
         for rule, count in sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
     ]
     return RegistrySummary(

@@ -68,3 +68,11 @@ def region_picker_options(*, code: str, depth: int) -> dict[str | None, list[Reg
     ):
         options[region.parent_id].append(region)
     return options
+
+
+def region_labels(codes) -> dict[str, str]:
+    """Village code -> "Village, District" for a page of rows, in one query on the region table."""
+    codes = set(codes)
+    wanted = codes | {c[:6] for c in codes}
+    names = dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
+    return {c: ", ".join(n for n in (names.get(c), names.get(c[:6])) if n) or c for c in codes}

@@ -76,6 +76,17 @@ LABELS = {
     "fasilitas_bab": _("Fasilitas buang air besar"),
     "persons": _("Anggota keluarga"),
 }
+# Messages stored as rendered (row errors, integrity findings) name some fields shorter, as the import
+# template's columns read; everything else is the label above.
+MESSAGE_LABELS = {
+    **LABELS,
+    "atap": "Atap",
+    "dinding": "Dinding",
+    "lantai": "Lantai",
+    "penerangan": "Penerangan",
+    "fasilitas_bab": "Fasilitas BAB",
+    "program": "Program",
+}
 SEX_LABELS = {"L": _("Laki-laki"), "P": _("Perempuan")}
 
 
@@ -85,6 +96,6 @@ def label(field: str) -> str:
 
 
 def label_id(field: str) -> str:
-    """The field's label in Bahasa Indonesia, for messages stored as rendered."""
+    """The field's name in Bahasa Indonesia in a message stored as rendered."""
     with translation.override("id"):
-        return label(field)
+        return str(MESSAGE_LABELS.get(field, field))

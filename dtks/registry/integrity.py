@@ -1,10 +1,11 @@
-"""Integrity rules of DESIGN.md §7, set-based form: one INSERT … SELECT per rule over the registry.
+"""Integrity rules of docs/design.md §7, set-based form: one INSERT … SELECT per rule over the registry.
 
 Each statement writes `registry_finding` rows for the persons and families a batch wrote; national
 rules (DUPLICATE_NIK, MEMBER_OVERLAP) compare them with the whole current registry. Disabled
 rules (IntegrityRule.enabled) are skipped. Proposal items have their own two forms with the same
-rule semantics: `item_integrity.item_findings` (one item) and `integrity_items.item_findings_set`
-(a set of items, SQL), held equal by tests/registry/test_integrity_parity.py.
+rule semantics and this module's rule configuration, required attributes and identity checks; they are
+the proposals stage's (proposals/item/integrity.py, integrity_set.py), held equal by
+tests/proposals/test_integrity_parity.py.
 `NIK_INVALID` never reaches the registry: it is refused at entry (a format error).
 """
 

@@ -9,6 +9,7 @@ sequences, shared by all versions of the same person, family or group.
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CodeList(models.TextChoices):
@@ -245,15 +246,15 @@ class Finding(models.Model):
     """An integrity finding (DESIGN.md §7) about the registry as written by one batch."""
 
     class Rule(models.TextChoices):
-        NIK_INVALID = "NIK_INVALID", "NIK tidak valid"
-        NIK_MISMATCH = "NIK_MISMATCH", "NIK tidak cocok dengan tanggal lahir/jenis kelamin"
-        NIK_PENDING = "NIK_PENDING", "NIK belum ada"
-        DUPLICATE_NIK = "DUPLICATE_NIK", "NIK ganda"
-        MEMBER_OVERLAP = "MEMBER_OVERLAP", "Anggota di lebih dari satu keluarga"
-        FAMILY_NOT_A_SET = "FAMILY_NOT_A_SET", "Keluarga bukan himpunan individu yang sah"
-        INCOMPLETE = "INCOMPLETE", "Data belum lengkap"
-        CIVIL_REGISTRY_MISMATCH = "CIVIL_REGISTRY_MISMATCH", "Tidak cocok dengan Dukcapil"
-        CIVIL_REGISTRY_UNAVAILABLE = "CIVIL_REGISTRY_UNAVAILABLE", "Dukcapil tidak dapat dihubungi"
+        NIK_INVALID = "NIK_INVALID", _("NIK tidak valid")
+        NIK_MISMATCH = "NIK_MISMATCH", _("NIK tidak cocok dengan tanggal lahir/jenis kelamin")
+        NIK_PENDING = "NIK_PENDING", _("NIK belum ada")
+        DUPLICATE_NIK = "DUPLICATE_NIK", _("NIK ganda")
+        MEMBER_OVERLAP = "MEMBER_OVERLAP", _("Anggota di lebih dari satu keluarga")
+        FAMILY_NOT_A_SET = "FAMILY_NOT_A_SET", _("Keluarga bukan himpunan individu yang sah")
+        INCOMPLETE = "INCOMPLETE", _("Data belum lengkap")
+        CIVIL_REGISTRY_MISMATCH = "CIVIL_REGISTRY_MISMATCH", _("Tidak cocok dengan Dukcapil")
+        CIVIL_REGISTRY_UNAVAILABLE = "CIVIL_REGISTRY_UNAVAILABLE", _("Dukcapil tidak dapat dihubungi")
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="findings")
     rule = models.CharField(max_length=32, choices=Rule.choices)
@@ -275,6 +276,11 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} ({self.batch_id})"
+
+    @classmethod
+    def rule_label(cls, code: str) -> str:
+        """The rule's name in the reader's language (the code itself for a rule no longer listed)."""
+        return str(dict(cls.Rule.choices).get(code, code))
 
 
 class LoadError(models.Model):
@@ -299,7 +305,7 @@ class IntegrityRule(models.Model):
     """Whether an integrity rule of DESIGN.md §7 runs, and whether its findings block determination.
 
     Configuration the ministry changes as data (Django admin, audited). Both forms of the engine
-    (`item_integrity.item_findings` and the set-based SQL in `integrity.py`) skip disabled rules.
+    (the proposal items' engine in `proposals.item.integrity` and the set-based SQL in `integrity.py`) skip disabled rules.
     `NIK_INVALID` cannot be switched off: it is a format error that blocks saving.
     """
 

@@ -15,76 +15,28 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dtks.accounts.auth import client_ip
 from dtks.accounts.scope import FULL_NIK_ROLES
 from dtks.audit.services import audit_record
-from dtks.regions.models import Region
-from dtks.regions.selectors import region_path
+from dtks.regions.selectors import region_labels, region_path
 
 from .codelists import SEED as CODE_SEED
+from .fields import HEAD, HOUSE_FIELDS, SEX_LABELS, label
 from .forms import AreaFilterForm, NumberSearchForm
 from .masking import mask_id
 from .models import Code, FamilyVersion, Finding, MembershipVersion, PersonVersion
+from .panels import panels_for
 from .selectors import families_visible_to, family_members, findings_visible_to, persons_visible_to
 
 PAGE_SIZE = 50
 # A NIK/KK search finds a family or a handful of persons; more than this means something is odd.
 NUMBER_RESULTS_MAX = 50
-HEAD = "KEPALA KELUARGA"
-HOUSE_FIELDS = (
-    "status_kepemilikan",
-    "atap",
-    "dinding",
-    "lantai",
-    "sumber_air_minum",
-    "penerangan",
-    "fasilitas_bab",
-)
 RELATIONSHIP_ORDER = [code for code, _label in CODE_SEED["hubungan_keluarga"]]
 
-# Field names as findings name them (DESIGN.md §6 template columns), for people to read.
-FIELD_LABELS = {
-    "nik": _("NIK"),
-    "no_kk": _("Nomor KK"),
-    "nama": _("Nama"),
-    "tempat_lahir": _("Tempat lahir"),
-    "tanggal_lahir": _("Tanggal lahir"),
-    "jenis_kelamin": _("Jenis kelamin"),
-    "status_perkawinan": _("Status perkawinan"),
-    "hubungan_keluarga": _("Hubungan keluarga"),
-    "kode_wilayah": _("Kode wilayah"),
-    "rt": _("RT"),
-    "rw": _("RW"),
-    "alamat": _("Alamat"),
-    "kategori": _("Kategori"),
-    "kriteria": _("Kriteria"),
-    "disabilitas": _("Disabilitas"),
-    "program": _("Program yang diterima"),
-    "status_kepemilikan": _("Status kepemilikan bangunan"),
-    "atap": _("Jenis atap terluas"),
-    "dinding": _("Jenis dinding terluas"),
-    "lantai": _("Jenis lantai terluas"),
-    "sumber_air_minum": _("Sumber air minum"),
-    "penerangan": _("Sumber penerangan utama"),
-    "fasilitas_bab": _("Fasilitas buang air besar"),
-}
 # The integrity rules (Finding.Rule) in the reader's language.
-RULE_LABELS = {
-    Finding.Rule.NIK_INVALID: _("NIK tidak valid"),
-    Finding.Rule.NIK_MISMATCH: _("NIK tidak cocok dengan tanggal lahir/jenis kelamin"),
-    Finding.Rule.NIK_PENDING: _("NIK belum ada"),
-    Finding.Rule.DUPLICATE_NIK: _("NIK ganda"),
-    Finding.Rule.MEMBER_OVERLAP: _("Anggota di lebih dari satu keluarga"),
-    Finding.Rule.FAMILY_NOT_A_SET: _("Keluarga bukan himpunan individu yang sah"),
-    Finding.Rule.INCOMPLETE: _("Data belum lengkap"),
-    Finding.Rule.CIVIL_REGISTRY_MISMATCH: _("Tidak cocok dengan Dukcapil"),
-    Finding.Rule.CIVIL_REGISTRY_UNAVAILABLE: _("Dukcapil tidak dapat dihubungi"),
-}
-SEX_LABELS = {"L": _("Laki-laki"), "P": _("Perempuan")}
 
 
 def code_labels(*lists: str) -> dict[tuple[str, str], str]:
@@ -92,14 +44,6 @@ def code_labels(*lists: str) -> dict[tuple[str, str], str]:
     return {
         (c.list, c.code): c.label for c in Code.objects.filter(list__in=lists).only("list", "code", "label")
     }
-
-
-def region_labels(codes) -> dict[str, str]:
-    """Village code -> "Village, District" for a page of rows, in one query on the region table."""
-    codes = set(codes)
-    wanted = codes | {c[:6] for c in codes}
-    names = dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
-    return {c: ", ".join(n for n in (names.get(c), names.get(c[:6])) if n) or c for c in codes}
 
 
 def age_on(born: date | None, today: date) -> int | None:
@@ -296,8 +240,8 @@ def _first_or_404(qs):
 def _findings(rows) -> list[dict]:
     return [
         {
-            "rule": RULE_LABELS.get(f.rule, f.rule),
-            "fields": [FIELD_LABELS.get(name, name) for name in f.fields],
+            "rule": Finding.rule_label(f.rule),
+            "fields": [label(name) for name in f.fields],
             "person_id": f.person_id,
         }
         for f in rows
@@ -353,7 +297,7 @@ def family(request, family_id: int):
             region=fam.village_code,
             members=member_ids,
         )
-    house = [(FIELD_LABELS[f], labels.get((f, getattr(fam, f)), getattr(fam, f))) for f in HOUSE_FIELDS]
+    house = [(label(f), labels.get((f, getattr(fam, f)), getattr(fam, f))) for f in HOUSE_FIELDS]
     found = _findings(findings.order_by("rule", "person_id"))
     for f in found:
         f["person_name"] = names.get(f["person_id"], "")
@@ -367,6 +311,7 @@ def family(request, family_id: int):
         "house": house,
         "findings": found,
     }
+    context["panels"] = panels_for("family", user=request.user, record_id=family_id)
     return render(request, "registry/family.html", context)
 
 
@@ -415,4 +360,5 @@ def person(request, person_id: int):
         "region_path": list(reversed(region_path(code=p.village_code))),
         "findings": _findings(findings_visible_to(user=user).filter(person_id=person_id).order_by("rule")),
     }
+    context["panels"] = panels_for("person", user=request.user, record_id=person_id)
     return render(request, "registry/person.html", context)

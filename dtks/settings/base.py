@@ -22,6 +22,11 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
+# The lifecycle's stages, in the order data flows through them (docs/design.md §3): each is a Django
+# app that may use the core (`dtks`) and the stages before it, never one after it (import-linter
+# contracts in pyproject.toml). The core collects their routes and API operations from this list.
+DTKS_STAGES = ["proposals", "verification", "determination", "usage_requests"]
+
 INSTALLED_APPS = [
     # Django's admin on the OTP-aware site (dtks.accounts.admin_site): admins must be TOTP-verified.
     "dtks.accounts.apps.DtksAdminConfig",
@@ -46,10 +51,7 @@ INSTALLED_APPS = [
     "dtks.regions",
     "dtks.registry",
     "dtks.api",
-    "proposals",
-    "verification",
-    "determination",
-    "usage_requests",
+    *DTKS_STAGES,
 ]
 
 MIDDLEWARE = [

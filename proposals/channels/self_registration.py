@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from dtks.audit.services import SystemActor
 from dtks.core.idempotency import idempotency_claim
-from dtks.registry.item_integrity import SAVE_BLOCKING, blocks_saving, item_data, item_findings
 from dtks.registry.models import PersonVersion
 from proposals.item.history import write_created
+from proposals.item.integrity import SAVE_BLOCKING, blocks_saving, item_data, item_findings
 from proposals.item.models import ProposalItem, ProposalPerson
 from proposals.item.selectors import proposal_items_of_channel
 

@@ -21,6 +21,7 @@ from dtks.accounts.auth import client_ip
 from dtks.api.apis import ERRORS, NOT_FOUND, id_parameter, is_schema_generation
 from dtks.api.idempotency import IDEMPOTENCY, idempotency_key
 from dtks.api.pagination import RegistryCursorPagination
+from dtks.registry.fields import label
 from dtks.registry.reading import TEMPLATE_COLUMNS
 
 from . import fix as import_fix
@@ -41,7 +42,7 @@ class ImportRowFixSerializer(serializers.Serializer):
                 allow_null=True,
                 trim_whitespace=False,
                 max_length=import_fix.MAX_VALUE,
-                help_text=str(import_fix.FIELD_LABELS[c]),
+                help_text=label(c),
             )
             for c in TEMPLATE_COLUMNS
         }

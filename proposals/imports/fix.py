@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy
 from psycopg.types.json import Jsonb
 
 from dtks.audit.services import audit_record
-from dtks.registry.loading import CODED, HOUSE, MULTI, stage_drop, stage_refused, stage_sheet, stage_validate
+from dtks.registry.fields import CODED, HOUSE_FIELDS, MULTI_VALUED, label
+from dtks.registry.loading import stage_drop, stage_refused, stage_sheet, stage_validate
 from dtks.registry.reading import TEMPLATE_COLUMNS, Sheet
 
 from .models import ImportJob, ImportRow
@@ -34,32 +35,6 @@ from .services import (
 MAX_VALUE = 500  # longer than any column the template allows (alamat: 255)
 ROW_NO_MAX = 2**31 - 1  # ImportRow.row_no is an int column
 
-# Labels of the template's columns, in the form (the loader's FIELD_LABELS are not translatable).
-FIELD_LABELS = {
-    "no_kk": gettext_lazy("Nomor KK"),
-    "nik": gettext_lazy("NIK"),
-    "nama": gettext_lazy("Nama"),
-    "tempat_lahir": gettext_lazy("Tempat lahir"),
-    "tanggal_lahir": gettext_lazy("Tanggal lahir"),
-    "jenis_kelamin": gettext_lazy("Jenis kelamin"),
-    "status_perkawinan": gettext_lazy("Status perkawinan"),
-    "hubungan_keluarga": gettext_lazy("Hubungan keluarga"),
-    "kode_wilayah": gettext_lazy("Kode wilayah"),
-    "rt": gettext_lazy("RT"),
-    "rw": gettext_lazy("RW"),
-    "alamat": gettext_lazy("Alamat"),
-    "kategori": gettext_lazy("Kategori"),
-    "kriteria": gettext_lazy("Kriteria"),
-    "disabilitas": gettext_lazy("Disabilitas"),
-    "program": gettext_lazy("Program"),
-    "status_kepemilikan": gettext_lazy("Status kepemilikan bangunan"),
-    "atap": gettext_lazy("Jenis atap terluas"),
-    "dinding": gettext_lazy("Jenis dinding terluas"),
-    "lantai": gettext_lazy("Jenis lantai terluas"),
-    "sumber_air_minum": gettext_lazy("Sumber air minum"),
-    "penerangan": gettext_lazy("Sumber penerangan utama"),
-    "fasilitas_bab": gettext_lazy("Fasilitas buang air besar"),
-}
 FIELD_HELP = {
     "no_kk": gettext_lazy("16 angka; kosongkan untuk individu di luar keluarga."),
     "nik": gettext_lazy("16 angka."),
@@ -85,9 +60,9 @@ def import_row_values(row: ImportRow) -> dict[str, str]:
             value = row.village_code
         elif c == "tanggal_lahir":
             value = row.tanggal_lahir.isoformat() if row.tanggal_lahir else ""
-        elif c in MULTI:
+        elif c in MULTI_VALUED:
             value = ";".join(getattr(row, c) or [])
-        elif c in HOUSE:
+        elif c in HOUSE_FIELDS:
             value = house.get(c) or ""
         else:
             value = getattr(row, c) or ""
@@ -123,7 +98,7 @@ def import_row_fix_fields(row: ImportRow) -> tuple[list[FixField], list[FixField
         value = "" if errs and c in _LOSSY_WHEN_BAD else values[c]
         f = FixField(
             name=c,
-            label=str(FIELD_LABELS[c]),
+            label=label(c),
             value=value,
             errors=errs,
             help=str(FIELD_HELP.get(c, "")),
@@ -188,7 +163,7 @@ def _validate(cur, *, job: ImportJob, row_no: int, values: dict[str, str]) -> li
 
 
 def _write_row(cur, *, job: ImportJob, row_no: int, errors: list[dict]) -> None:
-    house = ", ".join(f"'{h}', coalesce(n.{h}, '')" for h in HOUSE)
+    house = ", ".join(f"'{h}', coalesce(n.{h}, '')" for h in HOUSE_FIELDS)
     # Assembled from module constants (column names); the values are parameters.
     cur.execute(
         f"""UPDATE proposals_importrow r SET
@@ -198,7 +173,7 @@ def _write_row(cur, *, job: ImportJob, row_no: int, errors: list[dict]) -> None:
                 status_perkawinan = coalesce(n.status_perkawinan, ''),
                 hubungan_keluarga = coalesce(n.hubungan_keluarga, ''), village_code = coalesce(n.village_code, ''),
                 rt = n.rt, rw = n.rw, alamat = left(n.alamat, 255), kategori = coalesce(n.kategori, ''),
-                {", ".join(f"{m} = n.{m}" for m in MULTI)}, house = jsonb_build_object({house})
+                {", ".join(f"{m} = n.{m}" for m in MULTI_VALUED)}, house = jsonb_build_object({house})
             FROM load_norm n
             WHERE r.job_id = %(job)s AND r.row_no = %(row)s AND n.row_no = %(row)s""",  # noqa: S608
         {"job": job.pk, "row": row_no, "ok": not errors, "errors": Jsonb(errors)},

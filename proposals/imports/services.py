@@ -29,10 +29,8 @@ from dtks.accounts.models import Role
 from dtks.accounts.scope import in_scope, region_q
 from dtks.audit.services import audit_record
 from dtks.core.idempotency import idempotency_claim
-from dtks.registry.item_integrity import HEAD
+from dtks.registry.fields import HEAD, HOUSE_FIELDS, MULTI_VALUED
 from dtks.registry.loading import (
-    HOUSE,
-    MULTI,
     row_error_message,
     stage_drop,
     stage_refused,
@@ -163,13 +161,13 @@ STAGE_VALUES = {
         c: f"coalesce(n.{c}, '')"
         for c in ("jenis_kelamin", "status_perkawinan", "hubungan_keluarga", "kategori")
     },
-    **{m: f"n.{m}" for m in MULTI},
+    **{m: f"n.{m}" for m in MULTI_VALUED},
     "village_code": "coalesce(n.village_code, '')",
     "no_kk": "n.no_kk",
     "rt": "n.rt",
     "rw": "n.rw",
     "alamat": "left(n.alamat, 255)",
-    **{h: f"coalesce(n.{h}, '')" for h in HOUSE},
+    **{h: f"coalesce(n.{h}, '')" for h in HOUSE_FIELDS},
 }
 
 
@@ -299,17 +297,17 @@ def _stage_file(cur, job: ImportJob, sheet, *, rebuild: bool = False) -> tuple[i
         "CREATE TEMP TABLE imp_blocked ON COMMIT DROP AS SELECT DISTINCT group_key FROM imp_keys WHERE bad"
     )
     blocked = cur.rowcount
-    house = ", ".join(f"'{h}', coalesce(n.{h}, '')" for h in HOUSE)
+    house = ", ".join(f"'{h}', coalesce(n.{h}, '')" for h in HOUSE_FIELDS)
     if blocked:  # the rows of the groups with an error, kept for the operator to fix
         cur.execute(
             f"""INSERT INTO proposals_importrow (job_id, row_no, group_key, ok, errors, nik, no_kk, nama,
                     tempat_lahir, tanggal_lahir, jenis_kelamin, status_perkawinan, hubungan_keluarga,
-                    village_code, rt, rw, alamat, kategori, {", ".join(MULTI)}, house)
+                    village_code, rt, rw, alamat, kategori, {", ".join(MULTI_VALUED)}, house)
                 SELECT %(job)s, n.row_no, k.group_key, e.row_no IS NULL, coalesce(e.errors, '[]'::jsonb),
                        n.nik, n.no_kk, left(n.nama, 150), left(n.tempat_lahir, 100), n.tanggal_lahir,
                        coalesce(n.jenis_kelamin, ''), coalesce(n.status_perkawinan, ''),
                        coalesce(n.hubungan_keluarga, ''), coalesce(n.village_code, ''), n.rt, n.rw,
-                       left(n.alamat, 255), coalesce(n.kategori, ''), {", ".join(f"n.{m}" for m in MULTI)},
+                       left(n.alamat, 255), coalesce(n.kategori, ''), {", ".join(f"n.{m}" for m in MULTI_VALUED)},
                        jsonb_build_object({house})
                 FROM imp_keys k JOIN imp_blocked b ON b.group_key = k.group_key
                 JOIN load_norm n ON n.row_no = k.row_no LEFT JOIN imp_err e ON e.row_no = k.row_no""",
@@ -395,7 +393,7 @@ def _stage_finalize(cur, job: ImportJob) -> None:
     content = ("group_key", *STAGE_VALUES)
     from_importrow = {
         **{c: f"r.{c}" for c in content},
-        **{h: f"coalesce(r.house ->> '{h}', '')" for h in HOUSE},
+        **{h: f"coalesce(r.house ->> '{h}', '')" for h in HOUSE_FIELDS},
     }
     cur.execute(
         f"""INSERT INTO proposals_importstagerow (job_id, item_id, position, members, heads, {", ".join(content)})
@@ -548,7 +546,7 @@ SELECT max(item_id), count(*) FROM (SELECT item_id FROM proposals_importstagerow
                           ORDER BY item_id LIMIT %(n)s) h
 """
 _CHUNK = "s.job_id = %(job)s AND s.item_id > %(after)s AND s.item_id <= %(last)s"
-# The chunk in the integrity engine's shape (integrity_items.staged_findings), as the items and
+# The chunk in the integrity engine's shape (proposals/item/integrity_set.py: staged_findings), as the items and
 # persons will be saved: the rows passed the preview's validation, so every NIK is 16 valid digits
 # or empty (NIK_PENDING) — the engine's own NIK check, already run once; a relation is kept only in
 # a family with a KK. The items carry what the insert needs besides (their natural key), so that the
@@ -562,14 +560,14 @@ SELECT s.item_id, s.position, NULL::bigint AS target_person_id, s.nik, NULL::tex
        s.no_kk IS NOT NULL OR s.members > 1 AS needs_nik,  -- the musyawarah channel: a family needs NIKs
        s.alamat AS item_alamat,  -- read for an individual, whose one row is its item's
        s.village_code, s.rt, s.rw, s.no_kk, s.members, s.heads, s.group_key,
-       {", ".join(f"s.{h}" for h in HOUSE)}
+       {", ".join(f"s.{h}" for h in HOUSE_FIELDS)}
 FROM proposals_importstagerow s WHERE {_CHUNK}
 """
 _CHUNK_ITEMS = f"""
 CREATE TEMP TABLE ig_item ON COMMIT DROP AS
 SELECT item_id AS id, '{ProposalItem.Channel.MUSYAWARAH.value}'::text AS channel, village_code, rt, rw,
        item_alamat AS alamat,
-       CASE WHEN no_kk IS NOT NULL THEN jsonb_build_object({", ".join(f"'{h}', {h}" for h in HOUSE)})
+       CASE WHEN no_kk IS NOT NULL THEN jsonb_build_object({", ".join(f"'{h}', {h}" for h in HOUSE_FIELDS)})
             ELSE '{{}}'::jsonb END AS house,
        NULL::bigint AS pair_id, no_kk AS kk, is_family, members AS n, heads,
        '{{}}'::bigint[] AS excluded, '{{}}'::bigint[] AS targets, group_key AS natural_key
@@ -664,7 +662,7 @@ def _chunk_findings(cur, *, params: dict, actor, rules) -> None:
     once, with its findings (`imp_findings`)."""
     from psycopg.types.json import Jsonb
 
-    from dtks.registry.integrity_items import staged_findings
+    from proposals.item.integrity_set import staged_findings
 
     for t in ("ig_item", "ig_person", "imp_findings"):
         cur.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
@@ -689,7 +687,7 @@ def import_job_run(*, job_id: int, chunk: int | None = None, max_chunks: int | N
     committed. Each chunk, one transaction: the next items of the stage with ids drawn, their
     integrity findings, the items (ON CONFLICT on the natural key: a replayed chunk or a re-saved
     file adds nothing), the persons of the items written, the progress."""
-    from dtks.registry.integrity_items import resolve_rules
+    from proposals.item.integrity_set import resolve_rules
 
     size = chunk or settings.DTKS_IMPORT_CHUNK
     result = RunResult()

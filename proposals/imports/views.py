@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from dtks.accounts.auth import client_ip
-from dtks.registry.loading import CODED
+from dtks.registry.fields import CODED
 from dtks.registry.models import Code
 from dtks.registry.reading import TEMPLATE_COLUMNS
 

@@ -18,7 +18,7 @@ from .models import OPEN_STATES, ProposalItem
 
 def _item_findings(*, item: ProposalItem, persons: list[dict], actor) -> list[dict]:
     """Findings of the per-item integrity engine (dtks/registry/item_integrity.py) for unsaved content."""
-    from dtks.registry.item_integrity import item_data, item_findings
+    from .integrity import item_data, item_findings
 
     return item_findings(item_data(item, persons), actor=actor)
 
@@ -33,107 +33,141 @@ def _codes(list_name: str) -> set[str]:
     return set(Code.objects.filter(list=list_name, active=True).values_list("code", flat=True))
 
 
+class _Errors(dict):
+    """Messages per field key ("no_kk", "persons.2.nik", "house.atap"), as ValidationError takes them."""
+
+    def add(self, key: str, message: str) -> None:
+        self.setdefault(key, []).append(message)
+
+
 def clean_content(
     *, family: dict | None, persons: list[dict], allow_pending_nik: bool
 ) -> tuple[dict, list[dict]]:
-    """Format checks that block saving (DESIGN.md §7): each error names its field and the fix."""
-    from dtks.registry.identity import check_kk, check_nik
-
-    errors: dict[str, list[str]] = {}
-
-    def err(key: str, message: str) -> None:
-        errors.setdefault(key, []).append(message)
-
-    fam = {k: (str((family or {}).get(k) or "")).strip() for k in FAMILY_FIELDS}
-    house = {k: (str(((family or {}).get("house") or {}).get(k) or "")).strip() for k in HOUSE_FIELDS}
-    in_family = bool(family) and bool(family.get("is_family", True)) and not _blank(family.get("no_kk"))
-    if family and family.get("is_family", True) and _blank(family.get("no_kk")):
-        err("no_kk", "Nomor KK wajib diisi untuk usulan keluarga (16 digit).")
-    if fam["no_kk"]:
-        kk = check_kk(fam["no_kk"])
-        if kk.errors:
-            for m in kk.messages:
-                err("no_kk", m)
-        else:
-            fam["no_kk"] = kk.value or ""
-    for key in ("rt", "rw"):
-        v = fam[key]
-        if v and not (v.isdigit() and len(v) <= 3):
-            err(key, f"{key.upper()} harus angka, paling banyak 3 digit (misalnya 003).")
-        elif v:
-            fam[key] = v.zfill(3)
-    if len(fam["alamat"]) > 255:
-        err("alamat", "Alamat paling panjang 255 karakter.")
-    for key, value in house.items():
-        if value and value not in _codes(key):
-            err(f"house.{key}", f"Pilihan {key.replace('_', ' ')} tidak dikenal; pilih dari daftar.")
+    """Format checks that block saving (docs/design.md §7): each error names its field and the fix."""
+    errors = _Errors()
+    fam, house, in_family = _clean_family(family, errors)
     if not persons:
-        err("persons", "Tambahkan paling sedikit satu orang.")
-    seen: dict[str, int] = {}
-    cleaned = []
-    marital, relations = _codes("status_perkawinan"), _codes("hubungan_keluarga")
-    today = timezone.localdate()
-    for i, raw in enumerate(persons):
-        p = {k: raw.get(k) for k in PERSON_FIELDS}
-        for k in (
-            "nik",
-            "nama",
-            "tempat_lahir",
-            "jenis_kelamin",
-            "status_perkawinan",
-            "hubungan_keluarga",
-            "kategori",
-        ):
-            p[k] = "" if p[k] is None else str(p[k]).strip()
-        for k in ("kriteria", "disabilitas", "program"):
-            p[k] = [str(c) for c in (p[k] or [])]
-        key = f"persons.{i}"
-        if p["nik"]:
-            check = check_nik(p["nik"])
-            if check.errors:
-                for m in check.messages:
-                    err(f"{key}.nik", m)
-            else:
-                p["nik"] = check.value
-                if p["nik"] in seen:
-                    err(
-                        f"{key}.nik",
-                        f"NIK ini sudah dipakai orang ke-{seen[p['nik']] + 1} dalam usulan yang sama.",
-                    )
-                seen[p["nik"]] = i
-        elif in_family or not allow_pending_nik:
-            err(f"{key}.nik", "NIK wajib diisi untuk anggota keluarga (16 digit).")
-        if not p["nama"]:
-            err(f"{key}.nama", "Nama wajib diisi.")
-        elif len(p["nama"]) > 150:
-            err(f"{key}.nama", "Nama paling panjang 150 karakter.")
-        born = p["tanggal_lahir"]
-        if isinstance(born, str) and born:
-            try:
-                born = date.fromisoformat(born)
-            except ValueError:
-                err(f"{key}.tanggal_lahir", "Tanggal lahir harus tanggal yang ada (YYYY-MM-DD).")
-                born = None
-        if isinstance(born, date) and born > today:
-            err(f"{key}.tanggal_lahir", "Tanggal lahir tidak boleh di masa depan.")
-        p["tanggal_lahir"] = born or None
-        if p["jenis_kelamin"] and p["jenis_kelamin"].upper() not in ("L", "P"):
-            err(f"{key}.jenis_kelamin", "Jenis kelamin harus L (laki-laki) atau P (perempuan).")
-        p["jenis_kelamin"] = p["jenis_kelamin"].upper()
-        if p["status_perkawinan"] and p["status_perkawinan"] not in marital:
-            err(f"{key}.status_perkawinan", "Status perkawinan tidak dikenal; pilih dari daftar.")
-        if in_family and p["hubungan_keluarga"] and p["hubungan_keluarga"] not in relations:
-            err(f"{key}.hubungan_keluarga", "Hubungan keluarga tidak dikenal; pilih dari daftar.")
-        if not in_family:
-            p["hubungan_keluarga"] = ""
-        p["target_person_id"] = raw.get("target_person_id")
-        cleaned.append(p)
+        errors.add("persons", "Tambahkan paling sedikit satu orang.")
+    context = {
+        "in_family": in_family,
+        "allow_pending_nik": allow_pending_nik,
+        "marital": _codes("status_perkawinan"),
+        "relations": _codes("hubungan_keluarga"),
+        "today": timezone.localdate(),
+        "seen": {},
+    }
+    cleaned = [_clean_person(i, raw, errors=errors, **context) for i, raw in enumerate(persons)]
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(dict(errors))
     fam["house"] = house if in_family else {}
     if not in_family:
         fam["no_kk"] = ""
     return fam, cleaned
+
+
+def _clean_family(family: dict | None, errors: _Errors) -> tuple[dict, dict, bool]:
+    from dtks.registry.identity import check_kk
+
+    fam = {k: (str((family or {}).get(k) or "")).strip() for k in FAMILY_FIELDS}
+    house = {k: (str(((family or {}).get("house") or {}).get(k) or "")).strip() for k in HOUSE_FIELDS}
+    wants_family = bool(family) and bool(family.get("is_family", True))
+    in_family = wants_family and not _blank(family.get("no_kk"))
+    if wants_family and _blank(family.get("no_kk")):
+        errors.add("no_kk", "Nomor KK wajib diisi untuk usulan keluarga (16 digit).")
+    if fam["no_kk"]:
+        kk = check_kk(fam["no_kk"])
+        for m in kk.messages if kk.errors else []:
+            errors.add("no_kk", m)
+        if not kk.errors:
+            fam["no_kk"] = kk.value or ""
+    for key in ("rt", "rw"):
+        v = fam[key]
+        if v and not (v.isdigit() and len(v) <= 3):
+            errors.add(key, f"{key.upper()} harus angka, paling banyak 3 digit (misalnya 003).")
+        elif v:
+            fam[key] = v.zfill(3)
+    if len(fam["alamat"]) > 255:
+        errors.add("alamat", "Alamat paling panjang 255 karakter.")
+    for key, value in house.items():
+        if value and value not in _codes(key):
+            errors.add(f"house.{key}", f"Pilihan {key.replace('_', ' ')} tidak dikenal; pilih dari daftar.")
+    return fam, house, in_family
+
+
+TEXT_PERSON_FIELDS = tuple(
+    f for f in PERSON_FIELDS if f not in ("tanggal_lahir", "kriteria", "disabilitas", "program")
+)
+
+
+def _clean_person(
+    i: int, raw: dict, *, errors: _Errors, in_family: bool, relations: set, marital: set, **context
+) -> dict:
+    key = f"persons.{i}"
+    p = {k: raw.get(k) for k in PERSON_FIELDS}
+    for k in TEXT_PERSON_FIELDS:
+        p[k] = "" if p[k] is None else str(p[k]).strip()
+    for k in ("kriteria", "disabilitas", "program"):
+        p[k] = [str(c) for c in (p[k] or [])]
+    p["nik"] = _clean_nik(p["nik"], key=key, index=i, errors=errors, in_family=in_family, **context)
+    if not p["nama"]:
+        errors.add(f"{key}.nama", "Nama wajib diisi.")
+    elif len(p["nama"]) > 150:
+        errors.add(f"{key}.nama", "Nama paling panjang 150 karakter.")
+    p["tanggal_lahir"] = _clean_birth(p["tanggal_lahir"], key=key, errors=errors, today=context["today"])
+    if p["jenis_kelamin"] and p["jenis_kelamin"].upper() not in ("L", "P"):
+        errors.add(f"{key}.jenis_kelamin", "Jenis kelamin harus L (laki-laki) atau P (perempuan).")
+    p["jenis_kelamin"] = p["jenis_kelamin"].upper()
+    if p["status_perkawinan"] and p["status_perkawinan"] not in marital:
+        errors.add(f"{key}.status_perkawinan", "Status perkawinan tidak dikenal; pilih dari daftar.")
+    if in_family and p["hubungan_keluarga"] and p["hubungan_keluarga"] not in relations:
+        errors.add(f"{key}.hubungan_keluarga", "Hubungan keluarga tidak dikenal; pilih dari daftar.")
+    if not in_family:
+        p["hubungan_keluarga"] = ""
+    p["target_person_id"] = raw.get("target_person_id")
+    return p
+
+
+def _clean_nik(
+    nik: str,
+    *,
+    key: str,
+    index: int,
+    errors: _Errors,
+    in_family: bool,
+    allow_pending_nik: bool,
+    seen: dict,
+    **_context,
+) -> str:
+    """The NIK normalised; one NIK twice in an item, or a family member without one, is an error."""
+    from dtks.registry.identity import check_nik
+
+    if not nik:
+        if in_family or not allow_pending_nik:
+            errors.add(f"{key}.nik", "NIK wajib diisi untuk anggota keluarga (16 digit).")
+        return nik
+    check = check_nik(nik)
+    if check.errors:
+        for m in check.messages:
+            errors.add(f"{key}.nik", m)
+        return nik
+    if check.value in seen:
+        errors.add(
+            f"{key}.nik", f"NIK ini sudah dipakai orang ke-{seen[check.value] + 1} dalam usulan yang sama."
+        )
+    seen[check.value] = index
+    return check.value
+
+
+def _clean_birth(born, *, key: str, errors: _Errors, today: date) -> date | None:
+    if isinstance(born, str) and born:
+        try:
+            born = date.fromisoformat(born)
+        except ValueError:
+            errors.add(f"{key}.tanggal_lahir", "Tanggal lahir harus tanggal yang ada (YYYY-MM-DD).")
+            return None
+    if isinstance(born, date) and born > today:
+        errors.add(f"{key}.tanggal_lahir", "Tanggal lahir tidak boleh di masa depan.")
+    return born or None
 
 
 class TargetNotFound(ValidationError):
@@ -261,6 +295,10 @@ def set_content(item: ProposalItem, family: dict) -> None:
     item.house = family.get("house") or {}
 
 
+def _plain(v):
+    return v.isoformat() if isinstance(v, date) else v
+
+
 def content_diff(
     old_family: dict,
     new_family: dict,
@@ -272,10 +310,6 @@ def content_diff(
     """{"field": [old, new]} per changed family field, person fields under "persons" keyed by `by`
     (the registry person id of a correction; the position within the item for a verifier's
     correction of proposed content, where persons added or removed are listed as such)."""
-
-    def plain(v):
-        return v.isoformat() if isinstance(v, date) else v
-
     diff: dict = {}
     for k in FAMILY_FIELDS:
         if (old_family.get(k) or "") != (new_family.get(k) or ""):
@@ -284,7 +318,13 @@ def content_diff(
         old, new = (old_family.get("house") or {}).get(k) or "", (new_family.get("house") or {}).get(k) or ""
         if old != new:
             diff[k] = [old, new]
+    persons = _persons_diff(old_persons, new_persons, by=by)
+    if persons:
+        diff["persons"] = persons
+    return diff
 
+
+def _persons_diff(old_persons: list[dict], new_persons: list[dict], *, by: str) -> dict:
     def key(index: int, p: dict):
         return index if by == "position" else p.get(by)
 
@@ -297,7 +337,7 @@ def content_diff(
                 persons[str(i)] = {"added": p.get("nama") or ""}
             continue
         changed = {
-            k: [plain(before.get(k)), plain(p.get(k))]
+            k: [_plain(before.get(k)), _plain(p.get(k))]
             for k in PERSON_FIELDS
             if (before.get(k) or None) != (p.get(k) or None)
         }
@@ -306,9 +346,7 @@ def content_diff(
     if by == "position":
         for i in range(len(new_persons), len(old_persons)):
             persons[str(i)] = {"removed": old_persons[i].get("nama") or ""}
-    if persons:
-        diff["persons"] = persons
-    return diff
+    return persons
 
 
 def item_content(item: ProposalItem) -> tuple[dict, list[dict]]:
@@ -325,7 +363,7 @@ def item_content(item: ProposalItem) -> tuple[dict, list[dict]]:
 
 def check_findings(item: ProposalItem, persons: list[dict], actor) -> None:
     """NIK_INVALID blocks saving (named per person and field); other findings are stored."""
-    from dtks.registry.item_integrity import blocks_saving
+    from .integrity import blocks_saving
 
     findings = _item_findings(item=item, persons=persons, actor=actor)
     if blocks_saving(findings):

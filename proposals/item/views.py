@@ -23,9 +23,10 @@ from dtks.accounts.auth import client_ip
 from dtks.accounts.models import Role
 from dtks.accounts.scope import FULL_NIK_ROLES
 from dtks.audit.services import audit_record
+from dtks.regions.selectors import region_labels
 from dtks.registry.fields import HOUSE_FIELDS, SEX_LABELS, label
 from dtks.registry.masking import mask_id
-from dtks.registry.views import RULE_LABELS, region_labels
+from dtks.registry.models import Finding
 
 from .create import REGENCY_KINDS, may_edit
 from .editing import KIND_SLUGS
@@ -153,7 +154,7 @@ def item_detail(request, pk: int):
         # What a later stage recorded in `detail`, shown without importing that stage.
         detail = h.detail or {}
         h.stage_label = STAGE_LABELS.get(detail.get("stage"), "")
-        h.overridden = [str(RULE_LABELS.get(r, r)) for r in (detail.get("overrides") or {})]
+        h.overridden = [Finding.rule_label(r) for r in (detail.get("overrides") or {})]
         h.changed_fields = sorted({label(k) for k in (detail.get("diff") or {}) if k != "persons"}) + (
             [label("persons")] if (detail.get("diff") or {}).get("persons") else []
         )
@@ -169,7 +170,7 @@ def item_detail(request, pk: int):
     decorate([item])
     findings = [
         {
-            "rule": RULE_LABELS.get(f.get("rule"), f.get("rule")),
+            "rule": Finding.rule_label(f.get("rule")),
             "message": f.get("message", ""),
             "fields": [label(x) for x in (f.get("fields") or ([f["field"]] if f.get("field") else []))],
         }

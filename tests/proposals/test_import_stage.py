@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from dtks.registry.item_integrity import item_data, item_findings
 from proposals.imports import fix as import_fix
 from proposals.imports import services as importing
+from proposals.item.integrity import item_data, item_findings
 from proposals.models import ImportJob, ImportRow, ImportStageRow, ProposalItem, ProposalPerson
 from tests.proposals.factories import VILLAGE_A, VILLAGE_B, item
 from tests.proposals.test_import_files import family_rows, individual_row, nik

@@ -224,7 +224,7 @@ def _validated(path, *, server_csv: bool):
     """load_norm (without the drawn ids) and the refusals of a file staged one way or the other."""
     from django.db import connection, transaction
 
-    from dtks.registry.loading import _copy_csv, stage_drop, stage_refused, stage_sheet, stage_validate
+    from dtks.registry.loading import copy_csv, stage_drop, stage_refused, stage_sheet, stage_validate
     from dtks.registry.reading import open_sheet
 
     sheet = open_sheet(path)
@@ -234,7 +234,7 @@ def _validated(path, *, server_csv: bool):
         assert stage_sheet(cur, sheet) > 0
         if server_csv:  # the file really goes through the server's parser
             cur.execute("TRUNCATE load_raw")
-            assert _copy_csv(cur, open_sheet(path), [c or f"x{i}" for i, c in enumerate(sheet.columns)])
+            assert copy_csv(cur, open_sheet(path), [c or f"x{i}" for i, c in enumerate(sheet.columns)])
             stage_sheet(cur, open_sheet(path))
         stage_validate(cur, person_ids=False)
         cur.execute("SELECT to_jsonb(n) - 'person_id' FROM load_norm n ORDER BY row_no")

@@ -37,6 +37,10 @@ class Command(BaseCommand):
             detail={"versions": len(report.persons), "events": len(report.events)},
         )
         w = self.stdout.write
+        for section in report.sections:
+            w(f"== {section.title} ({len(section.lines)})")
+            for line in section.lines:
+                w(f"  {line}")
         if not report.persons:
             w("Tidak ada data tentang NIK ini di registri.")
             return

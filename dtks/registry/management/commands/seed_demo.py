@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dtks.accounts.demo import LOGINS_FILE, DemoUsersUnavailable, demo_logins_write, demo_users_seed
+from dtks.core.demo import DemoUnavailable as StageDemoUnavailable
+from dtks.core.demo import demo_seeders
 from dtks.core.formatting import angka
 from dtks.registry.demo import DEMO_PERIOD, DemoUnavailable, demo_summary, registry_demo_seed
 from dtks.registry.loading import FileRefused
@@ -74,7 +76,7 @@ class Command(BaseCommand):
             self.stdout.write(f"    baris {e.row}, {e.field}: {e.message}")
         self.stdout.write(f"  Selesai dalam {f'{seconds:.1f}'.replace('.', ',')} dtk.")
         self._seed_users()
-        self._seed_proposals()
+        self._seed_stages()
 
     def _seed_users(self):
         """One demo user per role per level (dtks/accounts/demo.py), and their logins in VAR_DIR."""
@@ -95,16 +97,15 @@ class Command(BaseCommand):
                 )
             )
 
-    def _seed_proposals(self):
-        """Musyawarah in every state with items of every kind (proposals/demo.py), through the services."""
-        from proposals.demo import DemoProposalsUnavailable, proposals_demo_seed
-
-        try:
-            seeded = proposals_demo_seed()
-        except DemoProposalsUnavailable as exc:
-            self.stdout.write(self.style.WARNING(f"Musyawarah demo tidak dibuat: {exc}"))
-            return
-        if seeded.created:
-            self.stdout.write(f"Musyawarah demo dibuat: {', '.join(seeded.created)}.")
-        else:
-            self.stdout.write("Musyawarah demo sudah ada; tidak ada yang diubah.")
+    def _seed_stages(self):
+        """Each stage's work in progress (dtks/core/demo.py: the stages register their seeders)."""
+        for name, seed in demo_seeders():
+            try:
+                seeded = seed()
+            except StageDemoUnavailable as exc:
+                self.stdout.write(self.style.WARNING(f"{name} demo tidak dibuat: {exc}"))
+                continue
+            if seeded.created:
+                self.stdout.write(f"{name} demo dibuat: {', '.join(seeded.created)}.")
+            else:
+                self.stdout.write(f"{name} demo sudah ada; tidak ada yang diubah.")

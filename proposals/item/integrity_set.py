@@ -3,7 +3,7 @@
     item_findings_set(*, items: QuerySet[ProposalItem] | Iterable[int], actor=None,
                       rules: Collection[str] | None = None) -> dict[int, list[dict]]
 
-The same rules, with the same semantics, as the per-item form (`item_integrity.item_findings`, whose
+The same rules, with the same semantics, as the per-item form (`proposals.item.integrity.item_findings`, whose
 docstring states them): the record and family rules are SQL over the set's rows; the national rules
 join the set's valid NIKs with the whole table — current registry persons and the persons of every
 open item — through the NIK indexes. Only the matches come back to Python, where the per-item form's
@@ -21,8 +21,9 @@ from collections.abc import Collection, Iterable
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from .integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
-from .item_integrity import (
+from dtks.registry.integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
+
+from .integrity import (
     CLOSED_STATES,
     DELETION,
     HEAD,

@@ -15,9 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dtks.accounts.models import Role
-from dtks.registry.integrity_items import item_findings_set
-from dtks.registry.item_integrity import blocks_saving, item_data, item_findings
 from dtks.registry.models import IntegrityRule
+from proposals.item.integrity import blocks_saving, item_data, item_findings
+from proposals.item.integrity_set import item_findings_set
 from proposals.models import ProposalItem, ProposalPerson
 from tests.proposals.factories import OTHER_PROVINCE_VILLAGE, VILLAGE_A, VILLAGE_B, item, user
 from tests.registry.factories import batch, family, member, person

@@ -1,4 +1,6 @@
-"""Integrity engine, per-item form (DESIGN.md §7): one proposal item checked on entry.
+"""Integrity engine over proposal items, per-item form (docs/design.md §7): one item checked on entry.
+The rules' configuration, the identity checks and the required attributes are the registry's
+(dtks/registry/); what an open item is, and the SQL over the item tables, are this stage's.
 
     item_findings(item: Mapping, *, actor=None, rules: Collection[str] | None = None) -> list[dict]
 
@@ -28,7 +30,7 @@ messages. Every other finding is stored with the item (`ProposalItem.findings`).
 "sudah terdaftar di wilayah lain". No actor (public self-registration, a system task) → nothing is
 named. `rules` overrides the configuration (IntegrityRule rows that are enabled) — tests only.
 
-Rule semantics shared with the set-based form (`dtks.registry.integrity_items`, parity-tested):
+Rule semantics shared with the set-based form (`proposals.item.integrity_set`, parity-tested):
 - an item is a **family** when it has a `no_kk` or more than one person; otherwise an individual;
 - a deletion carries no proposed content and gets no findings;
 - a person without NIK is `NIK_PENDING` as an individual or in a ministry proposal, else `NIK_INVALID`
@@ -51,10 +53,12 @@ from datetime import date
 
 from django.db import connection
 
-from dtks.accounts.scope import REGION_LENGTH, ROLE_SCOPE, ScopeKind
+from dtks.accounts.scope import scope_of
+from dtks.registry.fields import HEAD, HOUSE_FIELDS, label_id
+from dtks.registry.identity import IdCheck, check_kk, check_nik, nik_mismatch, normalise_id
+from dtks.registry.integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
 
-from .identity import IdCheck, check_kk, check_nik, nik_mismatch, normalise_id
-from .integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
+from .models import OPEN_STATES, ProposalItem
 
 # The canonical order of rules within one person (or the item).
 RULE_ORDER = (
@@ -68,42 +72,12 @@ RULE_ORDER = (
 )
 SAVE_BLOCKING = frozenset({"NIK_INVALID"})
 
-# Items that still propose something: their persons count as "already proposed" elsewhere.
-CLOSED_STATES = ("withdrawn", "rejected", "excluded", "determined")
-DELETION = "deletion"
-MINISTRY_CHANNEL = "ministry"
-HEAD = "KEPALA KELUARGA"
-HOUSE_FIELDS = (
-    "status_kepemilikan",
-    "atap",
-    "dinding",
-    "lantai",
-    "sumber_air_minum",
-    "penerangan",
-    "fasilitas_bab",
-)
+# Items that no longer propose anything; the persons of every other item count as "already
+# proposed" elsewhere.
+CLOSED_STATES = tuple(sorted(set(ProposalItem.State.values) - OPEN_STATES))
+DELETION = ProposalItem.Kind.DELETION.value
+MINISTRY_CHANNEL = ProposalItem.Channel.MINISTRY.value
 
-LABELS = {
-    "nik": "NIK",
-    "no_kk": "Nomor KK",
-    "nama": "Nama",
-    "tempat_lahir": "Tempat lahir",
-    "tanggal_lahir": "Tanggal lahir",
-    "jenis_kelamin": "Jenis kelamin",
-    "status_perkawinan": "Status perkawinan",
-    "hubungan_keluarga": "Hubungan keluarga",
-    "alamat": "Alamat",
-    "rt": "RT",
-    "rw": "RW",
-    "status_kepemilikan": "Status kepemilikan bangunan",
-    "atap": "Atap",
-    "dinding": "Dinding",
-    "lantai": "Lantai",
-    "sumber_air_minum": "Sumber air minum",
-    "penerangan": "Penerangan",
-    "fasilitas_bab": "Fasilitas BAB",
-    "persons": "Anggota keluarga",
-}
 SEX = {"L": "laki-laki", "P": "perempuan"}
 MAX_REFS = 5
 
@@ -131,20 +105,11 @@ class Match:
 
 
 def scope_prefixes(actor) -> tuple[str, ...] | None:
-    """The region-code prefixes `actor` may see (None = everything), as `dtks.accounts.scope`."""
+    """The region-code prefixes `actor` may see (None = everything): the one scope rule's
+    (dtks.accounts.scope), for naming duplicates; no actor or a system actor sees nothing."""
     if actor is None or isinstance(actor, str):
         return ()
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return ()
-    kind = ROLE_SCOPE.get(actor.role)
-    code = actor.region_code or ""
-    if kind == ScopeKind.NATIONAL:
-        return None
-    if kind in REGION_LENGTH:
-        return (code,) if len(code) == REGION_LENGTH[kind] else ()
-    if kind == ScopeKind.ASSIGNED_VILLAGES:
-        return tuple(actor.assigned_villages.values_list("village_code", flat=True))
-    return ()
+    return scope_of(actor).prefixes
 
 
 def _visible(prefixes: tuple[str, ...] | None, village: str) -> bool:
@@ -166,59 +131,54 @@ def _refs_text(refs: list[tuple[str, int]]) -> str:
 _KIND_ORDER = {"anggota": 0, "registri": 1, "keluarga": 2, "usulan": 3}
 
 
+class _Refs:
+    """The other records a finding names: those in the caller's scope by reference, the rest only as
+    "elsewhere"."""
+
+    def __init__(self, prefixes):
+        self.prefixes, self.named, self.elsewhere = prefixes, set(), False
+
+    def add(self, kind: str, ref: int, village: str) -> None:
+        if _visible(self.prefixes, village):
+            self.named.add((kind, ref))
+        else:
+            self.elsewhere = True
+
+    def detail(self) -> dict:
+        return {
+            "refs": sorted(self.named, key=lambda r: (_KIND_ORDER[r[0]], r[1])),
+            "elsewhere": self.elsewhere,
+        }
+
+    def __bool__(self) -> bool:
+        return bool(self.named) or self.elsewhere
+
+
 def national_findings(
     *, position: int, is_family: bool, matches: Iterable[Match], prefixes, rules: Collection[str]
 ) -> list[tuple]:
     """DUPLICATE_NIK and MEMBER_OVERLAP of one person from its matches (both forms call this)."""
     matches = list(matches)
-    dup: set[tuple[str, int]] = set()
-    dup_elsewhere = False
-    over: set[tuple[str, int]] = set()
-    over_elsewhere = False
+    dup, over = _Refs(prefixes), _Refs(prefixes)
     # A registry person is the same person when any of its rows is targeted or in a targeted family.
     same = {m.ref for m in matches if m.src == "registri" and (m.is_target or m.family_excluded)}
     for m in matches:
         if m.src == "anggota":
-            dup.add(("anggota", m.ref))
-            continue
-        if m.src == "registri":
+            dup.named.add(("anggota", m.ref))
+        elif m.src == "registri":
             if m.ref not in same:
-                if _visible(prefixes, m.village_code):
-                    dup.add(("registri", m.ref))
-                else:
-                    dup_elsewhere = True
+                dup.add("registri", m.ref, m.village_code)
             if is_family and m.family_id is not None and not m.family_excluded:
-                if _visible(prefixes, m.family_village or m.village_code):
-                    over.add(("keluarga", m.family_id))
-                else:
-                    over_elsewhere = True
-            continue
-        # another open item
-        visible = _visible(prefixes, m.village_code)
-        if visible:
-            dup.add(("usulan", m.ref))
-        else:
-            dup_elsewhere = True
-        if is_family and m.other_is_family:
-            if visible:
-                over.add(("usulan", m.ref))
-            else:
-                over_elsewhere = True
+                over.add("keluarga", m.family_id, m.family_village or m.village_code)
+        else:  # another open item
+            dup.add("usulan", m.ref, m.village_code)
+            if is_family and m.other_is_family:
+                over.add("usulan", m.ref, m.village_code)
     out = []
-    key = lambda r: (_KIND_ORDER[r[0]], r[1])  # noqa: E731
-    if "DUPLICATE_NIK" in rules and (dup or dup_elsewhere):
-        out.append(
-            ("DUPLICATE_NIK", position, ["nik"], {"refs": sorted(dup, key=key), "elsewhere": dup_elsewhere})
-        )
-    if "MEMBER_OVERLAP" in rules and (over or over_elsewhere):
-        out.append(
-            (
-                "MEMBER_OVERLAP",
-                position,
-                ["no_kk"],
-                {"refs": sorted(over, key=key), "elsewhere": over_elsewhere},
-            )
-        )
+    if "DUPLICATE_NIK" in rules and dup:
+        out.append(("DUPLICATE_NIK", position, ["nik"], dup.detail()))
+    if "MEMBER_OVERLAP" in rules and over:
+        out.append(("MEMBER_OVERLAP", position, ["no_kk"], over.detail()))
     return out
 
 
@@ -226,76 +186,110 @@ def _ddmmyy(d: date) -> str:
     return f"{d.day:02d}-{d.month:02d}-{d.year % 100:02d}"
 
 
+def _render_nik_invalid(fields: list[str], detail: Mapping) -> str:
+    if detail["code"] == "required_in_family":
+        return (
+            "NIK wajib diisi untuk anggota keluarga; hanya individu di luar keluarga atau usulan "
+            "Kementerian Sosial yang boleh tanpa NIK (NIK_PENDING). Isi 16 digit NIK sesuai KTP/KK."
+        )
+    return IdCheck(field="nik", value=detail.get("value")).message(detail["code"])
+
+
+def _render_nik_pending(fields: list[str], detail: Mapping) -> str:
+    return (
+        "NIK belum ada: usulan boleh disimpan, tetapi orang ini tidak dapat ditetapkan sebelum NIK-nya "
+        "dicatat. Isi NIK segera setelah terbit."
+    )
+
+
+def _render_nik_mismatch(fields: list[str], detail: Mapping) -> str:
+    nik = detail["nik"]
+    day = int(nik[6:8])
+    sex = "P" if day > 40 else "L"
+    nik_date = f"{day - 40 if day > 40 else day:02d}-{nik[8:10]}-{nik[10:12]}"
+    parts = []
+    if "tanggal_lahir" in fields:
+        born = date.fromisoformat(detail["tanggal_lahir"])
+        parts.append(
+            f"Tanggal lahir ({_ddmmyy(born)}) tidak cocok dengan NIK: digit 7–12 NIK ({nik[6:12]}) "
+            f"menunjukkan {nik_date} (perempuan: tanggal + 40)."
+        )
+    if "jenis_kelamin" in fields:
+        parts.append(
+            f"Jenis kelamin ({detail['jenis_kelamin']}) tidak cocok dengan NIK: digit 7–8 NIK "
+            f"({nik[6:8]}) menunjukkan {SEX[sex]} (perempuan: tanggal + 40)."
+        )
+    return " ".join(parts) + " Periksa tanggal lahir/jenis kelamin atau NIK-nya."
+
+
+def _render_incomplete(fields: list[str], detail: Mapping) -> str:
+    names = ", ".join(label_id(f) for f in fields)
+    return f"Data belum lengkap: {names} wajib diisi."
+
+
+def _render_family_not_a_set(fields: list[str], detail: Mapping) -> str:
+    reason = detail["reason"]
+    if reason.startswith("no_kk:"):
+        return IdCheck(field="no_kk", value=detail.get("value")).message(reason.partition(":")[2])
+    if reason == "no_members":
+        return "Keluarga tanpa anggota: tambahkan anggota keluarga sesuai KK."
+    if reason == "no_head":
+        return (
+            "Keluarga tanpa kepala keluarga: isi Hubungan keluarga salah satu anggota dengan KEPALA KELUARGA."
+        )
+    return (
+        f"Keluarga dengan {detail['heads']} kepala keluarga: tepat satu anggota boleh berhubungan "
+        "keluarga KEPALA KELUARGA; perbaiki Hubungan keluarga yang lain."
+    )
+
+
+# The national rules' message: (what is wrong, what to do, how a record outside the scope is named).
+_NATIONAL_TEXT = {
+    "DUPLICATE_NIK": (
+        "NIK ini sudah dipakai",
+        "Periksa NIK-nya; bila orang yang sama, ajukan perbaikan data, bukan penambahan.",
+        "sudah terdaftar di wilayah lain",
+    ),
+    "MEMBER_OVERLAP": (
+        "Orang ini masih anggota aktif keluarga lain",
+        "Pastikan orang ini dikeluarkan dari keluarga lain itu (usulan perbaikan atau perpindahan), "
+        "atau periksa NIK-nya.",
+        "masih anggota aktif keluarga lain di wilayah lain",
+    ),
+}
+
+
+def _national_renderer(rule: str):
+    head, fix, elsewhere = _NATIONAL_TEXT[rule]
+
+    def render_national(fields: list[str], detail: Mapping) -> str:
+        refs = [tuple(r) for r in detail["refs"]]
+        if not refs:
+            return f"NIK ini {elsewhere}. {fix}"
+        text = f"{head}: {_refs_text(refs)}."
+        if detail["elsewhere"]:
+            text += f" NIK ini juga {elsewhere}."
+        return f"{text} {fix}"
+
+    return render_national
+
+
+RENDERERS = {
+    "NIK_INVALID": _render_nik_invalid,
+    "NIK_PENDING": _render_nik_pending,
+    "NIK_MISMATCH": _render_nik_mismatch,
+    "INCOMPLETE": _render_incomplete,
+    "FAMILY_NOT_A_SET": _render_family_not_a_set,
+    "DUPLICATE_NIK": _national_renderer("DUPLICATE_NIK"),
+    "MEMBER_OVERLAP": _national_renderer("MEMBER_OVERLAP"),
+}
+
+
 def render(rule: str, fields: list[str], detail: Mapping) -> str:
     """The message of one finding, from its rule, fields and detail (both forms call this)."""
-    if rule == "NIK_INVALID":
-        if detail["code"] == "required_in_family":
-            return (
-                "NIK wajib diisi untuk anggota keluarga; hanya individu di luar keluarga atau usulan "
-                "Kementerian Sosial yang boleh tanpa NIK (NIK_PENDING). Isi 16 digit NIK sesuai KTP/KK."
-            )
-        return IdCheck(field="nik", value=detail.get("value")).message(detail["code"])
-    if rule == "NIK_PENDING":
-        return (
-            "NIK belum ada: usulan boleh disimpan, tetapi orang ini tidak dapat ditetapkan sebelum NIK-nya "
-            "dicatat. Isi NIK segera setelah terbit."
-        )
-    if rule == "NIK_MISMATCH":
-        nik = detail["nik"]
-        day = int(nik[6:8])
-        sex = "P" if day > 40 else "L"
-        nik_date = f"{day - 40 if day > 40 else day:02d}-{nik[8:10]}-{nik[10:12]}"
-        parts = []
-        if "tanggal_lahir" in fields:
-            born = date.fromisoformat(detail["tanggal_lahir"])
-            parts.append(
-                f"Tanggal lahir ({_ddmmyy(born)}) tidak cocok dengan NIK: digit 7–12 NIK ({nik[6:12]}) "
-                f"menunjukkan {nik_date} (perempuan: tanggal + 40)."
-            )
-        if "jenis_kelamin" in fields:
-            parts.append(
-                f"Jenis kelamin ({detail['jenis_kelamin']}) tidak cocok dengan NIK: digit 7–8 NIK "
-                f"({nik[6:8]}) menunjukkan {SEX[sex]} (perempuan: tanggal + 40)."
-            )
-        return " ".join(parts) + " Periksa tanggal lahir/jenis kelamin atau NIK-nya."
-    if rule == "INCOMPLETE":
-        names = ", ".join(LABELS.get(f, f) for f in fields)
-        return f"Data belum lengkap: {names} wajib diisi."
-    if rule == "FAMILY_NOT_A_SET":
-        reason = detail["reason"]
-        if reason.startswith("no_kk:"):
-            return IdCheck(field="no_kk", value=detail.get("value")).message(reason.partition(":")[2])
-        if reason == "no_members":
-            return "Keluarga tanpa anggota: tambahkan anggota keluarga sesuai KK."
-        if reason == "no_head":
-            return (
-                "Keluarga tanpa kepala keluarga: isi Hubungan keluarga salah satu anggota dengan "
-                "KEPALA KELUARGA."
-            )
-        return (
-            f"Keluarga dengan {detail['heads']} kepala keluarga: tepat satu anggota boleh berhubungan "
-            "keluarga KEPALA KELUARGA; perbaiki Hubungan keluarga yang lain."
-        )
-    if rule in ("DUPLICATE_NIK", "MEMBER_OVERLAP"):
-        refs = [tuple(r) for r in detail["refs"]]
-        if rule == "DUPLICATE_NIK":
-            head = "NIK ini sudah dipakai"
-            fix = "Periksa NIK-nya; bila orang yang sama, ajukan perbaikan data, bukan penambahan."
-            elsewhere = "sudah terdaftar di wilayah lain"
-        else:
-            head = "Orang ini masih anggota aktif keluarga lain"
-            fix = (
-                "Pastikan orang ini dikeluarkan dari keluarga lain itu (usulan perbaikan atau perpindahan), "
-                "atau periksa NIK-nya."
-            )
-            elsewhere = "masih anggota aktif keluarga lain di wilayah lain"
-        if refs:
-            text = f"{head}: {_refs_text(refs)}."
-            if detail["elsewhere"]:
-                text += f" NIK ini juga {elsewhere}."
-            return f"{text} {fix}"
-        return f"NIK ini {elsewhere}. {fix}"
-    raise ValueError(rule)
+    if rule not in RENDERERS:
+        raise ValueError(rule)
+    return RENDERERS[rule](fields, detail)
 
 
 def finalise(raw: Iterable[tuple]) -> list[dict]:
@@ -368,48 +362,73 @@ def item_findings(item: Mapping, *, actor=None, rules: Collection[str] | None = 
     ministry = item.get("channel") == MINISTRY_CHANNEL
     raw: list[tuple] = []
     valid: dict[int, str] = {}  # position -> normalised valid NIK
-
     for p in persons:
-        pos = p["position"]
-        nik = normalise_id(p.get("nik"))
-        if nik is None:
-            if is_family and not ministry:
-                raw.append(("NIK_INVALID", pos, ["nik"], {"code": "required_in_family", "value": None}))
-            elif "NIK_PENDING" in rules:
-                raw.append(("NIK_PENDING", pos, ["nik"], {}))
-        else:
-            check = check_nik(nik)
-            if check.errors:
-                raw.append(("NIK_INVALID", pos, ["nik"], {"code": check.errors[0], "value": nik}))
-            else:
-                valid[pos] = nik
-                born = _date(p.get("tanggal_lahir"))
-                sex = _code(p.get("jenis_kelamin"))
-                wrong = nik_mismatch(check, birth_date=born, sex=sex)
-                if wrong and "NIK_MISMATCH" in rules:
-                    detail = {
-                        "nik": nik,
-                        "tanggal_lahir": born.isoformat() if born else None,
-                        "jenis_kelamin": sex,
-                    }
-                    raw.append(("NIK_MISMATCH", pos, wrong, detail))
-        if "INCOMPLETE" in rules:
-            missing = []
-            for f in PERSON_REQUIRED:
-                if f == "alamat":
-                    if not is_family and not _text(item.get("alamat")):
-                        missing.append(f)
-                elif f == "tanggal_lahir":
-                    if _date(p.get(f)) is None:
-                        missing.append(f)
-                elif not _text(p.get(f)):
-                    missing.append(f)
-            if is_family and not _text(p.get("hubungan_keluarga")):
-                missing.append("hubungan_keluarga")
-            if missing:
-                raw.append(("INCOMPLETE", pos, missing, {}))
+        raw.extend(
+            _person_findings(p, item, valid=valid, is_family=is_family, ministry=ministry, rules=rules)
+        )
+    if is_family:
+        raw.extend(_family_findings(item, persons, no_kk=no_kk, rules=rules))
+    national = {"DUPLICATE_NIK", "MEMBER_OVERLAP"} & set(rules)
+    if valid and national:
+        raw.extend(
+            _item_national_findings(item, persons, valid, is_family=is_family, actor=actor, rules=rules)
+        )
+    return finalise(raw)
 
-    if is_family and "FAMILY_NOT_A_SET" in rules:
+
+def _person_findings(
+    p: Mapping, item: Mapping, *, valid: dict, is_family: bool, ministry: bool, rules
+) -> list:
+    """The record rules of one person; a valid NIK is noted in `valid` for the national rules."""
+    raw = []
+    pos = p["position"]
+    nik = normalise_id(p.get("nik"))
+    if nik is None:
+        if is_family and not ministry:
+            raw.append(("NIK_INVALID", pos, ["nik"], {"code": "required_in_family", "value": None}))
+        elif "NIK_PENDING" in rules:
+            raw.append(("NIK_PENDING", pos, ["nik"], {}))
+    else:
+        check = check_nik(nik)
+        if check.errors:
+            raw.append(("NIK_INVALID", pos, ["nik"], {"code": check.errors[0], "value": nik}))
+        else:
+            valid[pos] = nik
+            raw.extend(_mismatch(check, p, nik=nik, pos=pos, rules=rules))
+    if "INCOMPLETE" in rules:
+        missing = _person_missing(p, item, is_family=is_family)
+        if missing:
+            raw.append(("INCOMPLETE", pos, missing, {}))
+    return raw
+
+
+def _mismatch(check: IdCheck, p: Mapping, *, nik: str, pos: int, rules) -> list:
+    born = _date(p.get("tanggal_lahir"))
+    sex = _code(p.get("jenis_kelamin"))
+    wrong = nik_mismatch(check, birth_date=born, sex=sex)
+    if not wrong or "NIK_MISMATCH" not in rules:
+        return []
+    detail = {"nik": nik, "tanggal_lahir": born.isoformat() if born else None, "jenis_kelamin": sex}
+    return [("NIK_MISMATCH", pos, wrong, detail)]
+
+
+def _person_missing(p: Mapping, item: Mapping, *, is_family: bool) -> list[str]:
+    def absent(f: str) -> bool:
+        if f == "alamat":  # an individual's address is its item's; a family member's is the family's
+            return not is_family and not _text(item.get("alamat"))
+        if f == "tanggal_lahir":
+            return _date(p.get(f)) is None
+        return not _text(p.get(f))
+
+    missing = [f for f in PERSON_REQUIRED if absent(f)]
+    if is_family and not _text(p.get("hubungan_keluarga")):
+        missing.append("hubungan_keluarga")
+    return missing
+
+
+def _family_findings(item: Mapping, persons: list[dict], *, no_kk: str, rules) -> list:
+    raw = []
+    if "FAMILY_NOT_A_SET" in rules:
         kk = normalise_id(no_kk)
         kk_check = check_kk(kk)
         if kk is None:
@@ -424,49 +443,54 @@ def item_findings(item: Mapping, *, actor=None, rules: Collection[str] | None = 
         elif heads != 1:
             reason = "no_head" if heads == 0 else "several_heads"
             raw.append(("FAMILY_NOT_A_SET", None, ["hubungan_keluarga"], {"reason": reason, "heads": heads}))
-    if is_family and "INCOMPLETE" in rules:
+    if "INCOMPLETE" in rules:
         house = item.get("house") or {}
         missing = [
             f for f in FAMILY_REQUIRED if not _text(house.get(f) if f in HOUSE_FIELDS else item.get(f))
         ]
         if missing:
             raw.append(("INCOMPLETE", None, missing, {}))
+    return raw
 
-    national = {"DUPLICATE_NIK", "MEMBER_OVERLAP"} & set(rules)
-    if valid and national:
-        rows = _national_rows(item, sorted(set(valid.values())))
-        pair_rows = [r for r in rows if r[0] == "pair"]  # (…, target_family_id, …, target_person_id, …)
-        excluded = {item.get("target_family_id")} | {r[2] for r in pair_rows}
-        excluded.discard(None)
-        item_targets = {item.get("target_person_id")} | {r[4] for r in pair_rows}
-        item_targets.discard(None)
-        prefixes = scope_prefixes(actor)
-        targets = {p["position"]: p.get("target_person_id") for p in persons}
-        for pos, nik in valid.items():
-            found = [Match("anggota", other) for other, n in valid.items() if n == nik and other != pos]
-            for src, rnik, ref, village, family_id, family_village, other_is_family in rows:
-                if rnik != nik:
-                    continue
-                if src == "registri":
-                    found.append(
-                        Match(
-                            "registri",
-                            ref,
-                            village,
-                            is_target=ref == targets[pos] or ref in item_targets,
-                            family_id=family_id,
-                            family_village=family_village,
-                            family_excluded=family_id in excluded,
-                        )
+
+def _item_national_findings(
+    item: Mapping, persons: list[dict], valid: dict, *, is_family: bool, actor, rules
+) -> list:
+    """DUPLICATE_NIK and MEMBER_OVERLAP of the item's valid NIKs: one query for the other records."""
+    rows = _national_rows(item, sorted(set(valid.values())))
+    pair_rows = [r for r in rows if r[0] == "pair"]  # (…, target_family_id, …, target_person_id, …)
+    excluded = {item.get("target_family_id")} | {r[2] for r in pair_rows}
+    excluded.discard(None)
+    item_targets = {item.get("target_person_id")} | {r[4] for r in pair_rows}
+    item_targets.discard(None)
+    prefixes = scope_prefixes(actor)
+    targets = {p["position"]: p.get("target_person_id") for p in persons}
+    raw = []
+    for pos, nik in valid.items():
+        found = [Match("anggota", other) for other, n in valid.items() if n == nik and other != pos]
+        for src, rnik, ref, village, family_id, family_village, other_is_family in rows:
+            if rnik != nik:
+                continue
+            if src == "registri":
+                found.append(
+                    Match(
+                        "registri",
+                        ref,
+                        village,
+                        is_target=ref == targets[pos] or ref in item_targets,
+                        family_id=family_id,
+                        family_village=family_village,
+                        family_excluded=family_id in excluded,
                     )
-                elif src == "usulan":
-                    found.append(Match("usulan", ref, village, other_is_family=bool(other_is_family)))
-            raw.extend(
-                national_findings(
-                    position=pos, is_family=is_family, matches=found, prefixes=prefixes, rules=rules
                 )
+            elif src == "usulan":
+                found.append(Match("usulan", ref, village, other_is_family=bool(other_is_family)))
+        raw.extend(
+            national_findings(
+                position=pos, is_family=is_family, matches=found, prefixes=prefixes, rules=rules
             )
-    return finalise(raw)
+        )
+    return raw
 
 
 def _national_rows(item: Mapping, niks: list[str]) -> list[tuple]:

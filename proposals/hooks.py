@@ -1,0 +1,191 @@
+"""What stage 1 shows through the core's registration points (docs/design.md §3), registered when the
+app is ready (proposals/apps.py):
+
+- dashboard queues (dtks/core/dashboards.py): the village operator's musyawarah still open, the items
+  the regency returned, and its imports not finished — counted by one query (a UNION ALL of three
+  aggregates), kept on the request's user for the other providers;
+- panels on the registry's person and family pages (dtks/registry/panels.py): the proposals open on
+  the record, as far as the reader's scope goes;
+- a section of the data-subject report (dtks/audit/selectors.py): every proposal naming the NIK;
+- the demo's musyawarah, items and channels (dtks/core/demo.py).
+"""
+
+from django.db.models import CharField, Count, Min, Q, Value
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dtks.audit.selectors import ReportSection, subject_report_section
+from dtks.core.dashboards import QueueState, queue_provider
+from dtks.core.demo import DemoResult, demo_seeder
+from dtks.registry.panels import Panel, PanelRow, panel_provider
+
+from .imports.selectors import import_jobs_visible_to
+from .imports.services import OPEN_IMPORTS
+from .item.models import OPEN_STATES, ProposalPerson
+from .item.selectors import proposal_items_visible_to, returned_items
+from .musyawarah.models import Musyawarah
+from .musyawarah.selectors import musyawarah_visible_to
+
+MEMO = "_proposal_queue_counts"
+
+
+def _counts(user) -> dict:
+    """{"musyawarah" | "returned" | "imports": (count, oldest, lowest pk)} in one query."""
+    memo = getattr(user, MEMO, None)
+    if memo is None:
+
+        def tag(name):
+            return Value(name, output_field=CharField())
+
+        open_ones = (
+            musyawarah_visible_to(user=user)
+            .exclude(state=Musyawarah.State.SUBMITTED)
+            .order_by()
+            .values(queue=tag("musyawarah"))
+            .annotate(n=Count("pk"), at=Min("created_at"), first=Min("pk"))
+            .values_list("queue", "n", "at", "first")
+        )
+        returned = (
+            returned_items(user=user)
+            .order_by()
+            .values(queue=tag("returned"))
+            .annotate(n=Count("pk"), at=Min("updated_at"), first=Min("pk"))
+            .values_list("queue", "n", "at", "first")
+        )
+        imports = (
+            import_jobs_visible_to(user=user)
+            .filter(status__in=OPEN_IMPORTS)
+            .order_by()
+            .values(queue=tag("imports"))
+            .annotate(n=Count("pk"), at=Min("created_at"), first=Min("pk"))
+            .values_list("queue", "n", "at", "first")
+        )
+        memo = {queue: (n, at, first) for queue, n, at, first in open_ones.union(returned, imports, all=True)}
+        setattr(user, MEMO, memo)
+    return memo
+
+
+def _queue(user, key: str, *, caption, label, url) -> QueueState:
+    """Queue `key` of `_counts`; `url(first)` is where its button goes, given its oldest entry's pk."""
+    n, oldest, first = _counts(user).get(key, (0, None, None))
+    return QueueState(
+        count=n,
+        caption=caption,
+        oldest_since=oldest,
+        oldest_label=str(label) if oldest else "",
+        url=url(first),
+    )
+
+
+@queue_provider("musyawarah")
+def open_musyawarah(*, user) -> QueueState:
+    """Musyawarah not yet submitted (draft or held): the village's work in progress."""
+    return _queue(
+        user,
+        "musyawarah",
+        caption=_("musyawarah belum diajukan"),
+        label=_("musyawarah"),
+        url=lambda _first: reverse("proposals:musyawarah_list"),
+    )
+
+
+@queue_provider("returned_to_village")
+def returned_to_village(*, user) -> QueueState:
+    return _queue(
+        user,
+        "returned",
+        caption=_("usulan perlu diperbaiki"),
+        label=_("usulan"),
+        url=lambda _first: reverse("proposals:returned"),
+    )
+
+
+@queue_provider("imports")
+def open_imports(*, user) -> QueueState:
+    """Uploaded files not yet imported: a preview waiting for fixes or a confirm, or one running.
+    The button opens the oldest."""
+    return _queue(
+        user,
+        "imports",
+        caption=_("impor berkas belum selesai"),
+        label=_("impor"),
+        url=lambda first: (
+            reverse("proposals:import_job", args=[first]) if first else reverse("proposals:musyawarah_list")
+        ),
+    )
+
+
+# -- panels on the registry's pages ------------------------------------------------------------------
+
+PANEL_ROWS = 10
+
+
+def _open_items_panel(items) -> Panel:
+    rows = [
+        PanelRow(
+            text=f"#{i.pk} {i.get_kind_display()}",
+            url=reverse("proposals:item", args=[i.pk]),
+            note=str(i.get_state_display()),
+        )
+        for i in items[:PANEL_ROWS]
+    ]
+    return Panel(
+        title=_("Usulan yang sedang berjalan"),
+        rows=rows,
+        empty=_("Tidak ada usulan yang sedang berjalan atas data ini."),
+    )
+
+
+@panel_provider("person", "proposals")
+def person_proposals(*, user, record_id: int) -> Panel:
+    """Open items that concern this registered person (a deletion, correction or transfer of them,
+    or a family item that names them), in the reader's scope: one query."""
+    named = ProposalPerson.objects.filter(target_person_id=record_id).values("item_id")
+    items = (
+        proposal_items_visible_to(user=user)
+        .filter(state__in=OPEN_STATES)
+        .filter(Q(target_person_id=record_id) | Q(pk__in=named))
+        .order_by("-pk")
+    )
+    return _open_items_panel(list(items[: PANEL_ROWS + 1]))
+
+
+@panel_provider("family", "proposals")
+def family_proposals(*, user, record_id: int) -> Panel:
+    items = (
+        proposal_items_visible_to(user=user)
+        .filter(state__in=OPEN_STATES, target_family_id=record_id)
+        .order_by("-pk")
+    )
+    return _open_items_panel(list(items[: PANEL_ROWS + 1]))
+
+
+# -- the data-subject report ---------------------------------------------------------------------------
+
+
+@subject_report_section("proposals")
+def proposals_naming(*, nik: str, person_ids: list[int]) -> ReportSection:
+    """Every proposal that names the NIK, or targets one of the person's registry ids, whatever its
+    state: who proposed it, through which channel, and where it stands."""
+    rows = (
+        ProposalPerson.objects.filter(Q(nik=nik) | Q(target_person_id__in=person_ids))
+        .select_related("item")
+        .order_by("item_id", "position")
+    )
+    lines = [
+        f"usulan {p.item_id} ({p.item.get_kind_display()}, {p.item.get_channel_display()}, "
+        f"{p.item.get_state_display()}) dicatat {p.item.created_at:%Y-%m-%d}, wilayah {p.item.village_code}: "
+        f"{p.nama}, {p.tanggal_lahir or '-'}"
+        for p in rows
+    ]
+    return ReportSection(title="Usulan yang memuat orang ini", lines=lines)
+
+
+# -- the demo --------------------------------------------------------------------------------------------
+
+
+@demo_seeder("Musyawarah", order=10)
+def proposals_demo() -> DemoResult:
+    from .demo import proposals_demo_seed
+
+    return proposals_demo_seed()
