@@ -2,6 +2,7 @@
 views and middleware share (SECURITY.md #5, docs/authentication.md)."""
 
 import time
+import unicodedata
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -19,6 +20,38 @@ def client_ip(request: HttpRequest) -> str | None:
     """The address django-axes counts failures against. Behind a proxy, the proxy must set
     REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips); a client-sent header is never trusted."""
     return request.META.get("REMOTE_ADDR") or None
+
+
+# Longest username kept in the lockout counter and the audit trail: the model's own limit, so a
+# real username is always kept whole (django-axes' column holds 255).
+RECORDED_USERNAME_LENGTH = 150
+
+
+def record_username(raw: object) -> str:
+    """A typed username as it may be stored: control and format characters written as `\\xNN` /
+    `\\uNNNN` (PostgreSQL refuses NUL in text and jsonb; the others would be invisible in the audit
+    trail), then cut to RECORDED_USERNAME_LENGTH. Idempotent, so the lockout counter of one typed
+    value stays one counter however often it passes through here."""
+    text = "" if raw is None else str(raw)
+    text = text[: RECORDED_USERNAME_LENGTH * 2]  # no need to look at more than can be kept
+    escaped = "".join(
+        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+        else ch
+        for ch in text
+    )
+    return escaped[:RECORDED_USERNAME_LENGTH]
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """AXES_USERNAME_CALLABLE: the username django-axes counts failures for, made storable by
+    `record_username`, so an over-long or NUL-bearing username is counted instead of failing the
+    insert (that was a 500 without any count)."""
+    if credentials:
+        raw = credentials.get("username")
+    else:
+        raw = getattr(request, "data", request.POST).get("username")
+    return None if raw is None else record_username(raw)
 
 
 def otp_required_for(user) -> bool:

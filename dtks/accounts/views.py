@@ -11,7 +11,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,8 +31,16 @@ from .auth import (
     demo_skip_applies,
     is_verified,
     otp_required_for,
+    record_username,
 )
-from .forms import ActivationForm, LoginForm, TokenForm
+from .forms import (
+    ActivationForm,
+    LoginForm,
+    TokenForm,
+    bad_username_error,
+    forget_typed_username,
+    typed_username,
+)
 from .models import User
 from .services import (
     InvalidActivationCode,
@@ -81,13 +89,45 @@ def lockout_response(request, original_response=None, credentials=None):
     )
 
 
+def _refused_username_attempt(request, form, *, step: str) -> HttpResponse | None:
+    """A username no account can have (too long, control characters) was refused by the form, so
+    authenticate() never ran: count the attempt for django-axes' lockout of (username as typed,
+    made storable, IP) and audit it. Returns the lockout page once the pair is locked."""
+    username = record_username(typed_username(form))
+    credentials = {"username": username}
+    ip = client_ip(request)
+    locked = AxesProxyHandler.is_locked(request, credentials)
+    if not locked:
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        locked = getattr(request, "axes_locked_out", False)
+    detail = {"reason": "invalid_username"}
+    if locked:
+        # As the other lockout rows: an activation's says which step it was.
+        lockout_detail = detail if step == "login" else {**detail, "step": step}
+        login_attempt_record(
+            user=None,
+            username=username,
+            ip=ip,
+            outcome=Outcome.DENIED,
+            action="auth.lockout",
+            detail=lockout_detail,
+        )
+        return lockout_response(request)
+    action = "auth.login" if step == "login" else "account.activate"
+    login_attempt_record(
+        user=None, username=username, ip=ip, outcome=Outcome.DENIED, action=action, detail=detail
+    )
+    forget_typed_username(form)
+    return None
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
 def login_view(request):
     if request.method == "POST":
+        # The form validates first: nothing below reads request.POST itself.
         form = LoginForm(request, data=request.POST)
-        username = request.POST.get("username", "")
         if form.is_valid():
             user = form.get_user()
             auth_login(request, user)  # cycles the session key: a fixated session id is useless
@@ -100,18 +140,26 @@ def login_view(request):
                 detail={"otp": otp_step},
             )
             return response
-        user = User.objects.filter(username=username).first() if username else None
-        if getattr(request, "axes_locked_out", False):
-            login_attempt_record(
-                user=user,
-                username=username,
-                ip=client_ip(request),
-                outcome=Outcome.DENIED,
-                action="auth.lockout",
-            )
-            return lockout_response(request)
-        if username:
-            login_attempt_record(user=user, username=username, ip=client_ip(request), outcome=Outcome.DENIED)
+        if bad_username_error(form):
+            refused = _refused_username_attempt(request, form, step="login")
+            if refused is not None:
+                return refused
+        else:
+            username = form.cleaned_data.get("username") or ""
+            user = User.objects.filter(username=username).first() if username else None
+            if getattr(request, "axes_locked_out", False):
+                login_attempt_record(
+                    user=user,
+                    username=username,
+                    ip=client_ip(request),
+                    outcome=Outcome.DENIED,
+                    action="auth.lockout",
+                )
+                return lockout_response(request)
+            if username:
+                login_attempt_record(
+                    user=user, username=username, ip=client_ip(request), outcome=Outcome.DENIED
+                )
     else:
         if request.user.is_authenticated:
             return redirect(_next_url(request))
@@ -141,7 +189,11 @@ def activate_view(request):
     """First login: username + one-time code → new password → (TOTP enrolment if the role needs it)."""
     if request.method == "POST":
         form = ActivationForm(request.POST)
-        if form.is_valid():
+        if bad_username_error(form):
+            refused = _refused_username_attempt(request, form, step="activation")
+            if refused is not None:
+                return refused
+        elif form.is_valid():
             username = form.cleaned_data["username"].strip()
             credentials = {"username": username}
             ip = client_ip(request)

@@ -126,6 +126,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dtks.accounts.views.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "password1", "password2", "token"]
+# The username as typed, made storable (control characters escaped, at most 150 characters): an
+# over-long or NUL-bearing username is counted like any other, never a failed insert.
+AXES_USERNAME_CALLABLE = "dtks.accounts.auth.axes_username"
 AXES_VERBOSE = False  # no start-up banner in every management command's output
 OTP_TOTP_ISSUER = "DTKS"
 # Idle timeout in seconds: 15 minutes for roles that need TOTP ("privileged"), 30 for the others.
