@@ -30,7 +30,9 @@ from .auth import (
     confirmed_device,
     demo_skip_applies,
     is_verified,
+    otp_mandatory_for,
     otp_required_for,
+    otp_voluntary_for,
     record_username,
 )
 from .forms import (
@@ -68,11 +70,14 @@ def _with_next(view_name: str, next_url: str) -> str:
 def _after_login(request, user) -> tuple[HttpResponseRedirect, str]:
     """Where a freshly signed-in user goes: TOTP first for the roles that need it."""
     next_url = _next_url(request)
-    if not otp_required_for(user):
-        return redirect(next_url), "not_required"
+    required = otp_required_for(user)
     if demo_skip_applies(user):
+        # Every demo user, so a demo village operator can show the API too; tokens issued from such a
+        # session are marked and stop working when the skip is turned off (dtks/api/authentication.py).
         request.session[DEMO_OTP_SKIP_KEY] = True
-        return redirect(next_url), "demo_skip"
+        return redirect(next_url), "demo_skip" if required else "not_required"
+    if not required:
+        return redirect(next_url), "not_required"
     if confirmed_device(user):
         return redirect(_with_next("accounts:otp_verify", next_url)), "verify"
     return redirect(_with_next("accounts:otp_setup", next_url)), "enrol"
@@ -248,7 +253,10 @@ def _grouped(text: str, size: int = 4) -> str:
 def otp_setup_view(request):
     user = request.user
     next_url = _next_url(request)
-    if not otp_required_for(user) or is_verified(request):
+    # Mandatory roles enrol before anything else; the voluntary ones (village operators, field
+    # officers, data requesters) may enrol here of their own accord, for API tokens.
+    voluntary = otp_voluntary_for(user)
+    if is_verified(request) or not (otp_mandatory_for(user) or voluntary):
         return redirect(next_url)
     try:
         device = otp_device_for_enrolment(user=user)
@@ -286,6 +294,7 @@ def otp_setup_view(request):
             title=_("Kode QR untuk aplikasi autentikator"),
         ),
         "issuer": settings.OTP_TOTP_ISSUER,
+        "voluntary": voluntary,
     }
     return render(request, "accounts/otp_setup.html", context)
 

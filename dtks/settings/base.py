@@ -14,6 +14,13 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_switched_off(name: str, default: str = "") -> bool:
+    """True when the variable reads as off: empty, 0, false, no or off, in any case. One reading for
+    every settings module (local turns the demo's TOTP skip on unless this; production refuses it
+    unless this)."""
+    return os.environ.get(name, default).strip().lower() in {"", "0", "false", "no", "off"}
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
