@@ -105,6 +105,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The owner of the tables (SECURITY.md #9, docs/running.md): only `manage.py as_owner COMMAND` (migrate,
+# createcachetable, load_regions, load_registry, seed_demo) connects with it; web, worker and beat use
+# DATABASE_URL, the application role, which owns nothing. Empty: one role for both (development).
+DTKS_DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/akun/masuk/"
