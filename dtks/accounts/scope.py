@@ -75,6 +75,9 @@ REGISTRY_ROLES = frozenset(
 FULL_NIK_ROLES = REGISTRY_ROLES
 # Roles that must pass TOTP (docs/design.md §2); a data requester only to download (usage stage).
 TOTP_ROLES = frozenset(Role) - {Role.VILLAGE_OPERATOR, Role.FIELD_OFFICER, Role.DATA_REQUESTER}
+# The others may enrol TOTP of their own accord: each of them may call the API, and an API token is
+# issued only from a TOTP-verified session. Once enrolled, their logins ask for it too.
+VOLUNTARY_TOTP_ROLES = frozenset(Role) - TOTP_ROLES
 
 NOTHING = Q(pk__in=[])
 # The keyword of `visible_q` that names a row's column for each scope kind that is not a region.

@@ -25,6 +25,7 @@ from dtks.audit.models import Outcome
 from dtks.audit.services import audit_record
 from dtks.regions.models import Level, Region, undotted
 
+from .auth import record_username
 from .models import ActivationCode, AssignedVillage, Organisation, Role, User
 from .scope import REGION_LENGTH, ROLE_SCOPE, ScopeKind
 
@@ -169,7 +170,7 @@ def user_activate(*, username: str, code: str, password: str, ip: str | None = N
         object_id=user.pk if user else "",
         ip=ip,
         outcome=Outcome.DENIED,
-        detail={"username": username[:150], "reason": refusal},
+        detail={"username": record_username(username), "reason": refusal},
     )
     if refusal in ("used", "expired"):
         raise InvalidActivationCode(
@@ -205,7 +206,7 @@ def login_attempt_record(
         region_code=user.region_code if user else "",
         ip=ip,
         outcome=outcome,
-        detail={"username": username[:150], **(detail or {})},
+        detail={"username": record_username(username), **(detail or {})},
     )
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,9 +30,19 @@ from .auth import (
     confirmed_device,
     demo_skip_applies,
     is_verified,
+    otp_mandatory_for,
     otp_required_for,
+    otp_voluntary_for,
+    record_username,
 )
-from .forms import ActivationForm, LoginForm, TokenForm
+from .forms import (
+    ActivationForm,
+    LoginForm,
+    TokenForm,
+    bad_username_error,
+    forget_typed_username,
+    typed_username,
+)
 from .models import User
 from .services import (
     InvalidActivationCode,
@@ -60,11 +70,14 @@ def _with_next(view_name: str, next_url: str) -> str:
 def _after_login(request, user) -> tuple[HttpResponseRedirect, str]:
     """Where a freshly signed-in user goes: TOTP first for the roles that need it."""
     next_url = _next_url(request)
-    if not otp_required_for(user):
-        return redirect(next_url), "not_required"
+    required = otp_required_for(user)
     if demo_skip_applies(user):
+        # Every demo user, so a demo village operator can show the API too; tokens issued from such a
+        # session are marked and stop working when the skip is turned off (dtks/api/authentication.py).
         request.session[DEMO_OTP_SKIP_KEY] = True
-        return redirect(next_url), "demo_skip"
+        return redirect(next_url), "demo_skip" if required else "not_required"
+    if not required:
+        return redirect(next_url), "not_required"
     if confirmed_device(user):
         return redirect(_with_next("accounts:otp_verify", next_url)), "verify"
     return redirect(_with_next("accounts:otp_setup", next_url)), "enrol"
@@ -81,13 +94,45 @@ def lockout_response(request, original_response=None, credentials=None):
     )
 
 
+def _refused_username_attempt(request, form, *, step: str) -> HttpResponse | None:
+    """A username no account can have (too long, control characters) was refused by the form, so
+    authenticate() never ran: count the attempt for django-axes' lockout of (username as typed,
+    made storable, IP) and audit it. Returns the lockout page once the pair is locked."""
+    username = record_username(typed_username(form))
+    credentials = {"username": username}
+    ip = client_ip(request)
+    locked = AxesProxyHandler.is_locked(request, credentials)
+    if not locked:
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        locked = getattr(request, "axes_locked_out", False)
+    detail = {"reason": "invalid_username"}
+    if locked:
+        # As the other lockout rows: an activation's says which step it was.
+        lockout_detail = detail if step == "login" else {**detail, "step": step}
+        login_attempt_record(
+            user=None,
+            username=username,
+            ip=ip,
+            outcome=Outcome.DENIED,
+            action="auth.lockout",
+            detail=lockout_detail,
+        )
+        return lockout_response(request)
+    action = "auth.login" if step == "login" else "account.activate"
+    login_attempt_record(
+        user=None, username=username, ip=ip, outcome=Outcome.DENIED, action=action, detail=detail
+    )
+    forget_typed_username(form)
+    return None
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
 def login_view(request):
     if request.method == "POST":
+        # The form validates first: nothing below reads request.POST itself.
         form = LoginForm(request, data=request.POST)
-        username = request.POST.get("username", "")
         if form.is_valid():
             user = form.get_user()
             auth_login(request, user)  # cycles the session key: a fixated session id is useless
@@ -100,18 +145,26 @@ def login_view(request):
                 detail={"otp": otp_step},
             )
             return response
-        user = User.objects.filter(username=username).first() if username else None
-        if getattr(request, "axes_locked_out", False):
-            login_attempt_record(
-                user=user,
-                username=username,
-                ip=client_ip(request),
-                outcome=Outcome.DENIED,
-                action="auth.lockout",
-            )
-            return lockout_response(request)
-        if username:
-            login_attempt_record(user=user, username=username, ip=client_ip(request), outcome=Outcome.DENIED)
+        if bad_username_error(form):
+            refused = _refused_username_attempt(request, form, step="login")
+            if refused is not None:
+                return refused
+        else:
+            username = form.cleaned_data.get("username") or ""
+            user = User.objects.filter(username=username).first() if username else None
+            if getattr(request, "axes_locked_out", False):
+                login_attempt_record(
+                    user=user,
+                    username=username,
+                    ip=client_ip(request),
+                    outcome=Outcome.DENIED,
+                    action="auth.lockout",
+                )
+                return lockout_response(request)
+            if username:
+                login_attempt_record(
+                    user=user, username=username, ip=client_ip(request), outcome=Outcome.DENIED
+                )
     else:
         if request.user.is_authenticated:
             return redirect(_next_url(request))
@@ -141,7 +194,11 @@ def activate_view(request):
     """First login: username + one-time code → new password → (TOTP enrolment if the role needs it)."""
     if request.method == "POST":
         form = ActivationForm(request.POST)
-        if form.is_valid():
+        if bad_username_error(form):
+            refused = _refused_username_attempt(request, form, step="activation")
+            if refused is not None:
+                return refused
+        elif form.is_valid():
             username = form.cleaned_data["username"].strip()
             credentials = {"username": username}
             ip = client_ip(request)
@@ -196,7 +253,10 @@ def _grouped(text: str, size: int = 4) -> str:
 def otp_setup_view(request):
     user = request.user
     next_url = _next_url(request)
-    if not otp_required_for(user) or is_verified(request):
+    # Mandatory roles enrol before anything else; the voluntary ones (village operators, field
+    # officers, data requesters) may enrol here of their own accord, for API tokens.
+    voluntary = otp_voluntary_for(user)
+    if is_verified(request) or not (otp_mandatory_for(user) or voluntary):
         return redirect(next_url)
     try:
         device = otp_device_for_enrolment(user=user)
@@ -234,6 +294,7 @@ def otp_setup_view(request):
             title=_("Kode QR untuk aplikasi autentikator"),
         ),
         "issuer": settings.OTP_TOTP_ISSUER,
+        "voluntary": voluntary,
     }
     return render(request, "accounts/otp_setup.html", context)
 

@@ -10,7 +10,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dtks.accounts.auth import client_ip
+from dtks.accounts.auth import client_ip, otp_verified_by
 from dtks.accounts.scope import FULL_NIK_ROLES
 from dtks.audit.services import audit_record
 from dtks.regions.selectors import regions_children
@@ -260,14 +260,12 @@ class TokenApi(APIView):
     @extend_schema(tags=["token"], request=None, responses={201: s.TokenIssuedSerializer, **ERRORS})
     def post(self, request, *args, **kwargs):
         # A token must not mint tokens: only a signed-in session whose TOTP step is done (django-otp).
-        is_verified = getattr(request.user, "is_verified", None)
-        if not isinstance(request.successful_authenticator, SessionAuthentication) or not (
-            callable(is_verified) and is_verified()
-        ):
+        verified_by = otp_verified_by(request)
+        if not isinstance(request.successful_authenticator, SessionAuthentication) or verified_by is None:
             raise exceptions.PermissionDenied(
                 _("Token hanya diterbitkan dari sesi masuk yang sudah diverifikasi dengan TOTP.")
             )
-        token, key = api_token_issue(actor=request.user, ip=client_ip(request))
+        token, key = api_token_issue(actor=request.user, ip=client_ip(request), verified_by=verified_by)
         return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED)
 
     @extend_schema(tags=["token"], request=None, responses={204: None, **ERRORS})

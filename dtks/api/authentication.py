@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from .models import ApiToken, hash_key
+from dtks.accounts.auth import demo_skip_applies
+
+from .models import ApiToken, VerifiedBy, hash_key
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
@@ -23,4 +25,13 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Token sudah dicabut."))
         if not token.is_active:
             raise exceptions.AuthenticationFailed(_("Token sudah kedaluwarsa; minta token baru."))
+        # A demo session skipped TOTP; its token lives only as long as that skip (checked on every
+        # request, like the session's own skip in DtksOTPMiddleware).
+        if token.verified_by == VerifiedBy.DEMO_SKIP and not demo_skip_applies(token.user):
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "Token ini diterbitkan dari sesi demo tanpa TOTP, dan cara masuk demo itu sudah "
+                    "dimatikan. Masuk dengan kode TOTP, lalu minta token baru."
+                )
+            )
         return token.user, token

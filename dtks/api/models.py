@@ -20,12 +20,21 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
+class VerifiedBy(models.TextChoices):
+    """How the session that issued a token passed TOTP (values of dtks.accounts.auth.VERIFIED_BY_*)."""
+
+    TOTP = "totp", "perangkat TOTP"
+    DEMO_SKIP = "demo_skip", "lewati TOTP demo"
+
+
 class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A token of a demo-skip session works only while the skip is on (dtks/api/authentication.py).
+    verified_by = models.CharField(max_length=16, choices=VerifiedBy.choices)
 
     objects = ApiTokenQuerySet.as_manager()
 

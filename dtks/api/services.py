@@ -12,19 +12,31 @@ from django.utils import timezone
 
 from dtks.audit.services import audit_record
 
-from .models import ApiToken, hash_key
+from .models import ApiToken, VerifiedBy, hash_key
 
 # A working day: an integration re-issues its token from a fresh TOTP-verified session daily.
 TOKEN_LIFETIME = timedelta(hours=8)
 
 
-def api_token_issue(*, actor, ip: str | None = None) -> tuple[ApiToken, str]:
-    """A new token for `actor`; returns the row and the key (shown once, never stored)."""
+def api_token_issue(
+    *, actor, ip: str | None = None, verified_by: str = VerifiedBy.TOTP
+) -> tuple[ApiToken, str]:
+    """A new token for `actor`; returns the row and the key (shown once, never stored).
+
+    `verified_by` says how the issuing session passed TOTP (dtks.accounts.auth.otp_verified_by): a
+    token of a demo-skip session is refused once the skip is off.
+    """
+    if verified_by not in VerifiedBy.values:
+        raise ValueError(f"verified_by must be one of {VerifiedBy.values}, not {verified_by!r}")
     key = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=actor, key_hash=hash_key(key), created_at=now, expires_at=now + TOKEN_LIFETIME
+            user=actor,
+            key_hash=hash_key(key),
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+            verified_by=verified_by,
         )
         audit_record(
             actor=actor,
@@ -32,7 +44,7 @@ def api_token_issue(*, actor, ip: str | None = None) -> tuple[ApiToken, str]:
             object_type="api.token",
             object_id=token.pk,
             ip=ip,
-            detail={"expires_at": token.expires_at.isoformat()},
+            detail={"expires_at": token.expires_at.isoformat(), "verified_by": verified_by},
         )
     return token, key
 

@@ -1,6 +1,8 @@
 """Append-only audit trail: every state change and every full-personal-data read (UU 27/2022,
-UU 13/2011 Art. 42 — every change must be attributable). The database refuses UPDATE and DELETE
-(migration 0002), because the application connects as a superuser and grants are not enough."""
+UU 13/2011 Art. 42 — every change must be attributable). The database refuses UPDATE, DELETE and
+TRUNCATE to everyone (triggers, migrations 0002/0003), and the application connects as a role that
+owns nothing and may only SELECT and INSERT here, so it cannot switch the triggers off either
+(dtks/core/db_roles.py, SECURITY.md #9)."""
 
 from django.conf import settings
 from django.db import models

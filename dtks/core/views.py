@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dtks.accounts.auth import totp_offer
+
 from .dashboards import dashboard_context
 from .models import WorkerHeartbeat
 from .notifications import notifications_mark_seen, notifications_visible_to, unread_count
@@ -43,7 +45,10 @@ def home(request):
 @never_cache
 def dashboard(request):
     """Where every role lands after signing in: its queues and, for registry roles, its scope's counts."""
-    return render(request, "dashboards/dashboard.html", dashboard_context(user=request.user))
+    context = dashboard_context(user=request.user)
+    # Roles without mandatory TOTP are offered it here, for API tokens (docs/authentication.md).
+    context["totp_offer"] = totp_offer(request)
+    return render(request, "dashboards/dashboard.html", context)
 
 
 @require_GET

@@ -14,6 +14,13 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_switched_off(name: str, default: str = "") -> bool:
+    """True when the variable reads as off: empty, 0, false, no or off, in any case. One reading for
+    every settings module (local turns the demo's TOTP skip on unless this; production refuses it
+    unless this)."""
+    return os.environ.get(name, default).strip().lower() in {"", "0", "false", "no", "off"}
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
@@ -100,6 +107,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The owner of the tables (SECURITY.md #9, docs/running.md): only `manage.py as_owner COMMAND` (migrate,
+# createcachetable, load_regions, load_registry, seed_demo) connects with it; web, worker and beat use
+# DATABASE_URL, the application role, which owns nothing. Empty: one role for both (development).
+DTKS_DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/akun/masuk/"
@@ -128,6 +139,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dtks.accounts.views.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "password1", "password2", "token"]
+# The username as typed, made storable (control characters escaped, at most 150 characters): an
+# over-long or NUL-bearing username is counted like any other, never a failed insert.
+AXES_USERNAME_CALLABLE = "dtks.accounts.auth.axes_username"
 AXES_VERBOSE = False  # no start-up banner in every management command's output
 OTP_TOTP_ISSUER = "DTKS"
 # Idle timeout in seconds: 15 minutes for roles that need TOTP ("privileged"), 30 for the others.

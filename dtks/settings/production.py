@@ -6,11 +6,11 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import STATICFILES_DIRS, env_bool, env_list
+from .base import STATICFILES_DIRS, env_bool, env_list, env_switched_off
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 # Demo accounts never skip TOTP here (docs/authentication.md): refuse the switch rather than ignore it.
-if os.environ.get("DTKS_DEMO_SKIP_OTP", "").strip().lower() not in {"", "0", "false", "no", "off"}:
+if not env_switched_off("DTKS_DEMO_SKIP_OTP"):
     raise ImproperlyConfigured("DTKS_DEMO_SKIP_OTP is for local demos only; unset it in production.")
 DTKS_DEMO_SKIP_OTP = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")

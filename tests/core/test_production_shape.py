@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -17,6 +18,7 @@ from django.db import connection
 from dtks.core.models import WorkerHeartbeat
 from dtks.core.tasks import heartbeat
 from tests import conftest_worker as procs
+from tests.db_roles import APP_ROLE, as_app_role
 
 COMPOSE = procs.ROOT / "docker-compose.yml"
 DOCKERFILE = procs.ROOT / "Dockerfile"
@@ -66,7 +68,13 @@ def test_app_commands(compose):
     assert command(services["worker"])[:4] == ["celery", "-A", "dtks", "worker"]
     assert command(services["beat"])[:4] == ["celery", "-A", "dtks", "beat"]
     migrate = " ".join(command(services["migrate"]))
-    assert "manage.py migrate --noinput" in migrate and "manage.py load_regions" in migrate
+    # Every step of the one-shot service runs as the owner and ends with the application role's
+    # grants; the first one creates that role (SECURITY.md #9).
+    steps = [step.strip() for step in command(services["migrate"])[-1].split("&&")]
+    assert steps[0] == "python manage.py as_owner --create-app-role", migrate
+    assert all(step.startswith("python manage.py as_owner ") for step in steps), migrate
+    for step in ("as_owner migrate --noinput", "as_owner createcachetable", "as_owner load_regions"):
+        assert f"manage.py {step}" in migrate
     # The image's default command is the web command.
     cmd_line = re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), re.MULTILINE)
     assert cmd_line and json.loads(cmd_line.group(1)) == web
@@ -90,6 +98,37 @@ def test_app_environment_and_order(compose):
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
 
 
+# A compose URL: the password is a `${VAR:?message}` interpolation, which urlsplit cannot read.
+COMPOSE_URL = re.compile(
+    r"postgres://(?P<username>[^:@]+):(?P<password>\$\{[^}]*\})@(?P<hostname>[^:/]+):5432(?P<path>/\w+)"
+)
+
+
+def compose_url(url: str) -> SimpleNamespace:
+    match = COMPOSE_URL.fullmatch(url)
+    assert match, url
+    return SimpleNamespace(**match.groupdict())
+
+
+def test_two_database_roles(compose):
+    """The owner (POSTGRES_USER, a superuser in the postgres image) is known only to `migrate`; web,
+    worker and beat connect as the application role, with a password of its own."""
+    services = compose["services"]
+    owner = services["postgres"]["environment"]["POSTGRES_USER"]
+    database = services["postgres"]["environment"]["POSTGRES_DB"]
+    migrate_env = services["migrate"]["environment"]
+    owner_url = compose_url(migrate_env["DATABASE_OWNER_URL"])
+    assert (owner_url.username, owner_url.hostname, owner_url.path) == (owner, "postgres", f"/{database}")
+    assert owner_url.password.startswith("${POSTGRES_PASSWORD:?")
+    for name in APP_SERVICES:
+        app_url = compose_url(services[name]["environment"]["DATABASE_URL"])
+        assert app_url.username == "dtks_app" != owner, name
+        assert app_url.password.startswith("${DTKS_APP_DB_PASSWORD:?"), name
+        assert app_url.path == f"/{database}", name
+    for name in ("web", "worker", "beat"):
+        assert "DATABASE_OWNER_URL" not in services[name]["environment"], f"{name} must not hold the owner's"
+
+
 # --- (b) the same commands, started here -------------------------------------------------------
 
 
@@ -101,7 +140,8 @@ def local(cmd: list[str]) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_compose_commands_start_and_work(compose, tmp_path):
     services = compose["services"]
-    env = procs.child_env(connection.settings_dict)
+    # As in docker-compose.yml: web, worker and beat connect as the application role.
+    env = procs.child_env(as_app_role(connection.settings_dict))
     port = procs.free_port()
     web_cmd = local(command(services["web"]))
     web_cmd[web_cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
@@ -149,6 +189,28 @@ def test_compose_commands_start_and_work(compose, tmp_path):
     finally:
         for proc in started.values():
             procs.stop(proc)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compose_migrate_runs_as_the_owner_and_grants_the_application_role(compose, tmp_path):
+    """The migrate service's command, run here: DATABASE_URL is the application role, DATABASE_OWNER_URL
+    the owner (the test database's); the steps succeed and the role ends with its privileges."""
+    env = {
+        **procs.child_env(as_app_role(connection.settings_dict)),
+        "DATABASE_OWNER_URL": procs.database_url(connection.settings_dict),
+    }
+    argv = command(compose["services"]["migrate"])
+    assert argv[:2] == ["sh", "-c"]
+    result = subprocess.run(
+        argv, cwd=procs.ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"application role {APP_ROLE}: updated" in result.stdout
+    assert result.stdout.count(f"application role {APP_ROLE}: privileges granted by") == 4
+    from dtks.core.db_roles import app_role_problems
+
+    with connection.cursor() as cursor:
+        assert app_role_problems(cursor, role=APP_ROLE) == []
 
 
 # --- (c) Django's deployment checks on the production settings ---------------------------------

@@ -123,6 +123,14 @@ def admin_site_member(ctx: Ctx) -> int:
     return 200 if ctx.user.is_staff else 302
 
 
+def voluntary_enrolment(ctx: Ctx) -> int:
+    """The TOTP enrolment page: shown to the voluntary roles (no device in the world), a redirect
+    for sessions that have passed TOTP already (docs/authentication.md)."""
+    from dtks.accounts.auth import otp_voluntary_for
+
+    return 200 if otp_voluntary_for(ctx.user) and not ctx.verified else 302
+
+
 def token_issue_status(ctx: Ctx) -> int:
     """Tokens only from a TOTP-verified session, never from a token (docs/api.md)."""
     return 201 if ctx.channel == SESSION and ctx.verified else 403
@@ -445,9 +453,11 @@ ROUTES: tuple[Route, ...] = (
     Route("accounts:activate", "/akun/aktivasi/"),
     Route("accounts:activate", "/akun/aktivasi/", "POST", activation_body),
     Route("accounts:logout", "/akun/keluar/", "POST", {}, ok=302),
-    # The harness's sessions have passed TOTP (or need none), so both steps send them on.
-    Route("accounts:otp_setup", "/akun/totp/pasang/", ok=302),
-    Route("accounts:otp_setup", "/akun/totp/pasang/", "POST", {"token": "000000"}, ok=302),
+    # The harness's sessions have passed TOTP (or need none), so both steps send them on — except
+    # enrolment for the roles without mandatory TOTP, which is offered to them (the wrong code
+    # re-shows the form).
+    Route("accounts:otp_setup", "/akun/totp/pasang/", ok=voluntary_enrolment),
+    Route("accounts:otp_setup", "/akun/totp/pasang/", "POST", {"token": "000000"}, ok=voluntary_enrolment),
     Route("accounts:otp_verify", "/akun/totp/verifikasi/", ok=302),
     Route("accounts:otp_verify", "/akun/totp/verifikasi/", "POST", {"token": "000000"}, ok=302),
     Route("dashboard", "/dasbor/"),
