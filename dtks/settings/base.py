@@ -207,6 +207,12 @@ REST_FRAMEWORK = {
     # The permission table (dtks/permissions.py), applied after DRF has authenticated a token.
     "DEFAULT_PERMISSION_CLASSES": ["dtks.api.permissions.InPermissionTable"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON parser lets a deeply nested body through as a RecursionError (a 500): ours answers 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "dtks.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "dtks.api.exceptions.api_exception_handler",
