@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 TOKEN = re.compile(r"\d{6}")
@@ -22,6 +23,9 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Nama pengguna")
+        # Django's form sets the username's max_length without its validator: a longer name would
+        # reach authenticate() and django-axes' record of the attempt (a varchar(255)) — a 500.
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
         self.fields["username"].error_messages["required"] = _("Isi nama pengguna Anda.")
         self.fields["password"].label = _("Kata sandi")
         self.fields["password"].error_messages["required"] = _("Isi kata sandi Anda.")

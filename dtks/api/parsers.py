@@ -22,18 +22,38 @@ from rest_framework.utils.json import strict_constant
 MAX_DEPTH = 16
 
 
-def nesting_exceeds(value, limit: int = MAX_DEPTH) -> bool:
-    """Whether objects/lists nest deeper than `limit`; iterative, so it cannot recurse itself."""
+def _is_text(value: str) -> bool:
+    """False for a string holding a lone surrogate (`"\\ud800"` is valid JSON): no UTF-8 encodes it, so
+    it would fail later, in PostgreSQL or in rendering an error message that quotes it (a 500)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_body(value, limit: int = MAX_DEPTH) -> str | None:
+    """What is wrong with a parsed body ("depth", "surrogate"), or None; iterative, so it cannot
+    recurse itself however deep the body is."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
+        if isinstance(item, str):
+            if not _is_text(item):
+                return "surrogate"
+            continue
+        if isinstance(item, dict):
+            children = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
             continue
         if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+            return "depth"
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | str))
+    return None
 
 
 class BoundedJSONParser(JSONParser):
@@ -60,12 +80,20 @@ class BoundedJSONParser(JSONParser):
                 % {"line": exc.lineno, "col": exc.colno}
             ) from None
         except ValueError:
-            # Bytes that are not the declared encoding, NaN/Infinity, a surrogate that is no character.
+            # Bytes that are not the declared encoding, NaN or Infinity.
             raise ParseError(
                 _("Isi permintaan bukan JSON UTF-8 yang sah; kirim teks JSON dengan pengodean UTF-8.")
             ) from None
-        if nesting_exceeds(data):
+        problem = check_body(data)
+        if problem == "depth":
             raise ParseError(self._too_deep())
+        if problem == "surrogate":
+            raise ParseError(
+                _(
+                    "Isi permintaan memuat karakter yang tidak sah (surrogate Unicode tanpa pasangan); "
+                    "kirim teks Unicode yang utuh."
+                )
+            )
         return data
 
     @staticmethod

@@ -169,6 +169,7 @@ def test_nested_json_names_the_problem(pusdatin, client):
     ("payload", "content_type", "words"),
     [
         ("{not json", "application/json", "bukan JSON yang sah (baris 1, kolom 2)"),
+        ('{"nik": "3371\\ud800"}', "application/json", "surrogate"),
         (b'{"nik": "\xff\xfe"}'.decode("unicode_escape").encode("latin-1"), "application/json", "UTF-8"),
         ('{"nik": NaN}', "application/json", "UTF-8"),
         ('{"nik": "1"}', "application/json; charset=bz2_codec", "charset"),
