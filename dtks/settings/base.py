@@ -36,9 +36,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "django_htmx",
-    "axes",
+    "dtks.core.apps.AxesConfig",  # django-axes, with an Indonesian name in the admin
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "dtks.core.apps.TotpConfig",  # django_otp.plugins.otp_totp, with Indonesian names in the admin
     "import_export",
     "dtks.core",
     "dtks.accounts",
