@@ -43,6 +43,9 @@ class Code(models.Model):
         managed = False
         db_table = "registry_code"
         ordering = ["list", "sort", "code"]
+        # The table's UNIQUE (list, code) (migration 0002), declared so forms and imports say so
+        # instead of failing on the database.
+        constraints = [models.UniqueConstraint(fields=["list", "code"], name="registry_code_list_code_key")]
         verbose_name = "kode"
         verbose_name_plural = "daftar kode"
 
