@@ -17,3 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The API answers errors outside its views in its own JSON shape; pages keep the HTML ones.
+handler400 = "dtks.core.views.bad_request"
+handler404 = "dtks.core.views.not_found"
+handler500 = "dtks.core.views.server_error"

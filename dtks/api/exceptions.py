@@ -9,6 +9,7 @@ exception is logged with its traceback and answered with a generic 500 that show
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -55,6 +56,16 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        # Django refused the request itself while DRF read it (a form body over
+        # DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields): bad input, a 400 as Django answers pages, and
+        # logged the way Django logs it (security logger, no traceback).
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+        exc = exceptions.ParseError(
+            _(
+                "Permintaan ditolak: isinya terlalu besar atau terlalu banyak isian; kirim data yang lebih kecil."
+            )
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:

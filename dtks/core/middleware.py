@@ -3,6 +3,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dtks.permissions import PUBLIC, allowed, rule_for
@@ -89,4 +90,33 @@ class SecurityHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             response["Cache-Control"] = "no-store"
+        return response
+
+
+def chosen_language(request) -> str:
+    """The language the user chose with the language switch (Django's language cookie, written by
+    `set_language`), else Bahasa Indonesia; an unknown cookie value counts as no choice."""
+    code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if code:
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
+
+
+class LanguageMiddleware:
+    """Bahasa Indonesia for everyone; English only for a user who chose it (replaces Django's
+    LocaleMiddleware). The browser's Accept-Language is ignored on purpose: an office PC with English
+    Windows would otherwise show every page, the citizens' public form included, in English."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        translation.activate(chosen_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        # No `Vary: Accept-Language`: the answer does not depend on it (the cookie already varies).
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -5,12 +5,16 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dtks.accounts.auth import totp_offer
+from dtks.api.exceptions import error_body
 
 from .dashboards import dashboard_context
+from .middleware import is_api
 from .models import WorkerHeartbeat
 from .notifications import notifications_mark_seen, notifications_visible_to, unread_count
 
@@ -63,3 +67,31 @@ def notifications(request):
     rows = list(page.object_list)
     notifications_mark_seen(user=user)
     return render(request, "core/notifications.html", {"page": page, "rows": rows, "unread": unread})
+
+
+# Error handlers (dtks/urls.py): an API client gets the API's one error shape (dtks/api/exceptions.py)
+# also where no DRF view answers — a path matching no route, an error outside a view — never the HTML
+# page meant for a browser.
+
+
+def not_found(request, exception=None):
+    if is_api(request):
+        return JsonResponse(
+            error_body(_("Alamat API ini tidak ada; daftar operasinya ada di /api/v1/docs/.")), status=404
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api(request):
+        return JsonResponse(
+            error_body(_("Terjadi kesalahan pada server. Kejadian ini sudah dicatat; coba lagi nanti.")),
+            status=500,
+        )
+    return defaults.server_error(request)
+
+
+def bad_request(request, exception=None):
+    if is_api(request):
+        return JsonResponse(error_body(_("Permintaan tidak dapat diproses.")), status=400)
+    return defaults.bad_request(request, exception)

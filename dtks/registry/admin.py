@@ -2,46 +2,39 @@
 
 Only configuration is registered here — which integrity rules run and the code lists (welfare
 criteria, programmes, …) — never registry data: the admin role does not read the registry. Every
-change writes one audit row with the old and new values. Nothing is deleted: a rule is switched off
-and a code deactivated, so findings and records that name them keep their meaning.
+change, in the form or by an import (preview, then confirm; CSV or XLSX), writes one audit row with the
+old and new values (dtks/core/configuration.py). Nothing is deleted: a rule is switched off and a code
+deactivated, so findings and records that name them keep their meaning.
 """
 
 from django.contrib import admin
-from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
 
-from dtks.audit.services import audit_record
+from dtks.core.configuration import ConfigurationAdmin, ConfigurationResource
 
 from .models import Code, IntegrityRule
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    audit_action = ""
+class IntegrityRuleResource(ConfigurationResource):
+    class Meta:
+        model = IntegrityRule
+        import_id_fields = ("code",)
+        fields = ("code", "label", "description", "enabled", "blocking")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
 
-    def save_model(self, request, obj, form, change):
-        before = {}
-        if change:
-            before = model_to_dict(type(obj).objects.get(pk=obj.pk))
-        super().save_model(request, obj, form, change)
-        after = model_to_dict(obj)
-        changed = {k: [before.get(k), v] for k, v in after.items() if k != "id" and before.get(k) != v}
-        audit_record(
-            actor=request.user,
-            action=f"{self.audit_action}.{'changed' if change else 'added'}",
-            object_type=self.audit_action,
-            object_id=obj.pk,
-            ip=request.META.get("REMOTE_ADDR"),
-            detail={"changed": changed},
-        )
+class CodeResource(ConfigurationResource):
+    class Meta:
+        model = Code
+        import_id_fields = ("list", "code")
+        fields = ("list", "code", "label", "sort", "active")
 
 
 @admin.register(IntegrityRule)
-class IntegrityRuleAdmin(AuditedAdmin):
+class IntegrityRuleAdmin(ConfigurationAdmin):
     """The rules of DESIGN.md §7 are code; their switches are data."""
 
     audit_action = "registry.integrity_rule"
+    resource_classes = [IntegrityRuleResource]
     list_display = ("code", "label", "enabled", "blocking")
     list_filter = ("enabled", "blocking")
     fields = ("code", "label", "description", "enabled", "blocking")
@@ -56,12 +49,18 @@ class IntegrityRuleAdmin(AuditedAdmin):
             fields.append("enabled")  # a format error always blocks saving
         return fields
 
+    def import_refusal(self, field, obj):
+        if field == "enabled" and obj.code == "NIK_INVALID":
+            return _("NIK_INVALID tidak dapat dimatikan: kesalahan format NIK selalu menahan penyimpanan")
+        return None
+
 
 @admin.register(Code)
-class CodeAdmin(AuditedAdmin):
+class CodeAdmin(ConfigurationAdmin):
     """Code lists, among them the welfare criteria ("kriteria"): the ministry adds and deactivates."""
 
     audit_action = "registry.code"
+    resource_classes = [CodeResource]
     list_display = ("list", "code", "label", "sort", "active")
     list_filter = ("list", "active")
     search_fields = ("code", "label")

@@ -33,17 +33,20 @@ class CodeList(models.TextChoices):
 class Code(models.Model):
     """One entry of a code list. Lists are data the ministry can extend (criteria are "at least")."""
 
-    list = models.CharField(max_length=32, choices=CodeList.choices)
-    code = models.CharField(max_length=40)
-    label = models.CharField(max_length=200)
-    sort = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
+    list = models.CharField("daftar", max_length=32, choices=CodeList.choices)
+    code = models.CharField("kode", max_length=40)
+    label = models.CharField("label", max_length=200)
+    sort = models.PositiveSmallIntegerField("urutan", default=0)
+    active = models.BooleanField("aktif", default=True)
 
     class Meta:
         # Reference data: created by migration, survives the test runner's flush (DESIGN.md §5).
         managed = False
         db_table = "registry_code"
         ordering = ["list", "sort", "code"]
+        # The table's UNIQUE (list, code) (migration 0002), declared so forms and imports say so
+        # instead of failing on the database.
+        constraints = [models.UniqueConstraint(fields=["list", "code"], name="registry_code_list_code_key")]
         verbose_name = "kode"
         verbose_name_plural = "daftar kode"
 
@@ -309,15 +312,18 @@ class IntegrityRule(models.Model):
     `NIK_INVALID` cannot be switched off: it is a format error that blocks saving.
     """
 
-    code = models.CharField(max_length=32, unique=True, choices=Finding.Rule.choices)
-    label = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    enabled = models.BooleanField(default=True, help_text="Aturan dijalankan pada setiap pemeriksaan.")
+    code = models.CharField("kode", max_length=32, unique=True, choices=Finding.Rule.choices)
+    label = models.CharField("nama", max_length=200)
+    description = models.TextField("uraian", blank=True)
+    enabled = models.BooleanField(
+        "aktif", default=True, help_text="Aturan dijalankan pada setiap pemeriksaan."
+    )
     blocking = models.BooleanField(
+        "menahan penetapan",
         default=False,
         help_text="Temuan aturan ini menahan penetapan sampai diperbaiki (tidak dapat diabaikan).",
     )
-    sort = models.PositiveSmallIntegerField(default=0)
+    sort = models.PositiveSmallIntegerField("urutan", default=0)
 
     class Meta:
         # Reference data like registry_code: created and seeded by migration 0004, survives the

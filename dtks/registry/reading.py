@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from dtks.core.uploads import UploadRefused, check_xlsx_package
+
 REQUIRED_COLUMNS = (
     "no_kk",
     "nik",
@@ -180,6 +182,12 @@ def _csv_sheet(path: Path) -> Sheet:
 def _xlsx_sheet(path: Path) -> Sheet:
     from openpyxl import load_workbook
 
+    try:
+        # The same package check as an upload (zip bombs, DTD/entity declarations in any part), also
+        # for files that never were uploaded: the baseline extract, a stored import read again.
+        check_xlsx_package(path)
+    except UploadRefused as exc:
+        raise FileRefused(" ".join(exc.messages)) from exc
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file

@@ -48,9 +48,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "django_htmx",
-    "axes",
+    "dtks.core.apps.AxesConfig",  # django-axes, with an Indonesian name in the admin
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "dtks.core.apps.TotpConfig",  # django_otp.plugins.otp_totp, with Indonesian names in the admin
     "import_export",
     "dtks.core",
     "dtks.accounts",
@@ -66,7 +66,8 @@ MIDDLEWARE = [
     "dtks.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, less Accept-Language: Indonesian unless the user chose English.
+    "dtks.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -162,6 +163,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site root by WhiteNoise: /favicon.ico, which browsers ask for on every page (the
+# admin's included) whatever the page links.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -223,6 +227,12 @@ REST_FRAMEWORK = {
     # The permission table (dtks/permissions.py), applied after DRF has authenticated a token.
     "DEFAULT_PERMISSION_CLASSES": ["dtks.api.permissions.InPermissionTable"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON parser lets a deeply nested body through as a RecursionError (a 500): ours answers 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "dtks.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "dtks.api.exceptions.api_exception_handler",

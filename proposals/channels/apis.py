@@ -56,12 +56,13 @@ class RateLimited(exceptions.APIException):
 # --- turning JSON into the pages' form data, and form errors into the API's -------------------------
 
 
-def _value(v):
-    """A JSON value as a form sees a typed one (booleans stay booleans for the consent checkbox)."""
+def _value(v, *, name: str = ""):
+    """A JSON value as a form sees a typed one: a boolean stays a boolean for the consent checkbox
+    and is text ("true"/"false") for any other field, which then refuses it with its own message."""
     if v is None:
         return ""
     if isinstance(v, bool):
-        return v
+        return v if name == "persetujuan" else str(v).lower()
     if isinstance(v, dict | list):
         raise exceptions.ValidationError(_("Isian ini harus berupa teks, angka, atau ya/tidak."))
     return str(v)
@@ -79,7 +80,7 @@ def _form_data(body: dict, fields, *, rows_key: str, prefix: str) -> dict:
     for name in fields:
         if name in body:
             try:
-                data[name] = _value(body[name])
+                data[name] = _value(body[name], name=name)
             except exceptions.ValidationError as exc:
                 errors[name] = exc.detail
     rows = body.get(rows_key) or []
@@ -93,7 +94,7 @@ def _form_data(body: dict, fields, *, rows_key: str, prefix: str) -> dict:
         for name in PERSON_KEYS:
             if name in row:
                 try:
-                    data[f"{prefix}-{i}-{name}"] = _value(row[name])
+                    data[f"{prefix}-{i}-{name}"] = _value(row[name], name=name)
                 except exceptions.ValidationError as exc:
                     errors[f"{rows_key}.{i}.{name}"] = exc.detail
     if errors:

@@ -5,67 +5,18 @@ XLSX that hides a zip or XML bomb; it is stored under a generated name."""
 import hashlib
 import re
 import uuid
-import zipfile
 from pathlib import Path
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import ValidationError
+
+from dtks.core.uploads import UploadRefused, check_xlsx_package
 
 from .models import ImportJob
 
 
-class UploadRefused(ValidationError):
-    """The uploaded file is refused before any parsing; the message names the fix."""
-
-
-_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
-
-
 def refuse(message: str) -> UploadRefused:
     return UploadRefused({"file": [message]}, code="refused")
-
-
-def _check_xlsx(path: Path) -> None:
-    """Zip and XML bombs are refused from the zip directory and the XML prologs, before parsing."""
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise refuse("Berkas XLSX rusak (arsip zip tidak terbaca); simpan ulang dari Excel.") from exc
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > settings.DTKS_IMPORT_XLSX_MAX_MEMBERS:
-            raise refuse("Berkas XLSX berisi terlalu banyak bagian; simpan ulang hanya lembar datanya.")
-        names = {i.filename for i in infos}
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise refuse(
-                "Berkas ini arsip zip, bukan buku kerja XLSX (mungkin dokumen lain yang diganti namanya); "
-                "unggah templat impor DTKS."
-            )
-        total = sum(i.file_size for i in infos)
-        packed = sum(i.compress_size for i in infos) or 1
-        ratio = settings.DTKS_IMPORT_XLSX_MAX_RATIO
-        if total > settings.DTKS_IMPORT_XLSX_MAX_UNCOMPRESSED or total / packed > ratio:
-            raise refuse(
-                "Berkas XLSX terlalu besar setelah dibuka (bom zip?); pecah menjadi beberapa berkas."
-            )
-        for info in infos:
-            if info.flag_bits & 0x1:
-                raise refuse("Berkas XLSX terkunci kata sandi; simpan ulang tanpa kata sandi.")
-            if info.file_size > (1 << 20) and info.file_size / max(info.compress_size, 1) > ratio:
-                raise refuse(
-                    "Berkas XLSX terlalu besar setelah dibuka (bom zip?); pecah menjadi beberapa berkas."
-                )
-            if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-                with zf.open(info) as part:
-                    head = part.read(65536)
-                lowered = head.lower()
-                if b"<!doctype" in lowered or b"<!entity" in lowered:
-                    raise refuse(
-                        "Berkas XLSX berisi deklarasi DTD/entitas XML yang tidak diizinkan; simpan ulang dari Excel."
-                    )
-                if head.strip() and not _ROOT_ELEMENT.search(head):
-                    raise refuse("Berkas XLSX berisi bagian XML yang tidak wajar; simpan ulang dari Excel.")
 
 
 def inspect_upload(path: Path) -> str:
@@ -75,7 +26,7 @@ def inspect_upload(path: Path) -> str:
     if not head.strip():
         raise refuse("Berkas kosong; unggah templat impor DTKS yang sudah diisi.")
     if head.startswith(b"PK\x03\x04"):
-        _check_xlsx(path)
+        check_xlsx_package(path)
         return ImportJob.Format.XLSX
     kind = filetype.guess(head)
     if head.startswith(b"\xd0\xcf\x11\xe0"):

@@ -70,7 +70,8 @@ def upload(request, musyawarah_id: int):
                 ip=client_ip(request),
             )
         except ValidationError as exc:
-            form.add_error("file" if hasattr(exc, "error_dict") else None, exc)
+            # A refusal that names its field (UploadRefused: {"file": [...]}) goes there by itself.
+            form.add_error(None if hasattr(exc, "error_dict") else "file", exc)
         else:
             replaced = request.POST.get("replaces")
             if replaced and replaced.isdigit():

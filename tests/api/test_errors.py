@@ -1,5 +1,6 @@
 """One error format: `{"detail", "errors"}`; bad input is a 400 with field errors, never a 500."""
 
+import base64
 import logging
 
 import pytest
@@ -85,14 +86,99 @@ def test_unknown_ids_are_404_in_the_one_shape(pusdatin, url):
 
 
 @pytest.mark.parametrize(
-    "cursor", ["zzz", "cD1hYmM=", "cD0tMQ==", "cD05OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "cj0x"]
+    "cursor", ["zzz", "garbage", "cD1hYmM=", "cD0tMQ==", "cD05OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "cj14", "ö"]
 )
-def test_bad_cursor_is_404_not_500(pusdatin, cursor):
-    # "p=abc", "p=-1" and a position beyond bigint would otherwise reach PostgreSQL.
-    response = pusdatin.get("/api/v1/orang/", {"cursor": cursor})
-    assert response.status_code in (200, 404), response.content
-    if response.status_code == 404:
+@pytest.mark.parametrize("url", ["/api/v1/orang/", "/api/v1/keluarga/", "/api/v1/usulan/"])
+def test_bad_cursor_is_a_400_naming_the_cursor(pusdatin, url, cursor):
+    # "p=abc", "p=-1" and a position beyond bigint would otherwise reach PostgreSQL; "r=x" and
+    # undecodable text are refused by DRF's decoding. Either way the client sent bad input.
+    response = pusdatin.get(url, {"cursor": cursor})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert set(body) == {"detail", "errors"}
+    assert list(body["errors"]) == ["cursor"] and "Kursor" in body["errors"]["cursor"][0]
+
+
+def test_a_well_formed_cursor_still_pages(pusdatin):
+    response = pusdatin.get("/api/v1/orang/", {"cursor": base64.b64encode(b"p=2").decode()})
+    assert response.status_code == 200
+    assert [row["person_id"] for row in response.json()["results"]] == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/tidak-ada/", "/api/v1/orang/abc/", "/api/v1/orang/1/lebih/", "/api/v2/orang/", "/api/"]
+)
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_unknown_api_path_is_a_json_404(pusdatin, client, path, method):
+    for caller in (pusdatin, client):  # with a token and anonymously
+        response = getattr(caller, method)(path)
+        assert response.status_code == 404, (path, response.content[:200])
+        assert response["Content-Type"] == "application/json"
+        body = response.json()
+        assert set(body) == {"detail", "errors"} and body["errors"] == {}
+
+
+def test_unknown_page_outside_the_api_stays_html(client):
+    response = client.get("/tidak-ada/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+JSON_WRITES = [
+    ("post", "/api/v1/orang/cari/"),
+    ("post", "/api/v1/pendaftaran-mandiri/"),  # anonymous, public
+    ("post", "/api/v1/usulan/baru/"),
+    ("post", "/api/v1/usulan-kementerian/"),
+    ("post", "/api/v1/musyawarah/baru/"),
+    ("patch", "/api/v1/impor/1/baris/2/"),
+]
+
+
+@pytest.mark.parametrize(("method", "url"), JSON_WRITES)
+@pytest.mark.parametrize("body", [nested(1024), nested(100_000), '{"a":' * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_json_is_a_400_without_a_traceback(pusdatin, client, caplog, method, url, body):
+    """2 KB of brackets made Python's JSON parser raise RecursionError: a 500 and a 50-line traceback
+    per request, on every JSON endpoint including the anonymous self-registration."""
+    for caller in (pusdatin, client):
+        with caplog.at_level(logging.INFO):
+            response = caller.generic(method.upper(), url, body, content_type="application/json")
+        assert response.status_code in (400, 401, 403), (url, response.status_code, response.content[:200])
         assert set(response.json()) == {"detail", "errors"}
+        assert not any(r.exc_info for r in caplog.records), "a traceback was logged"
+        assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+        caplog.clear()
+
+
+def test_nested_json_names_the_problem(pusdatin, client):
+    response = client.post("/api/v1/pendaftaran-mandiri/", nested(3000), content_type="application/json")
+    assert response.status_code == 400
+    assert "bersarang terlalu dalam" in response.json()["detail"]
+    # Within the recursion limit but deeper than any operation takes: refused before any serializer.
+    body = '{"nik": ' + nested(40) + "}"
+    response = pusdatin.post(SEARCH, body, content_type="application/json")
+    assert response.status_code == 400 and "bersarang" in response.json()["detail"]
+    # A body as deep as the operations take is parsed as before.
+    response = pusdatin.post(SEARCH, '{"nik": [["x"]]}', content_type="application/json")
+    assert response.status_code == 400 and "nik" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "content_type", "words"),
+    [
+        ("{not json", "application/json", "bukan JSON yang sah (baris 1, kolom 2)"),
+        ('{"nik": "3371\\ud800"}', "application/json", "surrogate"),
+        (b'{"nik": "\xff\xfe"}'.decode("unicode_escape").encode("latin-1"), "application/json", "UTF-8"),
+        ('{"nik": NaN}', "application/json", "UTF-8"),
+        ('{"nik": "1"}', "application/json; charset=bz2_codec", "charset"),
+    ],
+)
+def test_unreadable_json_is_a_400_in_indonesian(pusdatin, payload, content_type, words):
+    response = pusdatin.generic("POST", SEARCH, payload, content_type=content_type)
+    assert response.status_code == 400
+    assert words in response.json()["detail"]
 
 
 def test_unexpected_error_is_a_logged_generic_500(pusdatin, monkeypatch, caplog):

@@ -178,6 +178,31 @@ def admin_model(
     )
 
 
+def admin_import_export(label: str, app: str, model: str, *, resource: str, rows: bytes) -> tuple[Route, ...]:
+    """The import (a preview, then the confirm step) and export routes django-import-export adds to a
+    configuration table's admin (dtks/core/configuration.py); `rows` is a CSV the preview accepts."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    base = f"/admin/{app}/{model}"
+
+    def upload(ctx: Ctx) -> dict:
+        return {"format": "0", "resource": "0", "import_file": SimpleUploadedFile(f"{model}.csv", rows)}
+
+    return (
+        Route(f"admin:{label}_import", f"{base}/import/"),
+        Route(f"admin:{label}_import", f"{base}/import/", "POST", upload),  # the preview page
+        # Without a previewed file the confirm step shows its form again with the error.
+        Route(f"admin:{label}_process_import", f"{base}/process_import/", "POST", {}),
+        Route(f"admin:{label}_export", f"{base}/export/"),
+        Route(
+            f"admin:{label}_export",
+            f"{base}/export/",
+            "POST",
+            {"format": "0", "resource": "0", f"{resource}_code": "on"},
+        ),
+    )
+
+
 # --- the spreadsheet import (proposals/import_views.py) ---------------------------------------------
 
 
@@ -753,4 +778,19 @@ ROUTES: tuple[Route, ...] = (
     # codes are added and deactivated, never deleted.
     *admin_model("registry_integrityrule", "registry", "integrityrule", add=403, delete=403),
     *admin_model("registry_code", "registry", "code", delete=403),
+    # Their import (preview, confirm) and export (dtks/core/configuration.py).
+    *admin_import_export(
+        "registry_integrityrule",
+        "registry",
+        "integrityrule",
+        resource="integrityruleresource",
+        rows=b"code,label,description,enabled,blocking\nDUPLICATE_NIK,NIK ganda,,1,1\n",
+    ),
+    *admin_import_export(
+        "registry_code",
+        "registry",
+        "code",
+        resource="coderesource",
+        rows=b"list,code,label,sort,active\nkriteria,KEMISKINAN,Kemiskinan,0,1\n",
+    ),
 )

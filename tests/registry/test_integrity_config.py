@@ -89,3 +89,13 @@ def test_baseline_load_skips_disabled_rules(tmp_path):
     result = registry_baseline_load(path=write_csv(tmp_path / "a.csv", rows), period=PERIOD, actor="test")
     assert "INCOMPLETE" not in result.findings
     assert result.findings["NIK_MISMATCH"] == 0
+
+
+def test_a_duplicate_code_in_the_form_is_a_form_error_not_a_database_error(admin_client):
+    """registry_code's UNIQUE (list, code) is declared on the model, so the form says it."""
+    response = admin_client.post(
+        "/admin/registry/code/add/", {"list": "kriteria", "code": "KEMISKINAN", "label": "Lagi", "sort": 1}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert Code.objects.filter(list="kriteria", code="KEMISKINAN").count() == 1
