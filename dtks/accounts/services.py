@@ -7,8 +7,10 @@ OTPs in it).
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -306,8 +308,17 @@ def _split_villages(value: str) -> list[str]:
     return [undotted(part) for part in value.replace(",", ";").split(";") if part.strip()]
 
 
-def _plan(rows: list[dict], errors: list[RowError]) -> list[_Planned]:
-    username_validator = UnicodeUsernameValidator()
+@dataclass
+class _Known:
+    """What the rows are checked against, read once for the whole file (three queries)."""
+
+    regions: dict[str, int]  # code -> level, for the codes the file names
+    organisations: dict[str, Organisation]  # lower-cased name -> active organisation the file names
+    taken: set[str]  # lower-cased usernames of existing users the file names
+    seen: dict[str, int] = field(default_factory=dict)  # lower-cased username -> first line with it
+
+
+def _known(rows: list[dict]) -> _Known:
     region_codes: set[str] = set()
     org_names: set[str] = set()
     for row in rows:
@@ -326,135 +337,188 @@ def _plan(rows: list[dict], errors: list[RowError]) -> list[_Planned]:
             "username", flat=True
         )
     }
-    seen: dict[str, int] = {}
-    planned = []
-    roles = {r.value for r in Role}
-    for row in rows:
-        line = row["line"]
-        before = len(errors)
+    return _Known(regions=regions, organisations=organisations, taken=taken)
 
-        def err(column, message, line=line):
-            errors.append(RowError(line, column, message))
 
-        name = " ".join((row.get("nama") or "").split())
-        if not name:
-            err("nama", _("wajib diisi: tulis nama lengkap pengguna."))
-        elif len(name) > 150:
-            err("nama", _("terlalu panjang (paling banyak 150 karakter)."))
+@dataclass
+class _Row:
+    """One row being checked: its cells, and the values the checks so far have read from them."""
 
-        username = (row.get("username") or "").strip()
-        if not username:
-            err("username", _("wajib diisi: tulis nama pengguna untuk masuk, misalnya op.3371011001."))
-        else:
-            try:
-                username_validator(username)
-            except ValidationError:
-                err("username", _("hanya boleh berisi huruf, angka, dan @ . + - _ (tanpa spasi)."))
-            if len(username) > 150:
-                err("username", _("terlalu panjang (paling banyak 150 karakter)."))
-            if username.lower() in taken:
-                err(
-                    "username",
-                    _("'%(username)s' sudah dipakai pengguna lain; pilih nama pengguna lain.")
-                    % {"username": username},
-                )
-            elif username.lower() in seen:
-                err(
-                    "username",
-                    _("'%(username)s' sudah muncul di baris %(other)s; setiap nama pengguna hanya sekali.")
-                    % {"username": username, "other": seen[username.lower()]},
-                )
-            seen.setdefault(username.lower(), line)
+    cells: dict
+    line: int
+    region: str  # wilayah, undotted
+    villages: list[str]  # desa_tugas, undotted
+    name: str = ""
+    username: str = ""
+    role: str = ""
+    kind: str | None = None  # the role's scope kind; None while the role is not known
+    organisation: Organisation | None = None
 
-        role = (row.get("peran") or "").strip().lower()
-        if role not in roles:
-            err(
-                "peran",
-                _("'%(role)s' bukan kode peran; pakai salah satu dari: %(roles)s.")
-                % {"role": row.get("peran") or "", "roles": ", ".join(sorted(roles))},
+    @classmethod
+    def read(cls, cells: dict) -> "_Row":
+        return cls(
+            cells=cells,
+            line=cells["line"],
+            region=undotted(cells.get("wilayah") or ""),
+            villages=_split_villages(cells.get("desa_tugas") or ""),
+        )
+
+
+_Report = Callable[[str], None]  # records an error message against the checked column of the row
+_username_validator = UnicodeUsernameValidator()
+_ROLES = frozenset(r.value for r in Role)
+
+
+def _check_name(row: _Row, known: _Known, report: _Report) -> None:
+    row.name = " ".join((row.cells.get("nama") or "").split())
+    if not row.name:
+        report(_("wajib diisi: tulis nama lengkap pengguna."))
+    elif len(row.name) > 150:
+        report(_("terlalu panjang (paling banyak 150 karakter)."))
+
+
+def _check_username(row: _Row, known: _Known, report: _Report) -> None:
+    username = row.username = (row.cells.get("username") or "").strip()
+    if not username:
+        report(_("wajib diisi: tulis nama pengguna untuk masuk, misalnya op.3371011001."))
+        return
+    try:
+        _username_validator(username)
+    except ValidationError:
+        report(_("hanya boleh berisi huruf, angka, dan @ . + - _ (tanpa spasi)."))
+    if len(username) > 150:
+        report(_("terlalu panjang (paling banyak 150 karakter)."))
+    key = username.lower()
+    if key in known.taken:
+        report(
+            _("'%(username)s' sudah dipakai pengguna lain; pilih nama pengguna lain.")
+            % {"username": username}
+        )
+    elif key in known.seen:
+        report(
+            _("'%(username)s' sudah muncul di baris %(other)s; setiap nama pengguna hanya sekali.")
+            % {"username": username, "other": known.seen[key]}
+        )
+    known.seen.setdefault(key, row.line)
+
+
+def _check_role(row: _Row, known: _Known, report: _Report) -> None:
+    role = (row.cells.get("peran") or "").strip().lower()
+    if role not in _ROLES:
+        report(
+            _("'%(role)s' bukan kode peran; pakai salah satu dari: %(roles)s.")
+            % {"role": row.cells.get("peran") or "", "roles": ", ".join(sorted(_ROLES))}
+        )
+        return
+    row.role = role
+    row.kind = ROLE_SCOPE[role]
+
+
+def _check_region(row: _Row, known: _Known, report: _Report) -> None:
+    role, region, written = row.role, row.region, row.cells.get("wilayah")
+    unknown = _("kode wilayah '%(code)s' tidak ada dalam daftar wilayah Kemendagri.")
+    if row.kind in REGION_LENGTH:
+        length = REGION_LENGTH[row.kind]
+        level_name = {
+            10: _("desa/kelurahan (10 angka)"),
+            4: _("kabupaten/kota (4 angka)"),
+            2: _("provinsi (2 angka)"),
+        }[length]
+        if not region:
+            report(
+                _("wajib diisi untuk peran %(role)s: kode %(level)s.") % {"role": role, "level": level_name}
             )
+        elif len(region) != length:
+            report(
+                _("peran %(role)s memerlukan kode %(level)s, bukan '%(code)s'.")
+                % {"role": role, "level": level_name, "code": written}
+            )
+        elif region not in known.regions:
+            report(unknown % {"code": written})
+    elif row.kind == ScopeKind.ASSIGNED_VILLAGES:
+        # A field officer's region is optional: it only narrows where the villages must lie.
+        if region and region not in known.regions:
+            report(unknown % {"code": written})
+    elif region:
+        report(_("peran %(role)s tidak memakai wilayah; kosongkan kolom ini.") % {"role": role})
+
+
+def _check_villages(row: _Row, known: _Known, report: _Report) -> None:
+    villages, region = row.villages, row.region
+    if row.kind != ScopeKind.ASSIGNED_VILLAGES:
+        if villages:
+            report(_("hanya untuk peran field_officer; kosongkan kolom ini."))
+        return
+    if not villages:
+        report(_("wajib diisi untuk pendamping: kode desa/kelurahan dipisah titik koma (;)."))
+    for code in villages:
+        if len(code) != 10 or known.regions.get(code) != Level.VILLAGE:
+            report(_("'%(code)s' bukan kode desa/kelurahan yang terdaftar.") % {"code": code})
+        elif region and not code.startswith(region):
+            report(
+                _("desa %(code)s tidak berada di wilayah %(region)s.")
+                % {"code": code, "region": row.cells.get("wilayah")}
+            )
+    if len(set(villages)) != len(villages):
+        report(_("ada kode desa yang ditulis dua kali."))
+
+
+def _check_organisation(row: _Row, known: _Known, report: _Report) -> None:
+    org_name = (row.cells.get("organisasi") or "").strip()
+    if not org_name:
+        return
+    if row.role != Role.DATA_REQUESTER:
+        report(_("hanya untuk peran data_requester; kosongkan kolom ini."))
+        return
+    row.organisation = known.organisations.get(org_name.lower())
+    if row.organisation is None:
+        report(
+            _("organisasi '%(name)s' belum terdaftar; tambahkan dulu di halaman admin Organisasi.")
+            % {"name": org_name}
+        )
+
+
+_Check = Callable[[_Row, _Known, _Report], None]
+# Each column's check, in the order a row's errors are listed. The columns after `peran` are
+# checked only once the role is known: what they may hold depends on it.
+_ROW_CHECKS: dict[str, _Check] = {
+    "nama": _check_name,
+    "username": _check_username,
+    "peran": _check_role,
+}
+_ROLE_CHECKS: dict[str, _Check] = {
+    "wilayah": _check_region,
+    "desa_tugas": _check_villages,
+    "organisasi": _check_organisation,
+}
+
+
+def _check_columns(checks: dict[str, _Check], row: _Row, known: _Known, errors: list[RowError]) -> None:
+    for column, check in checks.items():
+        check(row, known, partial(_add_error, errors, row.line, column))
+
+
+def _add_error(errors: list[RowError], line: int, column: str, message: str) -> None:
+    errors.append(RowError(line, column, message))
+
+
+def _plan(rows: list[dict], errors: list[RowError]) -> list[_Planned]:
+    """Checks every row (appending to `errors`); returns the rows without errors, ready to create."""
+    known = _known(rows)
+    planned = []
+    for cells in rows:
+        row = _Row.read(cells)
+        before = len(errors)
+        _check_columns(_ROW_CHECKS, row, known, errors)
+        if row.kind is None:  # no known role (reported): the other columns depend on it
             continue
-
-        kind = ROLE_SCOPE[role]
-        region = undotted(row.get("wilayah") or "")
-        villages = _split_villages(row.get("desa_tugas") or "")
-        if kind in REGION_LENGTH:
-            length = REGION_LENGTH[kind]
-            level_name = {
-                10: _("desa/kelurahan (10 angka)"),
-                4: _("kabupaten/kota (4 angka)"),
-                2: _("provinsi (2 angka)"),
-            }[length]
-            if not region:
-                err(
-                    "wilayah",
-                    _("wajib diisi untuk peran %(role)s: kode %(level)s.")
-                    % {"role": role, "level": level_name},
-                )
-            elif len(region) != length:
-                err(
-                    "wilayah",
-                    _("peran %(role)s memerlukan kode %(level)s, bukan '%(code)s'.")
-                    % {"role": role, "level": level_name, "code": row.get("wilayah")},
-                )
-            elif region not in regions:
-                err(
-                    "wilayah",
-                    _("kode wilayah '%(code)s' tidak ada dalam daftar wilayah Kemendagri.")
-                    % {"code": row.get("wilayah")},
-                )
-        elif kind == ScopeKind.ASSIGNED_VILLAGES:
-            if region and region not in regions:
-                err(
-                    "wilayah",
-                    _("kode wilayah '%(code)s' tidak ada dalam daftar wilayah Kemendagri.")
-                    % {"code": row.get("wilayah")},
-                )
-        elif region:
-            err("wilayah", _("peran %(role)s tidak memakai wilayah; kosongkan kolom ini.") % {"role": role})
-
-        if kind == ScopeKind.ASSIGNED_VILLAGES:
-            if not villages:
-                err(
-                    "desa_tugas",
-                    _("wajib diisi untuk pendamping: kode desa/kelurahan dipisah titik koma (;)."),
-                )
-            for code in villages:
-                if len(code) != 10 or regions.get(code) != Level.VILLAGE:
-                    err(
-                        "desa_tugas",
-                        _("'%(code)s' bukan kode desa/kelurahan yang terdaftar.") % {"code": code},
-                    )
-                elif region and not code.startswith(region):
-                    err(
-                        "desa_tugas",
-                        _("desa %(code)s tidak berada di wilayah %(region)s.")
-                        % {"code": code, "region": row.get("wilayah")},
-                    )
-            if len(set(villages)) != len(villages):
-                err("desa_tugas", _("ada kode desa yang ditulis dua kali."))
-        elif villages:
-            err("desa_tugas", _("hanya untuk peran field_officer; kosongkan kolom ini."))
-
-        organisation = None
-        org_name = (row.get("organisasi") or "").strip()
-        if org_name:
-            if role != Role.DATA_REQUESTER:
-                err("organisasi", _("hanya untuk peran data_requester; kosongkan kolom ini."))
-            else:
-                organisation = organisations.get(org_name.lower())
-                if organisation is None:
-                    err(
-                        "organisasi",
-                        _(
-                            "organisasi '%(name)s' belum terdaftar; tambahkan dulu di halaman "
-                            "admin Organisasi."
-                        )
-                        % {"name": org_name},
-                    )
-
+        _check_columns(_ROLE_CHECKS, row, known, errors)
         if len(errors) == before:
-            planned.append(_Planned(line, name, username, role, region, organisation, villages))
+            planned.append(
+                _Planned(
+                    row.line, row.name, row.username, row.role, row.region, row.organisation, row.villages
+                )
+            )
     return planned
 
 

@@ -10,6 +10,8 @@ the regencies of the chosen province, then the villages (grouped by district) of
 Each step is one indexed query on the region table; choosing a wider option goes back up.
 """
 
+from collections.abc import Iterable
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +50,18 @@ def area_choices(*, user, current: str = "") -> list:
     root = scope_root(user)
     if root is None or len(root) == REGION_LENGTH[ScopeKind.VILLAGE]:
         return []
+    regions = (
+        Region.objects.filter(_drill_down(root, current))
+        .order_by("level", "name")
+        .only("code", "name", "level", "parent_id")
+    )
+    return [everything, *_area_groups(regions)]
+
+
+def _drill_down(root: str, current: str) -> Q:
+    """The regions offered under scope `root` ('' = national, else a province or regency code) once
+    `current` (a code inside it, or '') is chosen: the provinces (national scope only), the chosen
+    province's regencies, and the chosen regency's districts and villages."""
     province = root if len(root) == 2 else current[:2] if len(current) >= 2 else ""
     regency = root if len(root) == 4 else current[:4] if len(current) >= 4 else ""
     wanted = Q(pk__in=[])
@@ -57,10 +71,14 @@ def area_choices(*, user, current: str = "") -> list:
         wanted |= Q(parent_id=province)
     if regency:
         wanted |= Q(code__startswith=regency, level__in=[Level.DISTRICT, Level.VILLAGE])
+    return wanted
+
+
+def _area_groups(regions: Iterable[Region]) -> list:
+    """Regions (ordered by level, then name) as `<optgroup>`s: provinces, regencies, then one group
+    per district (by district name) holding its villages; districts without villages are left out."""
     provinces, regencies, districts, villages = [], [], {}, {}
-    for r in (
-        Region.objects.filter(wanted).order_by("level", "name").only("code", "name", "level", "parent_id")
-    ):
+    for r in regions:
         if r.level == Level.PROVINCE:
             provinces.append((r.code, r.name))
         elif r.level == Level.REGENCY:
@@ -69,15 +87,15 @@ def area_choices(*, user, current: str = "") -> list:
             districts[r.code] = r.name
         else:
             villages.setdefault(r.parent_id, []).append((r.code, r.name))
-    choices: list = [everything]
+    groups: list = []
     if provinces:
-        choices.append((_("Provinsi"), provinces))
+        groups.append((_("Provinsi"), provinces))
     if regencies:
-        choices.append((_("Kabupaten/kota"), regencies))
+        groups.append((_("Kabupaten/kota"), regencies))
     for code, name in sorted(districts.items(), key=lambda item: item[1]):
         if villages.get(code):
-            choices.append((_("Kecamatan %(name)s") % {"name": name}, villages[code]))
-    return choices
+            groups.append((_("Kecamatan %(name)s") % {"name": name}, villages[code]))
+    return groups
 
 
 def code_in_scope(*, user, code: str) -> bool:
