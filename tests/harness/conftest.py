@@ -10,7 +10,7 @@ from django.db import transaction
 from tests.conftest import otp_force_login
 
 from .harness import sign_in
-from .world import build_world
+from .world import build_world, proposal_rows
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +20,7 @@ def world(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             built = build_world()
+            proposal_rows(built)
             sign_in(built, otp_force_login)
             yield built
         finally:

@@ -38,8 +38,11 @@ NO_OBJECT = "-"
 ROW_LINK = {
     "family": re.compile(r'href="/registri/keluarga/(\d+)/"'),
     "person": re.compile(r'href="/registri/orang/(\d+)/"'),
+    "item": re.compile(r'href="/usulan/(?:item|kementerian)/(\d+)/"'),
+    "musyawarah": re.compile(r'href="/usulan/musyawarah/(\d+)/"'),
 }
-ROW_KEY = {"family": "family_id", "person": "person_id"}
+ROW_KEY = {"family": "family_id", "person": "person_id", "item": "id", "musyawarah": "id", "import": "id"}
+REGISTRY_ROWS = ("family", "person")
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,15 @@ def check(case: Case, world: World) -> None:
 
 def check_rows(route: Route, ctx: Ctx, ids: set[int], where: str) -> None:
     world, user = ctx.world, ctx.user
+    if route.rows not in REGISTRY_ROWS:
+        # Stage 1's rows: the world's rows of the kinds this list shows (world.proposal_rows).
+        ours = ids & world.proposal_ids(route.row_kinds)
+        visible = world.visible_proposal_ids(user, route.row_kinds)
+        assert ours <= visible, f"{where}: foreign {route.rows} rows {sorted(ours - visible)}"
+        assert ctx.target is not None or ours == visible, (
+            f"{where}: missing {route.rows} rows in scope {sorted(visible - ours)}"
+        )
+        return
     if route.rows == "family":
         ours, visible = ids & world.family_ids, world.visible_family_ids(user)
     else:

@@ -17,6 +17,9 @@ Fields of `Route` (see tests/harness/README.md for adding routes):
   asserts 0 rows outside the caller's scope; with `target`, `target_ids` are listed exactly when the
   target is in scope (a search or filter for a foreign object answers 200 with nothing foreign);
   without `target`, exactly the world's rows in scope are listed.
+- `rows` ("item"/"musyawarah"/"import") with `row_kinds`: the answer lists stage 1's rows; the world
+  holds one of each kind in every village (world.proposal_rows), and exactly those of the kinds this
+  list shows, in the caller's scope, must be listed — none outside it.
 - `ok`: the status a permitted caller gets (default 200); a function of `Ctx` where it depends on
   the caller (signed in or not, TOTP-verified session or token).
 """
@@ -61,6 +64,7 @@ class Route:
     label: str = ""
     target: bool = False
     rows: str | None = None
+    row_kinds: tuple[str, ...] = ()  # for stage 1's rows: the world's kinds the list shows
     target_ids: Callable[[Household], set[int]] | None = None
     ok: int | Callable[[Ctx], int] = 200
 
@@ -631,7 +635,7 @@ ROUTES: tuple[Route, ...] = (
         target=True,
         ok=400,  # refused by its content, after the scope check: nothing stored
     ),
-    Route("api:import-list", "/api/v1/impor/"),
+    Route("api:import-list", "/api/v1/impor/", rows="import", row_kinds=("import",)),
     Route("api:import-detail", lambda c: f"/api/v1/impor/{import_job(c).pk}/", target=True),
     Route("api:import-rows", lambda c: f"/api/v1/impor/{import_with_bad_row(c).pk}/baris/", target=True),
     Route(
@@ -647,18 +651,23 @@ ROUTES: tuple[Route, ...] = (
     Route("public:register", "/daftar/"),
     Route("public:register", "/daftar/", "POST", self_registration_body, ok=302),
     Route("public:receipt", receipt_url),
-    Route("proposals:self_registrations", "/usulan/pendaftaran-mandiri/"),
-    Route("proposals:ministry_list", "/usulan/kementerian/"),
+    Route(
+        "proposals:self_registrations",
+        "/usulan/pendaftaran-mandiri/",
+        rows="item",
+        row_kinds=("self_registration",),
+    ),
+    Route("proposals:ministry_list", "/usulan/kementerian/", rows="item", row_kinds=("ministry",)),
     Route("proposals:ministry_create", "/usulan/kementerian/baru/"),
     Route("proposals:ministry_create", "/usulan/kementerian/baru/", "POST", ministry_body, ok=302),
     Route("proposals:ministry_item", lambda c: f"/usulan/kementerian/{ministry_item(c).pk}/", target=True),
-    Route("api:ministry-proposal-list", "/api/v1/usulan-kementerian/"),
+    Route("api:ministry-proposal-list", "/api/v1/usulan-kementerian/", rows="item", row_kinds=("ministry",)),
     Route("api:ministry-proposal-list", "/api/v1/usulan-kementerian/", "POST", ministry_api_body, ok=201),
     Route(
         "api:self-registration", "/api/v1/pendaftaran-mandiri/", "POST", self_registration_api_body, ok=201
     ),
     # The village operator's musyawarah and items; the regency's "return to village" and filings.
-    Route("proposals:musyawarah_list", "/usulan/"),
+    Route("proposals:musyawarah_list", "/usulan/", rows="musyawarah", row_kinds=("musyawarah",)),
     Route("proposals:musyawarah_new", "/usulan/musyawarah/baru/"),
     Route("proposals:musyawarah_new", "/usulan/musyawarah/baru/", "POST", musyawarah_body, ok=302),
     Route("proposals:musyawarah", lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/", target=True),
@@ -696,7 +705,7 @@ ROUTES: tuple[Route, ...] = (
         lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/tambah/penambahan/",
         target=True,
     ),
-    Route("proposals:returned", "/usulan/dikembalikan/"),
+    Route("proposals:returned", "/usulan/dikembalikan/", rows="item", row_kinds=("returned",)),
     Route("proposals:item", lambda c: f"/usulan/item/{target_item(c).pk}/", target=True),
     Route("proposals:item_edit", lambda c: f"/usulan/item/{target_item(c).pk}/ubah/", target=True),
     Route(
@@ -707,9 +716,11 @@ ROUTES: tuple[Route, ...] = (
         target=True,
         ok=302,
     ),
-    Route("proposals:regency", "/usulan/kabupaten/"),
+    Route(
+        "proposals:regency", "/usulan/kabupaten/", rows="item", row_kinds=("self_registration", "ministry")
+    ),
     Route("proposals:regency_item_new", "/usulan/kabupaten/tambah/penghapusan/"),
-    Route("api:musyawarah-list", "/api/v1/musyawarah/"),
+    Route("api:musyawarah-list", "/api/v1/musyawarah/", rows="musyawarah", row_kinds=("musyawarah",)),
     Route("api:musyawarah-create", "/api/v1/musyawarah/baru/", "POST", musyawarah_body, ok=201),
     Route("api:musyawarah-detail", lambda c: f"/api/v1/musyawarah/{target_musyawarah(c).pk}/", target=True),
     Route(
@@ -727,7 +738,12 @@ ROUTES: tuple[Route, ...] = (
         {"transition": "hold"},  # already held: the same step again changes nothing
         target=True,
     ),
-    Route("api:item-list", "/api/v1/usulan/"),
+    Route(
+        "api:item-list",
+        "/api/v1/usulan/",
+        rows="item",
+        row_kinds=("returned", "self_registration", "ministry"),
+    ),
     Route("api:item-create", "/api/v1/usulan/baru/", "POST", item_create_body, target=True, ok=201),
     Route("api:item-detail", lambda c: f"/api/v1/usulan/{target_item(c).pk}/", target=True),
     Route(

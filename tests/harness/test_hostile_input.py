@@ -282,9 +282,7 @@ class ErrorLogs(logging.Handler):
         self.records.append(record)
 
 
-def send(
-    world, route: Route, principal: str, build: Callable[[Route, Ctx, str], list[Request]]
-) -> list[str]:
+def send(world, route: Route, principal: str, build: Callable[[Route, Ctx, str], list[Request]]) -> list[str]:
     """Sends every hostile request of `route` as `principal`; returns the server errors as text."""
     errors = []
     client, ctx = client_for(world, principal, route)

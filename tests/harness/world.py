@@ -116,6 +116,8 @@ class World:
     # One object per Django-admin model, for the admin's change/delete/history routes.
     admin_objects: dict[str, object] = field(default_factory=dict)
     sessions: dict[int, str] = field(default_factory=dict)  # user pk -> session key (harness.sign_in)
+    # Stage 1's rows in every village (harness conftest: `proposal_rows`): kind -> village -> id.
+    proposals: dict[str, dict[str, int]] = field(default_factory=dict)
     _sees: dict[tuple[int, str], bool] = field(default_factory=dict)
 
     def actor(self, role: str) -> User:
@@ -147,6 +149,12 @@ class World:
 
     def visible_person_ids(self, user: User | None) -> set[int]:
         return {p for v, h in self.households.items() if self.sees(user, v) for p in h.person_ids}
+
+    def proposal_ids(self, kinds: tuple[str, ...]) -> set[int]:
+        return {pk for kind in kinds for pk in self.proposals.get(kind, {}).values()}
+
+    def visible_proposal_ids(self, user: User | None, kinds: tuple[str, ...]) -> set[int]:
+        return {pk for kind in kinds for v, pk in self.proposals.get(kind, {}).items() if self.sees(user, v)}
 
     @property
     def family_ids(self) -> set[int]:
@@ -273,3 +281,60 @@ def build_world() -> World:
         "registry_code": Code.objects.get(list="kriteria", code="KEMISKINAN"),
     }
     return World(households, users, tokens, organisation, admin_objects)
+
+
+# Kinds of stage 1 rows the world holds in every village, for the harness's list checks.
+PROPOSAL_KINDS = ("musyawarah", "returned", "self_registration", "ministry", "import")
+
+
+def proposal_rows(world: World) -> None:
+    """A musyawarah, an item returned to the village, a self-registration, a ministry proposal (the
+    regency verifies it) and an import job in every village (test set-up: rows written directly), so
+    every list and search of stage 1 has rows in and out of every caller's scope."""
+    from proposals.models import ImportJob, Musyawarah, ProposalItem
+
+    for village in world.households:
+        operator = world.users[(Role.VILLAGE_OPERATOR, village)]
+        m = Musyawarah.objects.create(
+            village_code=village,
+            held_on=date(2026, 10, 20),
+            place="harness daftar",
+            led_by="Lurah",
+            attendee_count=9,
+            created_by=operator,
+        )
+        returned = ProposalItem.objects.create(
+            kind="addition",
+            channel="musyawarah",
+            musyawarah=m,
+            village_code=village,
+            state="returned_to_village",
+            last_reason="Harness: KK belum sesuai.",
+        )
+        own = ProposalItem.objects.create(
+            kind="addition", channel="self_registration", village_code=village, state="submitted"
+        )
+        ministry = ProposalItem.objects.create(
+            kind="addition",
+            channel="ministry",
+            ministry_reason="BENCANA",
+            village_code=village,
+            state="submitted",
+        )
+        job = ImportJob.objects.create(
+            musyawarah=m,
+            village_code=village,
+            stored_name=f"harness-{village}.csv",
+            file_format="csv",
+            sha256="0" * 64,
+            status=ImportJob.Status.PREVIEWED,
+            created_by=operator,
+        )
+        for kind, pk in (
+            ("musyawarah", m.pk),
+            ("returned", returned.pk),
+            ("self_registration", own.pk),
+            ("ministry", ministry.pk),
+            ("import", job.pk),
+        ):
+            world.proposals.setdefault(kind, {})[village] = pk
