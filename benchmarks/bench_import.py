@@ -1,4 +1,4 @@
-"""Benchmark of the proposal spreadsheet import (proposals/importing.py, issue 4, DESIGN.md §9).
+"""Benchmark of the proposal spreadsheet import (proposals/importing.py, issue 4, docs/design.md §9).
 
 All figures are ratios against floors measured in the same run, on the same rows, in scratch
 databases cloned from a migrated template (the load benchmark's helpers):

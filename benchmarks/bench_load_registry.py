@@ -1,4 +1,4 @@
-"""Benchmark of the baseline load (`load_registry FILE --period YYYY-MM`, DESIGN.md §5, §9).
+"""Benchmark of the baseline load (`load_registry FILE --period YYYY-MM`, docs/design.md §5, §9).
 
 For N persons and scale×N persons it measures, each in a fresh scratch database cloned from a
 prepared template (migrated, regions loaded):

@@ -1,4 +1,4 @@
-"""A fast, deterministic DTKS extract (import template of DESIGN.md §6) for the load benchmark.
+"""A fast, deterministic DTKS extract (import template of docs/design.md §6) for the load benchmark.
 
 One row per person: N persons in about N/3.3 families plus a small share of individuals outside
 any family, over real village codes (regions_region, level 4). NIKs are built from the village's

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI: the baseline-load benchmark at smoke size (DESIGN.md §8: benchmarks run in CI at smoke size
+# CI: the baseline-load benchmark at smoke size (docs/design.md §8: benchmarks run in CI at smoke size
 # only). Uses the PostgreSQL server of DATABASE_URL; creates and drops its own scratch databases
 # (dtks_bench, dtks_bench_tpl — override with --db-name). Prints the figures; exits 0 unless a
 # step fails or the loaded counts differ from the generator's (add --strict to fail on goals).

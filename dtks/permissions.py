@@ -26,7 +26,7 @@ ALL_ROLES = frozenset(Role)
 API_DOCS_ROLES = frozenset({Role.MINISTRY_DATA_OFFICER, Role.ADMIN})
 
 CORE_ROUTES: dict[str, str | frozenset[str]] = {
-    # Public (SECURITY.md #3): home, health, language switch, the region picker.
+    # Public (docs/security.md #3): home, health, language switch, the region picker.
     "home": PUBLIC,
     "health": PUBLIC,
     "set_language": PUBLIC,
@@ -40,7 +40,7 @@ CORE_ROUTES: dict[str, str | frozenset[str]] = {
     "accounts:otp_setup": SIGNED_IN,
     "accounts:otp_verify": SIGNED_IN,
     # Every signed-in role lands on its own dashboard; the registry pages only for the roles whose
-    # work needs the registry (DESIGN.md §2; scope and masking are the selectors' and views' business).
+    # work needs the registry (docs/design.md §2; scope and masking are the selectors' and views' business).
     "dashboard": SIGNED_IN,
     "notifications": SIGNED_IN,  # the inbox: each user reads what is addressed to its role and region
     "registry:families": frozenset(REGISTRY_ROLES),

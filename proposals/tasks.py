@@ -36,6 +36,6 @@ def imports_resume(stale_seconds: int | None = None) -> list[int]:
 
 @worker_ready.connect
 def _resume_on_worker_start(**_kwargs) -> None:
-    # A new message, not a redelivery: recovery never relies on the broker (DESIGN.md §8).
+    # A new message, not a redelivery: recovery never relies on the broker (docs/design.md §8).
     # At start every unfinished job is sent: a job still held by a live worker is skipped by its lock.
     imports_resume.delay(0)

@@ -11,7 +11,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from tests.db_roles import app_role_setup, truncate_switch_install
 
     # Reference data is loaded once per test database; its tables are unmanaged, so the flush
-    # between transactional tests leaves it in place (DESIGN.md §5).
+    # between transactional tests leaves it in place (docs/design.md §5).
     with django_db_blocker.unblock():
         call_command("load_regions", verbosity=0)
         with connection.cursor() as cursor:

@@ -1,5 +1,5 @@
 """Who must pass TOTP, how long a session may sit idle, and the small request helpers the login
-views and middleware share (SECURITY.md #5, docs/authentication.md)."""
+views and middleware share (docs/security.md #5, docs/authentication.md)."""
 
 import time
 import unicodedata
@@ -55,7 +55,7 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str 
 
 
 def otp_mandatory_for(user) -> bool:
-    """Roles DESIGN.md §2 marks for TOTP, and anyone who can enter Django's admin."""
+    """Roles docs/design.md §2 marks for TOTP, and anyone who can enter Django's admin."""
     if not getattr(user, "is_authenticated", False):
         return False
     return user.role in TOTP_ROLES or user.is_staff or user.is_superuser

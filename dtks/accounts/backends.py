@@ -2,7 +2,7 @@
 
 from .models import Role
 
-# What the admin role manages (DESIGN.md §2: users and configuration, no registry reading): the
+# What the admin role manages (docs/design.md §2: users and configuration, no registry reading): the
 # accounts app, TOTP devices (read-only there) and django-axes' lockout records. Configuration apps of
 # later stages add their app label here.
 ADMIN_APP_LABELS = frozenset({"accounts", "otp_totp", "axes"})

@@ -24,7 +24,7 @@ CSV_COLUMNS = (
 
 
 def _cell(value: str) -> str:
-    # A spreadsheet must not run a name as a formula (SECURITY.md #8).
+    # A spreadsheet must not run a name as a formula (docs/security.md #8).
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 

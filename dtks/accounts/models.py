@@ -1,4 +1,4 @@
-"""Users, roles and their scope (DESIGN.md §2). The selector layer that scopes reads by the stored
+"""Users, roles and their scope (docs/design.md §2). The selector layer that scopes reads by the stored
 region column arrives with Foundation II; the model is in place from the first migration so every
 later table can reference it."""
 
@@ -31,7 +31,7 @@ class OrganisationKind(models.TextChoices):
 
 
 class Organisation(models.Model):
-    """An office outside the DTKS line that requests data (DESIGN.md §2). A data requester either
+    """An office outside the DTKS line that requests data (docs/design.md §2). A data requester either
     belongs to one or is an individual member of the public (no organisation)."""
 
     name = models.CharField(max_length=200, unique=True)

@@ -1,7 +1,7 @@
 """Accounts: provisioning users from a CSV, one-time activation codes handed over on paper,
 activation (password, then TOTP), administrator resets, and the audit rows of every sign-in step.
 
-No e-mail anywhere (DESIGN.md §2): an administrator hands a code over; the user sets a password and,
+No e-mail anywhere (docs/design.md §2): an administrator hands a code over; the user sets a password and,
 where the role needs it, enrols TOTP. Every function writes its audit row (no passwords, codes or
 OTPs in it).
 """

@@ -1,4 +1,4 @@
-"""Passwords that are identity numbers or dates are refused (SECURITY.md #5): a NIK, a KK number
+"""Passwords that are identity numbers or dates are refused (docs/security.md #5): a NIK, a KK number
 and a birth date are printed on documents many people see, so they are guesses, not secrets."""
 
 import re

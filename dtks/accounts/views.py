@@ -57,8 +57,12 @@ from .services import (
 def _next_url(request) -> str:
     url = request.POST.get("next") or request.GET.get("next") or ""
     # Only a path on this site: anything else (a view name, a NUL) would reach redirect() as a name.
-    if url.startswith("/") and "\x00" not in url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        url.startswith("/")
+        and "\x00" not in url
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return resolve_url(settings.LOGIN_REDIRECT_URL)

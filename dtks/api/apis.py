@@ -79,7 +79,7 @@ def record_full_view(
     subject_person_id: int | None = None,
     person_ids: list[int] | None = None,
 ) -> None:
-    """One audit row per detail answered with full NIK/KK (SECURITY.md #2, #9)."""
+    """One audit row per detail answered with full NIK/KK (docs/security.md #2, #9)."""
     detail: dict = {"channel": "api"}
     if person_ids is not None:
         detail["person_ids"] = person_ids

@@ -1,4 +1,4 @@
-"""API tokens: issued only from a TOTP-verified session, expiring, revocable (DESIGN.md §2).
+"""API tokens: issued only from a TOTP-verified session, expiring, revocable (docs/design.md §2).
 
 The key itself is shown once, at issue; only its SHA-256 is stored. Keys are 256 random bits, so
 an unsalted fast hash is enough (nothing to brute-force), and a lookup stays one indexed query.

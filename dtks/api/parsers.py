@@ -1,4 +1,4 @@
-"""The API's JSON parser, set as REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] (SECURITY.md #4).
+"""The API's JSON parser, set as REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] (docs/security.md #4).
 
 DRF's own JSONParser turns only a ValueError into a 400: a body of nested brackets (`[[[[…]]]]`,
 2 KB is enough) makes Python's JSON parser raise RecursionError, which DRF lets through as a 500

@@ -1,6 +1,6 @@
 """Input and output serializers of the API, with the field set of each role written out.
 
-Minimum disclosure (SECURITY.md #2): lists show the same short field set to every role, with NIK
+Minimum disclosure (docs/security.md #2): lists show the same short field set to every role, with NIK
 and KK masked; a detail shows NIK/KK in full only to the roles in `FULL_NIK_ROLES` (the view logs
 each such read), and the fields of a detail depend on the role (`PERSON_DETAIL_BY_ROLE`). No
 serializer lists fields implicitly: every field any role can see is named here.
@@ -209,7 +209,7 @@ class RegionFilterSerializer(serializers.Serializer):
 
 
 class PersonSearchSerializer(serializers.Serializer):
-    """Search by NIK or by KK, in the request body (never in a URL: SECURITY.md #10)."""
+    """Search by NIK or by KK, in the request body (never in a URL: docs/security.md #10)."""
 
     nik = serializers.CharField(required=False, max_length=40, help_text=_("NIK 16 digit."))
     no_kk = serializers.CharField(required=False, max_length=40, help_text=_("Nomor KK 16 digit."))

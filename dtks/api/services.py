@@ -1,6 +1,6 @@
 """API tokens: issue from a TOTP-verified session, revoke. Every write is audited.
 
-Part of the security foundation (DESIGN.md §2): staff integrations read the registry through the
+Part of the security foundation (docs/design.md §2): staff integrations read the registry through the
 API with a token that expires; the key leaves the server once, at issue, and is stored hashed.
 """
 

@@ -48,6 +48,6 @@ urlpatterns = [
     *stage_urlpatterns(),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar's own static files; the split view serves its init
-    # script as a file too, so no inline script and no third-party origin (SECURITY.md #6).
+    # script as a file too, so no inline script and no third-party origin (docs/security.md #6).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -2,7 +2,7 @@
 UU 13/2011 Art. 42 — every change must be attributable). The database refuses UPDATE, DELETE and
 TRUNCATE to everyone (triggers, migrations 0002/0003), and the application connects as a role that
 owns nothing and may only SELECT and INSERT here, so it cannot switch the triggers off either
-(dtks/core/db_roles.py, SECURITY.md #9)."""
+(dtks/core/db_roles.py, docs/security.md #9)."""
 
 from django.conf import settings
 from django.db import models

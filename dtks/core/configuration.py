@@ -22,7 +22,7 @@ row and field and offers no confirm; the confirm step rolls everything back if a
 Every row an import adds or changes writes one audit row like an edit in the form — the same action,
 the old and new values — marked `"via": "impor"`.
 
-Exports escape cells a spreadsheet would run as a formula (SECURITY.md #8), and an import strips that
+Exports escape cells a spreadsheet would run as a formula (docs/security.md #8), and an import strips that
 escape again, so an exported file imports back unchanged.
 """
 

@@ -1,4 +1,4 @@
-"""What each role's dashboard opens on (DESIGN.md §2): its work queues, and for the roles whose work
+"""What each role's dashboard opens on (docs/design.md §2): its work queues, and for the roles whose work
 needs the registry, counts of what is in their scope.
 
 A queue is declared here for every role from the start, with the empty state that says what will

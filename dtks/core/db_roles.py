@@ -1,4 +1,4 @@
-"""The two database roles (SECURITY.md #9, docs/running.md, docs/decisions.md).
+"""The two database roles (docs/security.md #9, docs/running.md, docs/decisions.md).
 
 - The **owner** owns every table, sequence and function; it runs the migrations and the commands
   that change the schema (`manage.py as_owner …`). Its credentials live only where those run.

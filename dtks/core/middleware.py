@@ -78,7 +78,7 @@ CSP = "; ".join(
 
 
 class SecurityHeadersMiddleware:
-    """SECURITY.md #6: a CSP with no third-party origin on every response, and `no-store` on every
+    """docs/security.md #6: a CSP with no third-party origin on every response, and `no-store` on every
     response to a signed-in user (personal data must not stay in shared browser caches)."""
 
     def __init__(self, get_response):

@@ -1,4 +1,4 @@
-"""Checks on uploaded files before any parser reads them (SECURITY.md #7), shared by every import.
+"""Checks on uploaded files before any parser reads them (docs/security.md #7), shared by every import.
 
 `check_xlsx_package(path)` looks at an XLSX as the zip it is: the directory (member count, sizes and
 compression ratios against zip bombs, encrypted members, the two parts every workbook has) and the

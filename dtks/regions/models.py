@@ -18,7 +18,7 @@ class Region(models.Model):
 
     Reference data: loaded once by `load_regions`, not by migrations. The table is created by a
     migration but the model is unmanaged, so the test runner's flush between transactional tests
-    leaves it alone (DESIGN.md §5: reference data survives).
+    leaves it alone (docs/design.md §5: reference data survives).
     """
 
     code = models.CharField(max_length=10, primary_key=True)

@@ -1,6 +1,6 @@
 """Public region pages: the picker page and the endpoint its selects load options from.
 
-Both are public (SECURITY.md target 3: the region picker citizens use) and read only reference
+Both are public (docs/security.md target 3: the region picker citizens use) and read only reference
 data through `selectors`.
 """
 

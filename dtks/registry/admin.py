@@ -1,4 +1,4 @@
-"""Registry configuration in Django's admin (the admin role; DESIGN.md §2 and §7).
+"""Registry configuration in Django's admin (the admin role; docs/design.md §2 and §7).
 
 Only configuration is registered here — which integrity rules run and the code lists (welfare
 criteria, programmes, …) — never registry data: the admin role does not read the registry. Every
@@ -31,7 +31,7 @@ class CodeResource(ConfigurationResource):
 
 @admin.register(IntegrityRule)
 class IntegrityRuleAdmin(ConfigurationAdmin):
-    """The rules of DESIGN.md §7 are code; their switches are data."""
+    """The rules of docs/design.md §7 are code; their switches are data."""
 
     audit_action = "registry.integrity_rule"
     resource_classes = [IntegrityRuleResource]

@@ -1,4 +1,4 @@
-"""The code lists of DESIGN.md §6 as first installed; the ministry extends them as data (admin)."""
+"""The code lists of docs/design.md §6 as first installed; the ministry extends them as data (admin)."""
 
 SEED: dict[str, list[tuple[str, str]]] = {
     "hubungan_keluarga": [

@@ -1,6 +1,6 @@
 """The demo registry (`manage.py seed_demo`): a synthetic DTKS extract loaded through the real baseline path.
 
-The demo is an import-template CSV (DESIGN.md §6) written under `VAR_DIR/demo/` and loaded with
+The demo is an import-template CSV (docs/design.md §6) written under `VAR_DIR/demo/` and loaded with
 `registry_baseline_load` exactly as a real extract would be, so every screen that reads the registry,
 its findings (§7) and its refused rows has something to show. Content:
 

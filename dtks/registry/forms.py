@@ -1,6 +1,6 @@
 """Forms of the registry pages: the GET filter (area, name) and the POST search by NIK or KK.
 
-NIK and KK are personal data and never travel in a URL (SECURITY.md #10): the number search is a
+NIK and KK are personal data and never travel in a URL (docs/security.md #10): the number search is a
 POST whose results are rendered in the response itself, and the name field refuses digits, so a
 NIK typed into it is neither sent by the browser (HTML `pattern`) nor searched by the server.
 
@@ -121,7 +121,7 @@ class AreaFilterForm(forms.Form):
         required=False,
         max_length=NAME_MAX,
         help_text=_("Untuk mencari NIK atau nomor KK, gunakan formulir pencarian NIK/KK."),
-        # The browser itself refuses to put digits (a NIK) into the address (SECURITY.md #10).
+        # The browser itself refuses to put digits (a NIK) into the address (docs/security.md #10).
         widget=forms.TextInput(attrs={"pattern": r"[^0-9]*", "autocomplete": "off", "type": "search"}),
     )
 

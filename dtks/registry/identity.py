@@ -1,4 +1,4 @@
-"""The one place that validates NIK and KK numbers (DESIGN.md §6, §7).
+"""The one place that validates NIK and KK numbers (docs/design.md §6, §7).
 
 NIK = district (6) + DDMMYY (women: day + 40) + serial (4). KK = district (6) + DDMMYY of issue +
 serial (4). Both are text of 16 digits. An unknown regency/district is only a warning (NIKs issued

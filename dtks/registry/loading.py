@@ -1,4 +1,4 @@
-"""Baseline load (DESIGN.md §5): an existing DTKS extract becomes the first published period.
+"""Baseline load (docs/design.md §5): an existing DTKS extract becomes the first published period.
 
 COPY into a staging table, set-based validation, then INSERT … SELECT into the version tables and
 the integrity findings, all in one transaction. Rows with a format error or that would break a
@@ -396,7 +396,7 @@ def _defer_indexes(cur, tables: tuple[str, ...]) -> list[str]:
 def registry_baseline_load(
     *, path: Path, period: date, actor: str, progress: Callable[[str], None] | None = None
 ) -> BaselineResult:
-    """Load a DTKS extract (template of DESIGN.md §6) as the registry's first published period."""
+    """Load a DTKS extract (template of docs/design.md §6) as the registry's first published period."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     steps: dict[str, float] = {}

@@ -1,4 +1,4 @@
-"""Minimum disclosure (SECURITY.md #2): NIK and KK are masked everywhere except detail views for
+"""Minimum disclosure (docs/security.md #2): NIK and KK are masked everywhere except detail views for
 roles entitled to them, and each full view is audited by the caller."""
 
 

@@ -1,4 +1,4 @@
-"""The registry core (data induk), stored as versions with periods (DESIGN.md §5).
+"""The registry core (data induk), stored as versions with periods (docs/design.md §5).
 
 A version's content never changes. It is valid from the period that determined it until the period
 that replaced or removed it (`valid_from <= P < valid_to`). A database trigger (migration 0002)
@@ -40,7 +40,7 @@ class Code(models.Model):
     active = models.BooleanField("aktif", default=True)
 
     class Meta:
-        # Reference data: created by migration, survives the test runner's flush (DESIGN.md §5).
+        # Reference data: created by migration, survives the test runner's flush (docs/design.md §5).
         managed = False
         db_table = "registry_code"
         ordering = ["list", "sort", "code"]
@@ -199,7 +199,7 @@ class MembershipVersion(Version):
         verbose_name_plural = "versi keanggotaan keluarga"
         indexes = [models.Index(fields=["family_id"], name="reg_member_fid")]
         constraints = [
-            # One active family per person (DESIGN.md §5): over published, open memberships.
+            # One active family per person (docs/design.md §5): over published, open memberships.
             models.UniqueConstraint(
                 fields=["person_id"],
                 condition=models.Q(published=True, valid_to__isnull=True),
@@ -246,7 +246,7 @@ class GroupMemberVersion(Version):
 
 
 class Finding(models.Model):
-    """An integrity finding (DESIGN.md §7) about the registry as written by one batch."""
+    """An integrity finding (docs/design.md §7) about the registry as written by one batch."""
 
     class Rule(models.TextChoices):
         NIK_INVALID = "NIK_INVALID", _("NIK tidak valid")
@@ -305,7 +305,7 @@ class LoadError(models.Model):
 
 
 class IntegrityRule(models.Model):
-    """Whether an integrity rule of DESIGN.md §7 runs, and whether its findings block determination.
+    """Whether an integrity rule of docs/design.md §7 runs, and whether its findings block determination.
 
     Configuration the ministry changes as data (Django admin, audited). Both forms of the engine
     (the proposal items' engine in `proposals.item.integrity` and the set-based SQL in `integrity.py`) skip disabled rules.

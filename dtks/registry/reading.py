@@ -1,4 +1,4 @@
-"""Reading DTKS template files (CSV/XLSX, DESIGN.md §6) into rows of text for a staging COPY.
+"""Reading DTKS template files (CSV/XLSX, docs/design.md §6) into rows of text for a staging COPY.
 
 The reader only deals with representation: encodings, BOMs, delimiters, ragged or empty rows, Excel
 cell types and date spellings. Validation is set-based SQL on the staging table. A well-formed CSV is

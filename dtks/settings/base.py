@@ -108,7 +108,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# The owner of the tables (SECURITY.md #9, docs/running.md): only `manage.py as_owner COMMAND` (migrate,
+# The owner of the tables (docs/security.md #9, docs/running.md): only `manage.py as_owner COMMAND` (migrate,
 # createcachetable, load_regions, load_registry, seed_demo) connects with it; web, worker and beat use
 # DATABASE_URL, the application role, which owns nothing. Empty: one role for both (development).
 DTKS_DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
@@ -132,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dtks.accounts.validators.NotAnIdentityNumberValidator"},
 ]
 
-# Authentication (SECURITY.md #5, docs/authentication.md).
+# Authentication (docs/security.md #5, docs/authentication.md).
 # Lockout per (username, IP) after 5 failures; attempts older than the cool-off no longer count.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -214,7 +214,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # The worker's heartbeat lets the health page (and `run.py --check`) prove a real worker runs.
     "worker-heartbeat": {"task": "dtks.core.tasks.heartbeat", "schedule": 60.0},
-    # Unfinished spreadsheet imports are picked up again from their rows (DESIGN.md §8).
+    # Unfinished spreadsheet imports are picked up again from their rows (docs/design.md §8).
     "imports-resume": {"task": "proposals.imports_resume", "schedule": 120.0},
 }
 
@@ -248,7 +248,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Swagger UI's default validator badge calls an outside service (SECURITY.md: no external calls).
+    # Swagger UI's default validator badge calls an outside service (docs/security.md, "Data stays in Indonesia").
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Two machines name their field `state`: each keeps its own enum name in the schema.
     "ENUM_NAME_OVERRIDES": {
@@ -288,7 +288,7 @@ DTKS_SELF_REGISTRATION_MINISTRY_REGIONS = env_list("DTKS_SELF_REGISTRATION_MINIS
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Spreadsheet import of proposals (proposals/importing.py, SECURITY.md #7): stored under generated
+# Spreadsheet import of proposals (proposals/importing.py, docs/security.md #7): stored under generated
 # names in DTKS_IMPORT_DIR; an XLSX's zip directory is checked before any parsing.
 DTKS_IMPORT_DIR = VAR_DIR / "imports"
 DTKS_IMPORT_MAX_BYTES = int(os.environ.get("DTKS_IMPORT_MAX_BYTES", 50 * 1024 * 1024))

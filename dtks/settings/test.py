@@ -29,7 +29,7 @@ STORAGES = {
 }
 
 # The test runner empties tables between transactional tests; only this switch lets the registry
-# and audit triggers accept TRUNCATE (DESIGN.md §5). No other settings module sets it, and only a test
+# and audit triggers accept TRUNCATE (docs/design.md §5). No other settings module sets it, and only a test
 # database's trigger functions honour it (tests/db_roles.py; production's refuse TRUNCATE always).
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["options"] = "-c dtks.allow_truncate=on"

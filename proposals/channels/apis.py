@@ -8,7 +8,7 @@ the same rules and messages whichever way it comes in. Roles are in dtks/permiss
   `ministry_proposals_visible_to`; create through `ministry_proposal_create`). `Idempotency-Key`
   (per user): a retried POST returns the same item and creates nothing.
 - `POST /api/v1/pendaftaran-mandiri/`: public. Answers only a receipt code, the same shape whether
-  or not a NIK is already registered (SECURITY.md #10); 429 when the per-IP or per-NIK limit is
+  or not a NIK is already registered (docs/security.md #10); 429 when the per-IP or per-NIK limit is
   reached; a retried POST with the same `Idempotency-Key` and the same content returns the same
   receipt.
 """

@@ -1,4 +1,4 @@
-"""Stage 1, the ministry channel (usulan Kementerian Sosial, DESIGN.md §1.1): the ministry data unit
+"""Stage 1, the ministry channel (usulan Kementerian Sosial, docs/design.md §1.1): the ministry data unit
 proposes only for one of three reasons; the item starts in `submitted` and is verified by the
 ministry itself (then `accept_direct`) or by the regency, as the proposer chooses.
 """

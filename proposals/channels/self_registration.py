@@ -1,4 +1,4 @@
-"""Stage 1, the self-registration channel (pendaftaran mandiri, DESIGN.md §1.1): a citizen's own
+"""Stage 1, the self-registration channel (pendaftaran mandiri, docs/design.md §1.1): a citizen's own
 proposal goes straight to `submitted`, to the regency's (or the ministry's) verification queue.
 
 The citizen sees nothing about anyone's records: not whether a NIK is already registered, not the
@@ -39,7 +39,7 @@ RECEIPT_SALT = "proposals.self_registration.receipt"
 
 
 def _bucket(scope: str, ident: str, window: int) -> str:
-    # HMAC, so a NIK is never written to the cache table in clear (SECURITY.md #9).
+    # HMAC, so a NIK is never written to the cache table in clear (docs/security.md #9).
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{ident}".encode(), hashlib.sha256).hexdigest()
     return f"rl:{scope}:{digest[:40]}:{int(timezone.now().timestamp()) // window}"
 
@@ -129,7 +129,7 @@ def verifier_for(village_code: str) -> str:
 
 
 def item_integrity_findings(item: ProposalItem, *, actor=None) -> list[dict]:
-    """The per-item integrity engine's findings, stored with the item for staff (DESIGN.md §7).
+    """The per-item integrity engine's findings, stored with the item for staff (docs/design.md §7).
 
     With no actor (the public channel) a duplicate names nothing; the citizen never sees findings.
     A save-blocking finding (NIK_INVALID) cannot occur here: the forms refuse those NIKs first.

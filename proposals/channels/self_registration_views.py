@@ -4,7 +4,7 @@ the ministry verifies them; they never enter a musyawarah; NIKs masked).
 
 Every accepted submission (and a bot's, caught by the honeypot) answers the same way: a redirect to
 a receipt page that shows only a receipt code and what happens next. Whether a NIK is already in the
-registry changes nothing in the answer (SECURITY.md #10).
+registry changes nothing in the answer (docs/security.md #10).
 """
 
 from django.core.paginator import Paginator

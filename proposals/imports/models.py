@@ -12,7 +12,7 @@ from dtks.accounts.scope import in_scope
 
 
 class ImportJob(ConcurrentTransitionMixin, models.Model):
-    """One uploaded spreadsheet of a musyawarah: preview, then confirm, then items (DESIGN.md §6).
+    """One uploaded spreadsheet of a musyawarah: preview, then confirm, then items (docs/design.md §6).
 
     The uploaded file is stored under a generated name; the name the user gave is shown only.
     Progress lives on this row, so the page polls it and a restarted worker resumes from it.

@@ -1,4 +1,4 @@
-"""Stage 1 — the spreadsheet import of a musyawarah's proposals (DESIGN.md §6; SECURITY.md #7, #12, #14).
+"""Stage 1 — the spreadsheet import of a musyawarah's proposals (docs/design.md §6; docs/security.md #7, #12, #14).
 
 upload (checked before any parsing, stored under a generated name) → preview (COPY into a staging
 table and the registry's set-based validation, rows grouped into items by no_kk, else NIK; the rows

@@ -1,4 +1,4 @@
-"""Integrity engine, set-based form over proposal items (DESIGN.md §7): SQL over a set of items.
+"""Integrity engine, set-based form over proposal items (docs/design.md §7): SQL over a set of items.
 
     item_findings_set(*, items: QuerySet[ProposalItem] | Iterable[int], actor=None,
                       rules: Collection[str] | None = None) -> dict[int, list[dict]]

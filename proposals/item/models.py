@@ -45,7 +45,7 @@ SYSTEM.roles = frozenset()  # type: ignore[attr-defined]
 
 
 class ProposalItem(ConcurrentTransitionMixin, models.Model):
-    """One family with its members, or one individual outside any family (DESIGN.md §4)."""
+    """One family with its members, or one individual outside any family (docs/design.md §4)."""
 
     class Kind(models.TextChoices):
         ADDITION = "addition", _("Penambahan")
@@ -170,7 +170,7 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
 
     def proposed_by_village(self) -> bool:
         """Only a village's proposal goes back to the village to be fixed: a self-registration, a
-        ministry proposal or the regency's own filing has nobody there who may change it (DESIGN.md
+        ministry proposal or the regency's own filing has nobody there who may change it (docs/design.md
         §1.1: those channels never enter a musyawarah); the regency verifies or rejects them."""
         return self.channel == self.Channel.MUSYAWARAH
 

@@ -3,7 +3,7 @@
 An upload is accepted by its content (its first bytes, read with `filetype`), never by its name or
 the type the browser declares; it is size-capped before anything is read, and stored under a
 generated name, so a user's file name never becomes a path. The file is served only by the scoped
-view `proposals:musyawarah_minutes`, which logs each access (SECURITY.md #7); there is no public
+view `proposals:musyawarah_minutes`, which logs each access (docs/security.md #7); there is no public
 media URL.
 """
 

@@ -1,4 +1,4 @@
-"""No NIK, KK or date as a password (SECURITY.md #5)."""
+"""No NIK, KK or date as a password (docs/security.md #5)."""
 
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-"""Minimum disclosure (SECURITY.md #2): the exact field set of every role on every endpoint, NIK/KK
+"""Minimum disclosure (docs/security.md #2): the exact field set of every role on every endpoint, NIK/KK
 masked in lists, full on details only for entitled roles, and one audit row per full view."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""SECURITY.md #4: schemathesis over the OpenAPI schema, in-process through the real WSGI stack
+"""docs/security.md #4: schemathesis over the OpenAPI schema, in-process through the real WSGI stack
 (every middleware, CSRF, DRF): 0 server errors, 0 requests accepted without authentication.
 
 Cases are derandomized (the same examples every run, so CI cannot flake) and cover both schema-

@@ -1,4 +1,4 @@
-"""Lists cost the same number of queries for 5 rows or 50 (CONVENTIONS.md rule 7)."""
+"""Lists cost the same number of queries for 5 rows or 50 (docs/conventions.md rule 7)."""
 
 import pytest
 

@@ -1,5 +1,5 @@
 """The OpenAPI schema: every operation is in the permission table; the docs load nothing from
-outside (SECURITY.md #3, PP 71/2019)."""
+outside (docs/security.md #3, PP 71/2019)."""
 
 import re
 

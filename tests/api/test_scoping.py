@@ -1,4 +1,4 @@
-"""Scoping (SECURITY.md #1): each role lists only its own rows; a foreign detail answers 404."""
+"""Scoping (docs/security.md #1): each role lists only its own rows; a foreign detail answers 404."""
 
 import pytest
 

@@ -2,7 +2,7 @@
 
 Never `playwright install`: the browser is the system's /usr/bin/chromium. Every page is 360 px wide
 (the phones village operators and field officers use), and requests to any host other than the
-live server are aborted and recorded, so a test fails if a page reaches outside (SECURITY.md: no
+live server are aborted and recorded, so a test fails if a page reaches outside (docs/security.md, "Data stays in Indonesia": no
 CDNs or external services).
 """
 

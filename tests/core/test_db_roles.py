@@ -1,4 +1,4 @@
-"""SECURITY.md #9: an audit trail the application's database role cannot rewrite.
+"""docs/security.md #9: an audit trail the application's database role cannot rewrite.
 
 Web, worker and beat connect as the application role, which owns nothing (dtks/core/db_roles.py). These
 tests connect as that role (tests/db_roles.py) to the test database and try the three ways around the

@@ -38,7 +38,7 @@ PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 TEMPLATE_DIRS = [ROOT / "templates"]
 PYTHON_DIRS = [ROOT / d for d in ("dtks", "proposals", "verification", "determination", "usage_requests")]
-# Terms English-speaking staff use as they are (CONVENTIONS.md 8: Indonesian terms users know stay).
+# Terms English-speaking staff use as they are (docs/conventions.md rule 8: Indonesian terms users know stay).
 SAME_IN_BOTH = {"DTKS", "NIK", "KK", "RT", "RW", "AGPL", "PPID", "KPM", "UU", "TOTP", "CSV", "Dukcapil"}
 
 

@@ -69,7 +69,7 @@ def test_app_commands(compose):
     assert command(services["beat"])[:4] == ["celery", "-A", "dtks", "beat"]
     migrate = " ".join(command(services["migrate"]))
     # Every step of the one-shot service runs as the owner and ends with the application role's
-    # grants; the first one creates that role (SECURITY.md #9).
+    # grants; the first one creates that role (docs/security.md #9).
     steps = [step.strip() for step in command(services["migrate"])[-1].split("&&")]
     assert steps[0] == "python manage.py as_owner --create-app-role", migrate
     assert all(step.startswith("python manage.py as_owner ") for step in steps), migrate

@@ -1,6 +1,6 @@
 """The role × region runner: calls every route of routes.py as every role (and anonymously) against
 objects in the caller's own village, a sibling village, another regency and another province, and
-checks the answer DESIGN.md §2 prescribes:
+checks the answer docs/design.md §2 prescribes:
 
     public route                        → the route's `ok` (200 unless it says otherwise)
     anonymous, page                     → 302 to settings.LOGIN_URL?next=…

@@ -1,4 +1,4 @@
-"""The role × region harness (SECURITY.md #1, #3): every route × every role (and anonymous) ×
+"""The role × region harness (docs/security.md #1, #3): every route × every role (and anonymous) ×
 {own, sibling village, other regency, other province}, and the checks that keep it complete.
 
 A route in the URL resolver or an operation in the OpenAPI schema that routes.py does not list
@@ -104,7 +104,7 @@ def test_cases_cover_every_route_role_and_relation():
 
 # --- the world itself -----------------------------------------------------------------------------
 
-# DESIGN.md §2 written out for the home users: which relations each role sees (independent of
+# docs/design.md §2 written out for the home users: which relations each role sees (independent of
 # dtks.accounts.scope, which the harness uses for its expectations).
 SEEN_RELATIONS = {
     Role.VILLAGE_OPERATOR: {OWN},

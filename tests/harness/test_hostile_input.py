@@ -1,4 +1,4 @@
-"""Hostile input on every form and every API write (SECURITY.md #4): never a server error.
+"""Hostile input on every form and every API write (docs/security.md #4): never a server error.
 
 Every route of routes.py that takes a body (POST/PUT/PATCH) is sent, field by field, over-long strings
 (10 kB), NUL bytes, a lone surrogate, numbers and lists and objects where text is expected, deep

@@ -1,4 +1,4 @@
-"""The fixture world of the role × region harness (CONVENTIONS.md rule 7, SECURITY.md #1).
+"""The fixture world of the role × region harness (docs/conventions.md rule 7, docs/security.md #1).
 
 Two provinces × two regencies × two villages, real codes from `regions_region`:
 

@@ -1,1 +1,1 @@
-"""Page helpers for browser tests: one class per page, reused by later tests (CONVENTIONS.md rule 7)."""
+"""Page helpers for browser tests: one class per page, reused by later tests (docs/conventions.md rule 7)."""

@@ -1,4 +1,4 @@
-"""SECURITY.md #13: two reviewers at once — exactly one succeeds, the other is told it was decided."""
+"""docs/security.md #13: two reviewers at once — exactly one succeeds, the other is told it was decided."""
 
 import threading
 

@@ -1,5 +1,5 @@
 """A REAL crash: the worker writing an import is killed (SIGKILL) between chunks' commits, and a new
-worker finishes it from its rows (DESIGN.md §8; SECURITY.md #12).
+worker finishes it from its rows (docs/design.md §8; docs/security.md #12).
 
 The test starts its own `celery worker --pool=solo` processes (the session's shared worker must not be
 killed), with small chunks so the run lasts long enough to be killed mid-way, on a queue of their own

@@ -1,4 +1,4 @@
-"""The integrity engine's two forms over proposal items agree (DESIGN.md §7).
+"""The integrity engine's two forms over proposal items agree (docs/design.md §7).
 
 A varied corpus — valid items, each defect, duplicates across items, within an item, with the
 registry, in another region, with closed and paired items — is checked item by item

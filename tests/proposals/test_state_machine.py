@@ -1,4 +1,4 @@
-"""The whole ProposalItem machine (DESIGN.md §4), transition by transition: allowed and refused."""
+"""The whole ProposalItem machine (docs/design.md §4), transition by transition: allowed and refused."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -279,7 +279,7 @@ def test_a_file_in_another_format_than_chosen_is_a_form_error(admin_client):
     assert response.context["form"].errors["import_file"]
 
 
-# --- export: SECURITY.md #8 ----------------------------------------------------------------------------
+# --- export: docs/security.md #8 ----------------------------------------------------------------------------
 
 FORMULAS = ['=HYPERLINK("http://contoh.invalid","klik")', "+62-812", "-1+1", "@SUM(A1)", "\t=1"]
 

@@ -1,4 +1,4 @@
-"""Integrity configuration as data (DESIGN.md §7): rule switches and code lists in the admin, audited."""
+"""Integrity configuration as data (docs/design.md §7): rule switches and code lists in the admin, audited."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Baseline load: real office files, per-row refusals, findings, idempotency (DESIGN.md §5–§7)."""
+"""Baseline load: real office files, per-row refusals, findings, idempotency (docs/design.md §5–§7)."""
 
 import json
 from datetime import date, datetime

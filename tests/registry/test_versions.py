@@ -1,4 +1,4 @@
-"""Registry versions (DESIGN.md §5): content never changes; the database refuses it."""
+"""Registry versions (docs/design.md §5): content never changes; the database refuses it."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction

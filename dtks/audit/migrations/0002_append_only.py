@@ -4,7 +4,7 @@ SQL = """
 CREATE FUNCTION dtks_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        -- Only the test settings set this switch (DESIGN.md §5).
+        -- Only the test settings set this switch (docs/design.md §5).
         IF coalesce(current_setting('dtks.allow_truncate', true), '') <> 'on' THEN
             RAISE EXCEPTION 'audit: TRUNCATE % ditolak', TG_TABLE_NAME USING ERRCODE = '42501';
         END IF;

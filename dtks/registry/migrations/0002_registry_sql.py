@@ -1,4 +1,4 @@
-"""Registry storage rules that live in the database (DESIGN.md §5) and the reference code lists."""
+"""Registry storage rules that live in the database (docs/design.md §5) and the reference code lists."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Integrity rules as configuration (DESIGN.md §7): a reference table like registry_code, created
+"""Integrity rules as configuration (docs/design.md §7): a reference table like registry_code, created
 and seeded here so the test runner's flush leaves it in place."""
 
 from django.db import migrations, models
@@ -17,7 +17,7 @@ CREATE TABLE registry_integrityrule (
 );
 """
 
-# code, label, description, enabled, blocking (blocks determination; DESIGN.md §7)
+# code, label, description, enabled, blocking (blocks determination; docs/design.md §7)
 SEED = [
     (
         "NIK_INVALID",
