@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from dtks.accounts.auth import client_ip, otp_verified_by
 from dtks.accounts.scope import FULL_NIK_ROLES
-from dtks.audit.services import audit_record
+from dtks.audit.services import audit_full_view
 from dtks.regions.selectors import regions_children
 from dtks.registry.models import FamilyVersion, MembershipVersion, PersonVersion
 from dtks.registry.selectors import families_visible_to, family_members, persons_visible_to
@@ -80,18 +80,15 @@ def record_full_view(
     person_ids: list[int] | None = None,
 ) -> None:
     """One audit row per detail answered with full NIK/KK (docs/security.md #2, #9)."""
-    detail: dict = {"channel": "api"}
-    if person_ids is not None:
-        detail["person_ids"] = person_ids
-    audit_record(
-        actor=request.user,
+    extra = {"person_ids": person_ids} if person_ids is not None else {}
+    audit_full_view(
+        request,
         action="registry.view_full",
         object_type=object_type,
         object_id=object_id,
         subject_person_id=subject_person_id,
         region_code=region_code,
-        ip=client_ip(request),
-        detail=detail,
+        **extra,
     )
 
 

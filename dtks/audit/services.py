@@ -59,3 +59,31 @@ def audit_record(
         outcome=outcome,
         detail=detail or {},
     )
+
+
+def audit_full_view(
+    request,
+    *,
+    action: str,
+    object_type: str,
+    object_id: object,
+    region_code: str,
+    subject_person_id: int | None = None,
+    **detail,
+) -> AuditEvent:
+    """The one audit row of a page or API answer that showed a full NIK/KK (docs/security.md #2, #9):
+    who, from where, which record; an API answer says so (`detail.channel`)."""
+    from dtks.accounts.auth import client_ip
+
+    if request.path.startswith("/api/"):
+        detail = {"channel": "api", **detail}
+    return audit_record(
+        actor=request.user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subject_person_id=subject_person_id,
+        region_code=region_code,
+        ip=client_ip(request),
+        detail=detail,
+    )

@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dtks.accounts.auth import client_ip
 from dtks.accounts.scope import FULL_NIK_ROLES
-from dtks.audit.services import audit_record
+from dtks.audit.services import audit_full_view
 from dtks.regions.selectors import region_labels, region_path
 
 from .codelists import SEED as CODE_SEED
@@ -251,15 +250,14 @@ def _findings(rows) -> list[dict]:
 def _audit_full_view(
     request, *, object_type: str, object_id: int, person_id: int | None, region: str, **detail
 ):
-    audit_record(
-        actor=request.user,
+    audit_full_view(
+        request,
         action="registry.view_full",
         object_type=object_type,
         object_id=object_id,
         subject_person_id=person_id,
         region_code=region,
-        ip=client_ip(request),
-        detail=detail or None,
+        **detail,
     )
 
 

@@ -15,7 +15,7 @@ from dtks.accounts.scope import FULL_NIK_ROLES
 from dtks.api.apis import ERRORS, NOT_FOUND, id_parameter, is_schema_generation
 from dtks.api.idempotency import IDEMPOTENCY, idempotency_key
 from dtks.api.pagination import RegistryCursorPagination
-from dtks.audit.services import audit_record
+from dtks.audit.services import audit_full_view
 
 from . import serializers as s
 from .content import TargetNotFound
@@ -63,14 +63,13 @@ def _item_detail(request, pk: int):
         raise exceptions.NotFound()
     full = request.user.role in FULL_NIK_ROLES
     if full:
-        audit_record(
-            actor=request.user,
+        audit_full_view(
+            request,
             action="proposal_item.view_full",
             object_type="proposals.item",
             object_id=item.pk,
             region_code=item.village_code,
-            ip=client_ip(request),
-            detail={"channel": "api"},
+            persons=len(item.persons.all()),
         )
     return s.ItemDetailSerializer(item, context={"full_ids": full}).data
 

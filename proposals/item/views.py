@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 from dtks.accounts.auth import client_ip
 from dtks.accounts.models import Role
 from dtks.accounts.scope import FULL_NIK_ROLES
-from dtks.audit.services import audit_record
+from dtks.audit.services import audit_full_view
 from dtks.regions.selectors import region_labels
 from dtks.registry.fields import HOUSE_FIELDS, SEX_LABELS, label
 from dtks.registry.masking import mask_id
@@ -140,14 +140,13 @@ def item_detail(request, pk: int):
         p.relationship_label = lookup.get(("hubungan_keluarga", p.hubungan_keluarga), p.hubungan_keluarga)
         p.marital_label = lookup.get(("status_perkawinan", p.status_perkawinan), p.status_perkawinan)
     if full and persons:
-        audit_record(
-            actor=user,
+        audit_full_view(
+            request,
             action="proposal_item.view_full",
             object_type="proposals.item",
             object_id=item.pk,
             region_code=item.village_code,
-            ip=client_ip(request),
-            detail={"persons": len(persons)},
+            persons=len(persons),
         )
     history = list(proposal_item_history(user=user, item_id=item.pk))
     for h in history:
