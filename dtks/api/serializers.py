@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from dtks.accounts.models import Role
 from dtks.regions.models import Region
+from dtks.registry.fields import HOUSE_FIELDS
 from dtks.registry.identity import normalise_id, validate_kk, validate_nik
 from dtks.registry.masking import mask_id
 from dtks.registry.models import FamilyVersion, PersonVersion
@@ -162,13 +163,7 @@ class FamilyDetailSerializer(serializers.ModelSerializer):
             "rt",
             "rw",
             "alamat",
-            "status_kepemilikan",
-            "atap",
-            "dinding",
-            "lantai",
-            "sumber_air_minum",
-            "penerangan",
-            "fasilitas_bab",
+            *HOUSE_FIELDS,
             "anggota",
         )
         read_only_fields = fields

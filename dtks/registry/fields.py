@@ -12,8 +12,8 @@ integrity findings) are rendered in Bahasa Indonesia whatever the request's lang
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-# A person, in the order forms and the template show them.
-PERSON_FIELDS = (
+# Who a person is, in the order forms and the template show them.
+IDENTITY_FIELDS = (
     "nik",
     "nama",
     "tempat_lahir",
@@ -21,10 +21,6 @@ PERSON_FIELDS = (
     "jenis_kelamin",
     "status_perkawinan",
     "hubungan_keluarga",
-    "kategori",
-    "kriteria",
-    "disabilitas",
-    "program",
 )
 # A family's own fields besides its house and its village.
 FAMILY_FIELDS = ("no_kk", "rt", "rw", "alamat")
@@ -40,6 +36,8 @@ HOUSE_FIELDS = (
 )
 # Attributes holding several codes (an array column; `;`, `,` or `|` between codes in a file).
 MULTI_VALUED = ("kriteria", "disabilitas", "program")
+# A person: identity, then welfare attributes.
+PERSON_FIELDS = (*IDENTITY_FIELDS, "kategori", *MULTI_VALUED)
 # Attributes holding one code of the code list of the same name.
 CODED = (
     "jenis_kelamin",

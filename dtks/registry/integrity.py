@@ -11,22 +11,12 @@ tests/proposals/test_integrity_parity.py.
 
 from django.db import connection
 
+from .fields import HOUSE_FIELDS
 from .models import IntegrityRule
 
 # Required attributes (rule INCOMPLETE), in the order the message names them.
 PERSON_REQUIRED = ("nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_perkawinan", "alamat")
-FAMILY_REQUIRED = (
-    "rt",
-    "rw",
-    "alamat",
-    "status_kepemilikan",
-    "atap",
-    "dinding",
-    "lantai",
-    "sumber_air_minum",
-    "penerangan",
-    "fasilitas_bab",
-)
+FAMILY_REQUIRED = ("rt", "rw", "alamat", *HOUSE_FIELDS)
 
 
 def _missing(alias: str, columns: tuple[str, ...]) -> str:

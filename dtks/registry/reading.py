@@ -15,6 +15,8 @@ from pathlib import Path
 
 from dtks.core.uploads import UploadRefused, check_xlsx_package
 
+from .fields import HOUSE_FIELDS, MULTI_VALUED
+
 REQUIRED_COLUMNS = (
     "no_kk",
     "nik",
@@ -29,19 +31,7 @@ REQUIRED_COLUMNS = (
     "rw",
     "alamat",
 )
-OPTIONAL_COLUMNS = (
-    "kategori",
-    "kriteria",
-    "disabilitas",
-    "program",
-    "status_kepemilikan",
-    "atap",
-    "dinding",
-    "lantai",
-    "sumber_air_minum",
-    "penerangan",
-    "fasilitas_bab",
-)
+OPTIONAL_COLUMNS = ("kategori", *MULTI_VALUED, *HOUSE_FIELDS)
 TEMPLATE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DATE_COLUMNS = ("tanggal_lahir",)
 ID_COLUMNS = ("nik", "no_kk")

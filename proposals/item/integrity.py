@@ -54,7 +54,7 @@ from datetime import date
 from django.db import connection
 
 from dtks.accounts.scope import scope_of
-from dtks.registry.fields import HEAD, HOUSE_FIELDS, label_id
+from dtks.registry.fields import HEAD, HOUSE_FIELDS, IDENTITY_FIELDS, label_id
 from dtks.registry.identity import IdCheck, check_kk, check_nik, nik_mismatch, normalise_id
 from dtks.registry.integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
 
@@ -508,16 +508,7 @@ def _national_rows(item: Mapping, niks: list[str]) -> list[tuple]:
         return cur.fetchall()
 
 
-ITEM_PERSON_FIELDS = (
-    "nik",
-    "nama",
-    "tempat_lahir",
-    "tanggal_lahir",
-    "jenis_kelamin",
-    "status_perkawinan",
-    "hubungan_keluarga",
-    "target_person_id",
-)
+ITEM_PERSON_FIELDS = (*IDENTITY_FIELDS, "target_person_id")
 
 
 def item_data(item, persons: list[Mapping] | None = None) -> dict:

@@ -36,6 +36,7 @@ def test_every_statement_of_an_import_falls_in_its_phase(import_dir, musyawarah,
     strays = [s for s in by_phase.get("other", []) if re.search(r"\b(load_|imp_|ig_)|importstagerow", s)]
     assert strays == [], "\n".join(" ".join(s.split())[:120] for s in strays)
     assert any("INSERT INTO proposals_importstagerow" in s for s in by_phase["stage the valid rows"])
-    writes = by_phase["write items, persons"]
+    writes = by_phase["write items, persons, history, audit"]
     assert any("INTO proposals_proposalitem" in s for s in writes)
     assert any("INTO proposals_proposalperson" in s for s in writes)
+    assert any("INTO proposals_proposalitemhistory" in s and "INTO audit_auditevent" in s for s in writes)
