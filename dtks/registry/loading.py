@@ -323,7 +323,7 @@ def _multi_sql() -> str:
 def stage_validate(cur, *, person_ids: bool = True, village: str | None = None) -> None:
     """Set-based validation of `load_stage` into `load_norm`: normalised values and an `errors`
     array of 'field:kind' codes per row. Shared by the baseline load, the proposal import and the
-    fix of one import row (proposals/importing.py, import_fix.py). `village` (a proposal import):
+    fix of one import row (proposals/imports/services.py, fix.py). `village` (a proposal import):
     a row of any other village gets 'kode_wilayah:other_village'."""
     if village is not None and not (len(village) == 10 and village.isdigit()):
         raise ValueError(f"not a village code: {village!r}")

@@ -288,7 +288,7 @@ DTKS_SELF_REGISTRATION_MINISTRY_REGIONS = env_list("DTKS_SELF_REGISTRATION_MINIS
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Spreadsheet import of proposals (proposals/importing.py, docs/security.md #7): stored under generated
+# Spreadsheet import of proposals (proposals/imports/services.py, docs/security.md #7): stored under generated
 # names in DTKS_IMPORT_DIR; an XLSX's zip directory is checked before any parsing.
 DTKS_IMPORT_DIR = VAR_DIR / "imports"
 DTKS_IMPORT_MAX_BYTES = int(os.environ.get("DTKS_IMPORT_MAX_BYTES", 50 * 1024 * 1024))

@@ -1,7 +1,7 @@
 """The API of the two channels outside the musyawarah: ministry proposals (usulan Kementerian Sosial)
-and the public self-registration (pendaftaran mandiri). Thin views over proposals/ministry.py and
-proposals/self_registration.py; the input is checked by the same forms as the pages
-(proposals/ministry_forms.py, proposals/public_forms.py), so a NIK, KK, RT/RW or region is judged by
+and the public self-registration (pendaftaran mandiri). Thin views over proposals/channels/ministry.py and
+proposals/channels/self_registration.py; the input is checked by the same forms as the pages
+(proposals/channels/ministry_forms.py, proposals/channels/self_registration_forms.py), so a NIK, KK, RT/RW or region is judged by
 the same rules and messages whichever way it comes in. Roles are in dtks/permissions.py.
 
 - `GET/POST /api/v1/usulan-kementerian/`: the ministry data unit's proposals (list scoped by
@@ -134,7 +134,7 @@ class MinistryPersonInputSerializer(serializers.Serializer):
 
 
 class MinistryProposalCreateSerializer(serializers.Serializer):
-    """For the schema only: the input is checked by the page's form (proposals/ministry_forms.py)."""
+    """For the schema only: the input is checked by the page's form (proposals/channels/ministry_forms.py)."""
 
     ministry_reason = serializers.ChoiceField(choices=MinistryReason.CHOICES)
     verifier = serializers.ChoiceField(choices=ProposalItem.Verifier.choices)
@@ -248,7 +248,7 @@ class SelfRegistrationPersonSerializer(serializers.Serializer):
 
 
 class SelfRegistrationSerializer(serializers.Serializer):
-    """For the schema only: the input is checked by the page's form (proposals/public_forms.py)."""
+    """For the schema only: the input is checked by the page's form (proposals/channels/self_registration_forms.py)."""
 
     permohonan = serializers.ChoiceField(choices=["baru", "perbaikan"])
     nik = serializers.CharField()

@@ -163,7 +163,7 @@ class ImportRow(models.Model):
 class ImportStageRow(models.Model):
     """A valid row of a previewed import, staged for the run: one person of an item, its position.
 
-    Rows of groups with no error go here, in the shape the run writes (proposals/importing.py); the rows
+    Rows of groups with no error go here, in the shape the run writes (proposals/imports/services.py); the rows
     of groups with an error stay in ImportRow, where the operator fixes them. The table is UNLOGGED
     (migration 0005): written once and read once, it is a cache of the stored file — PostgreSQL
     empties it after a crash, and the import rebuilds it from the file and ImportRow.

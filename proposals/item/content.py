@@ -17,7 +17,7 @@ from .models import OPEN_STATES, ProposalItem
 
 
 def _item_findings(*, item: ProposalItem, persons: list[dict], actor) -> list[dict]:
-    """Findings of the per-item integrity engine (dtks/registry/item_integrity.py) for unsaved content."""
+    """Findings of the per-item integrity engine (proposals/item/integrity.py) for unsaved content."""
     from .integrity import item_data, item_findings
 
     return item_findings(item_data(item, persons), actor=actor)

@@ -8,7 +8,7 @@ docstring states them): the record and family rules are SQL over the set's rows;
 join the set's valid NIKs with the whole table — current registry persons and the persons of every
 open item — through the NIK indexes. Only the matches come back to Python, where the per-item form's
 own function classifies them by the actor's scope and both forms render the same messages.
-tests/registry/test_integrity_parity.py holds the two forms equal.
+tests/proposals/test_integrity_parity.py holds the two forms equal.
 
 Returns {item id: findings} for every item of the set (an empty list when it has none), findings in
 the per-item form's order and shape.
@@ -237,7 +237,7 @@ def staged_findings(cur, *, actor, rules: Collection[str]) -> dict[int, list[dic
     `_ITEMS` and `_PERSONS` above), in the caller's transaction. Returns the findings of the items
     that have any, in the per-item form's order and shape. Two callers build the tables: the set
     form above from saved items, and the spreadsheet import from its staged rows before it writes
-    them (proposals/importing.py), so imported items are saved with their findings."""
+    them (proposals/imports/services.py), so imported items are saved with their findings."""
     raw: dict[int, list[tuple]] = defaultdict(list)
     for name, sql in RULES.items():
         rule = name.removesuffix("_PERSON").removesuffix("_FAMILY").removesuffix("_KK").removesuffix("_HEADS")

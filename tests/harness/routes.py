@@ -207,7 +207,7 @@ def admin_import_export(label: str, app: str, model: str, *, resource: str, rows
     )
 
 
-# --- the spreadsheet import (proposals/import_views.py) ---------------------------------------------
+# --- the spreadsheet import (proposals/imports/views.py) ---------------------------------------------
 
 
 def import_musyawarah(ctx: Ctx):
@@ -293,7 +293,7 @@ def refused_api_upload(ctx: Ctx) -> dict:
     return {"file": SimpleUploadedFile("usulan.csv", b"\x00\x01binary", content_type="text/csv")}
 
 
-# --- self-registration and ministry proposals (proposals/public_views.py, ministry_views.py) --------
+# --- self-registration and ministry proposals (proposals/channels/self_registration_views.py, ministry_views.py) --------
 
 
 def self_registration_body(ctx: Ctx) -> dict:
@@ -390,7 +390,7 @@ def ministry_item(ctx: Ctx):
     )
 
 
-# --- the village operator's musyawarah and items (proposals/views.py, proposals/apis.py) ---------
+# --- the village operator's musyawarah and items (proposals/item/views.py, proposals/item/apis.py) ---------
 
 
 HARNESS_MINUTES = "musyawarah/harness-notulen.pdf"

@@ -1,4 +1,4 @@
-"""The spreadsheet import through the API (proposals/import_apis.py): upload (idempotent by key),
+"""The spreadsheet import through the API (proposals/imports/apis.py): upload (idempotent by key),
 follow, read the bad rows, fix, confirm, cancel — scoped like the pages, bad input a 400 with the
 field and the fix in Bahasa Indonesia. The preview and the run are the tasks' services, called
 in-process here (tests/proposals/test_import_flow.py runs them in the real worker)."""

@@ -1,4 +1,4 @@
-"""Fixing a bad row of an import's preview in place (proposals/import_fix.py): the row is checked by the
+"""Fixing a bad row of an import's preview in place (proposals/imports/fix.py): the row is checked by the
 preview's own SQL, the job's counts follow, the confirm imports it; only the village's operator, only
 during the preview; the page's fix form (htmx and without JavaScript) and the API."""
 

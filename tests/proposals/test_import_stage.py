@@ -1,4 +1,4 @@
-"""The import's stage (proposals/importing.py): the valid rows of a preview wait in an unlogged
+"""The import's stage (proposals/imports/services.py): the valid rows of a preview wait in an unlogged
 table; fixed rows join it at confirm, by their group; a stage lost to a crash is rebuilt from the
 stored file; the items are written with the integrity engine's findings, the same the per-item
 engine gives them once saved.
