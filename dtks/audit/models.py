@@ -35,7 +35,13 @@ class AuditEvent(models.Model):
         verbose_name = "peristiwa audit"
         verbose_name_plural = "jejak audit"
         indexes = [
-            models.Index(fields=["subject_person_id", "occurred_at"], name="audit_subject"),
+            # Most events are about no one person (decisions on items, sign-ins): they stay out of this
+            # index, which the data-subject report reads by person.
+            models.Index(
+                fields=["subject_person_id", "occurred_at"],
+                name="audit_subject",
+                condition=models.Q(subject_person_id__isnull=False),
+            ),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
 
