@@ -10,7 +10,7 @@ from dtks.accounts.models import Role
 from dtks.accounts.scope import REGISTRY_ROLES, SCOPED_SELECTORS, visible_q
 from dtks.core.models import Notification
 from proposals.models import ImportJob, Musyawarah, ProposalItem, ProposalItemHistory
-from tests.harness.world import build_world
+from tests.harness.world import build_world, proposal_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -18,36 +18,11 @@ NON_REGISTRY = sorted(set(Role) - REGISTRY_ROLES)
 
 
 def fill_rows(world):
-    """A musyawarah, an item with history, an import job and a notification in every village."""
-    from datetime import date
-
-    for village in world.households:
-        op = world.users[(Role.VILLAGE_OPERATOR, village)]
-        m = Musyawarah.objects.create(
-            village_code=village,
-            held_on=date(2026, 11, 2),
-            place="x",
-            led_by="y",
-            attendee_count=1,
-            created_by=op,
-        )
-        item = ProposalItem.objects.create(
-            kind="addition",
-            channel="musyawarah",
-            musyawarah=m,
-            village_code=village,
-            state="returned_to_village",
-        )
+    """Stage 1's rows in every village (the harness world's), with history, and a notification."""
+    proposal_rows(world)
+    for village, pk in world.proposals["returned"].items():
         ProposalItemHistory.objects.create(
-            item=item, transition="submit", from_state="draft", to_state="submitted", actor_label="t"
-        )
-        ImportJob.objects.create(
-            musyawarah=m,
-            village_code=village,
-            stored_name=f"{village}.csv",
-            file_format="csv",
-            sha256="0" * 64,
-            created_by=op,
+            item_id=pk, transition="submit", from_state="draft", to_state="submitted", actor_label="t"
         )
         Notification.objects.create(audience_role="admin", region_code=village, kind="k", message="m")
 
@@ -94,7 +69,7 @@ def test_a_registry_role_sees_rows_through_the_same_selectors():
     user = world.actor(Role.MINISTRY_DATA_OFFICER)
     from proposals.item import proposal_items_visible_to
 
-    assert proposal_items_visible_to(user=user).count() == len(world.households)
+    assert proposal_items_visible_to(user=user).count() == 3 * len(world.households)
 
 
 def test_other_scope_kinds_name_their_own_column():
