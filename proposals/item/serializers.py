@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dtks.api.serializers import IdField
-from dtks.registry.fields import HOUSE_FIELDS
+from dtks.registry.fields import HOUSE_FIELDS, PERSON_FIELDS
 
 from .models import ProposalItem, ProposalItemHistory, ProposalPerson
 
@@ -47,28 +47,14 @@ class ItemPersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProposalPerson
-        fields = (
-            "position",
-            "target_person_id",
-            "nik",
-            "nama",
-            "tempat_lahir",
-            "tanggal_lahir",
-            "jenis_kelamin",
-            "status_perkawinan",
-            "hubungan_keluarga",
-            "kategori",
-            "kriteria",
-            "disabilitas",
-            "program",
-        )
+        fields = ("position", "target_person_id", *PERSON_FIELDS)
         read_only_fields = fields
 
 
 class ItemHistorySerializer(serializers.ModelSerializer):
     class Meta:
         model = ProposalItemHistory
-        fields = ("transition", "from_state", "to_state", "actor_label", "reason", "at")
+        fields = ("transition", "from_state", "to_state", "actor_label", "reason", "detail", "at")
         read_only_fields = fields
 
 
