@@ -85,6 +85,7 @@ class ItemDetailSerializer(serializers.ModelSerializer):
             "alamat",
             "house",
             "findings",
+            "overrides",
             "diff",
             "last_reason",
             "persons",
