@@ -94,8 +94,11 @@ def register(request):
     return _to_receipt(item.receipt_code)
 
 
+@never_cache
 @require_GET
 def receipt(request, token: str):
+    """The receipt: `no-store` (never_cache), so a shared or public computer's browser keeps no copy of
+    it; a print button (static/js/print.js) for a paper copy."""
     code = receipt_from_token(token)
     if code is None:
         raise Http404

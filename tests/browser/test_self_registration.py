@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.cache import caches
+from playwright.sync_api import expect
 
 from proposals.models import ProposalItem
 from tests.pages.self_registration import SelfRegistrationPage
@@ -66,6 +67,7 @@ def test_register_a_family_with_one_added_member(page, base_url, outside_request
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code)
     assert "/daftar/tanda-terima/" in page.url
     assert "Langkah selanjutnya" in page.content()
+    expect(form.print_button()).to_be_visible()  # our script ran (the CSP allows no inline script)
     assert not form.has_horizontal_scroll()
     item = ProposalItem.objects.get(receipt_code=code)
     assert (item.state, item.channel, item.village_code) == ("submitted", "self_registration", "3371011003")

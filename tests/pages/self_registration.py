@@ -76,3 +76,7 @@ class SelfRegistrationPage(BasePage):
 
     def receipt_code(self) -> str:
         return self.page.locator("#nomor-tanda-terima").inner_text()
+
+    def print_button(self):
+        """The receipt's "Cetak tanda terima" button (shown by our static/js/print.js)."""
+        return self.page.get_by_role("button", name="Cetak tanda terima")

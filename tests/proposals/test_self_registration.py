@@ -142,6 +142,24 @@ def test_receipt_page_shows_only_the_code_and_what_comes_next():
     assert Client().get(f"/daftar/tanda-terima/{code}:palsu/").status_code == 404
 
 
+def test_receipt_page_is_not_stored_prints_the_code_large_and_offers_a_print_button(settings):
+    code = receipt_code(submit(form_data()))
+    response = Client().get(f"/daftar/tanda-terima/{receipt_token(code)}/")
+    html = response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert re.search(
+        rf'class="receipt-code receipt-code--large"><strong id="nomor-tanda-terima">{code}<', html
+    )
+    # the print button is ours (a static file; the CSP allows no inline script), hidden until it runs
+    assert re.search(r'<button type="button"[^>]*id="cetak-tanda-terima"[^>]*data-print[^>]*hidden>', html)
+    assert re.search(r'<script src="/static/js/print\.js" defer></script>', html)
+    assert "<script>" not in html and "onclick" not in html
+    # the status check is planned: its place is named in the template, but no link leads nowhere yet
+    card = html.split('id="tanda-terima"')[1].split("</section>")[0]
+    assert "<a " not in card
+    assert "STATUS CHECK" in (settings.BASE_DIR / "templates/proposals/public/receipt.html").read_text()
+
+
 def test_double_submit_with_the_same_key_is_one_item_and_the_same_receipt():
     data = form_data()
     first, second = submit(data), submit(data)
