@@ -4,6 +4,12 @@ proposal goes straight to `submitted`, to the regency's (or the ministry's) veri
 The citizen sees nothing about anyone's records: not whether a NIK is already registered, not the
 integrity findings (stored on the item for staff). Every answer has the same shape. Rate limits per
 IP and per NIK use the shared `ratelimit` cache (docs/decisions.md).
+
+One thing the citizen is told, because it is about their own typing and reveals nothing about anyone
+else: a birth date or sex that contradicts the date part of the same person's NIK (`nik_warnings`).
+The submission is refused with those warnings until the citizen corrects the field or confirms that
+the data is right (`nik_confirmed`); a confirmed contradiction is kept as the item's `NIK_MISMATCH`
+finding for the verifier.
 """
 
 import dataclasses
@@ -11,6 +17,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import date
 
 from django.conf import settings
@@ -20,9 +27,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dtks.audit.services import SystemActor
 from dtks.core.idempotency import idempotency_claim
+from dtks.registry.identity import check_nik, nik_mismatch
 from dtks.registry.models import PersonVersion
 from proposals.item.history import write_created
 from proposals.item.integrity import SAVE_BLOCKING, blocks_saving, item_data, item_findings
@@ -120,6 +129,53 @@ class Submission:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# --- the citizen's own NIK against their own birth date and sex ------------------------------------------
+
+
+def nik_warnings(person: Mapping) -> dict[str, str]:
+    """{field: message} for each of the person's fields that contradicts the date part of their own NIK.
+
+    `dtks.registry.identity.nik_mismatch` decides (the rule of the `NIK_MISMATCH` finding, docs/design.md
+    §7: DDMMYY only, women's day + 40); the messages name the field, what the NIK says and the fix.
+    """
+    check = check_nik(person.get("nik"))
+    born = person.get("tanggal_lahir")
+    sex = person.get("jenis_kelamin")
+    wrong = nik_mismatch(check, birth_date=born, sex=sex)
+    out = {}
+    if "tanggal_lahir" in wrong:
+        out["tanggal_lahir"] = _(
+            "Digit 7–12 NIK menunjukkan tanggal lahir %(nik_date)s, tetapi tanggal lahir yang ditulis "
+            "%(typed)s; periksa tanggal lahir atau NIK."
+        ) % {
+            "nik_date": f"{check.day:02d}-{check.month:02d}-{check.yy:02d}",
+            "typed": born.strftime("%d-%m-%Y"),
+        }
+    if "jenis_kelamin" in wrong:
+        words = {"L": _("laki-laki"), "P": _("perempuan")}
+        out["jenis_kelamin"] = _(
+            "Digit 7–8 NIK menunjukkan jenis kelamin %(nik_sex)s (pada NIK perempuan, tanggal lahir "
+            "ditambah 40), tetapi yang dipilih %(typed)s; periksa jenis kelamin atau NIK."
+        ) % {"nik_sex": words[check.sex], "typed": words[sex]}
+    return out
+
+
+class NikMismatch(ValidationError):
+    """Birth dates or sexes that contradict the same persons' NIKs, not confirmed by the citizen.
+
+    `warnings` is {position in `Submission.persons` (0 = the applicant): {field: message}}."""
+
+    def __init__(self, warnings: dict[int, dict[str, str]]):
+        self.warnings = warnings
+        super().__init__([m for fields in warnings.values() for m in fields.values()], code="nik_mismatch")
+
+
+def submission_nik_warnings(submission: Submission) -> dict[int, dict[str, str]]:
+    """`nik_warnings` of every person of the submission that has any, by position."""
+    found = {i: nik_warnings(p) for i, p in enumerate(submission.persons)}
+    return {i: w for i, w in found.items() if w}
+
+
 def verifier_for(village_code: str) -> str:
     """Regency by default; the ministry where a setting lists the village's province or regency."""
     for prefix in settings.DTKS_SELF_REGISTRATION_MINISTRY_REGIONS:
@@ -175,14 +231,25 @@ def _registered_person_id(nik: str | None) -> int | None:
 
 @transaction.atomic
 def self_registration_submit(
-    *, submission: Submission, form_key: str, ip: str | None = None, consent_at=None
+    *,
+    submission: Submission,
+    form_key: str,
+    ip: str | None = None,
+    consent_at=None,
+    nik_confirmed: bool = False,
 ) -> tuple[ProposalItem, bool]:
     """Create the submitted item with its persons, history and audit rows; (item, created).
 
     The idempotency key (dtks/core/idempotency.py, the public channel's) is the rendered form's key
     plus the content's fingerprint: a double submit of the same form is one item and one receipt; a
     changed or new form is a new item.
+
+    Raises `NikMismatch` when a person's birth date or sex contradicts their own NIK, unless the
+    citizen confirmed the data (`nik_confirmed`): the page and the API show the same warnings.
     """
+    warnings = submission_nik_warnings(submission)
+    if warnings and not nik_confirmed:
+        raise NikMismatch(warnings)
     key = f"{form_key}:{submission.fingerprint()[:16]}"
     claim = idempotency_claim(scope="self_registration.submit", actor=None, key=key)
     if claim.replayed:

@@ -19,6 +19,7 @@ from dtks.accounts.auth import client_ip
 from dtks.registry.masking import mask_id
 
 from .self_registration import (
+    NikMismatch,
     ip_limited,
     new_receipt_code,
     niks_limited,
@@ -88,9 +89,18 @@ def register(request):
     submission = form.submission(members)
     if niks_limited([p["nik"] for p in submission.persons if p.get("nik")]):
         return _page(request, form, members, status=429, limited=True)
-    item, _created = self_registration_submit(
-        submission=submission, form_key=form.cleaned_data["kunci"], ip=ip, consent_at=timezone.now()
-    )
+    try:
+        item, _created = self_registration_submit(
+            submission=submission,
+            form_key=form.cleaned_data["kunci"],
+            ip=ip,
+            consent_at=timezone.now(),
+            nik_confirmed=form.cleaned_data["konfirmasi_nik"],
+        )
+    except NikMismatch as exc:
+        # The citizen's own data against their own NIK: shown on the fields, to correct or confirm.
+        form.show_nik_warnings(members, exc.warnings)
+        return _page(request, form, members, status=400)
     return _to_receipt(item.receipt_code)
 
 

@@ -208,3 +208,40 @@ def test_rate_limit_per_nik(settings):
     assert post(Client(), SELF_URL, self_body(anggota=[]), ip="10.8.0.1").status_code == 201
     assert post(Client(), SELF_URL, self_body(anggota=[]), ip="10.8.0.2").status_code == 429
     assert ProposalItem.objects.count() == 1
+
+
+def test_a_nik_contradicting_own_birth_date_or_sex_is_a_400_naming_the_field_until_confirmed():
+    from tests.proposals.test_self_registration import CONFIRM, DATE_WARNING, SEX_WARNING
+
+    body = self_body(tanggal_lahir="1980-05-16")
+    body["anggota"][0]["jenis_kelamin"] = "L"
+    r = post(Client(), SELF_URL, body)
+    assert r.status_code == 400
+    errors = r.json()["errors"]
+    assert set(errors) == {"tanggal_lahir", "anggota.0.jenis_kelamin", "konfirmasi_nik"}
+    assert errors["tanggal_lahir"] == [DATE_WARNING]
+    assert errors["anggota.0.jenis_kelamin"] == [SEX_WARNING]
+    assert CONFIRM in errors["konfirmasi_nik"][0]
+    assert ProposalItem.objects.count() == 0
+    confirmed = post(Client(), SELF_URL, body | {"konfirmasi_nik": True})
+    assert confirmed.status_code == 201 and set(confirmed.json()) == {"receipt_code"}
+    item = ProposalItem.objects.get()
+    assert {(f["person"], tuple(f["fields"])) for f in item.findings if f["rule"] == "NIK_MISMATCH"} == {
+        (0, ("tanggal_lahir",)),
+        (1, ("jenis_kelamin",)),
+    }
+    # `false` is no confirmation; a corrected birth date needs none
+    assert post(Client(), SELF_URL, body | {"konfirmasi_nik": False}).status_code == 400
+    body["anggota"][0]["jenis_kelamin"] = "P"
+    assert post(Client(), SELF_URL, body | {"tanggal_lahir": "1980-05-15"}).status_code == 201
+
+
+def test_the_page_and_the_api_give_the_same_nik_warnings():
+    from tests.proposals.test_self_registration import field_errors, form_data
+
+    page = Client().post("/daftar/", form_data(members=1, tanggal_lahir="1980-05-16"), REMOTE_ADDR="10.0.0.3")
+    html = page.content.decode()
+    api_errors = post(Client(), SELF_URL, self_body(tanggal_lahir="1980-05-16")).json()["errors"]
+    assert page.status_code == 400
+    assert field_errors(html, "id_tanggal_lahir") == api_errors["tanggal_lahir"]
+    assert field_errors(html, "id_konfirmasi_nik") == api_errors["konfirmasi_nik"]

@@ -277,6 +277,63 @@ def test_an_empty_member_row_is_ignored():
     assert ProposalItem.objects.get().persons.count() == 2
 
 
+DATE_WARNING = (
+    "Digit 7–12 NIK menunjukkan tanggal lahir 15-05-80, tetapi tanggal lahir yang ditulis 16-05-1980; "
+    "periksa tanggal lahir atau NIK."
+)
+SEX_WARNING = (
+    "Digit 7–8 NIK menunjukkan jenis kelamin perempuan (pada NIK perempuan, tanggal lahir ditambah 40), "
+    "tetapi yang dipilih laki-laki; periksa jenis kelamin atau NIK."
+)
+CONFIRM = "centang “Data sudah benar” lalu kirim lagi"
+
+
+def field_errors(html: str, field_id: str) -> list[str]:
+    """The error messages rendered for one field (its `<ul class="errorlist" id="…_error">`)."""
+    block = re.search(rf'<ul class="errorlist" id="{field_id}_error">(.*?)</ul>', html)
+    return [unescape(m) for m in re.findall(r"<li>(.*?)</li>", block.group(1))] if block else []
+
+
+def test_a_nik_contradicting_own_birth_date_or_sex_is_a_warning_to_correct_or_confirm():
+    data = form_data(members=1, tanggal_lahir="1980-05-16") | {"anggota-0-jenis_kelamin": "L"}
+    response = submit(data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert field_errors(html, "id_tanggal_lahir") == [DATE_WARNING]
+    assert field_errors(html, "id_anggota-0-jenis_kelamin") == [SEX_WARNING]
+    assert field_errors(html, "id_nik") == field_errors(html, "id_anggota-0-nik") == []
+    assert 'name="konfirmasi_nik"' in html and CONFIRM in unescape(html)
+    assert "Pendaftaran belum terkirim" in html
+    assert ProposalItem.objects.count() == 0
+    # the citizen confirms: accepted, and the verifier gets the finding as before
+    code = receipt_code(submit(data | {"konfirmasi_nik": "on"}))
+    item = ProposalItem.objects.get(receipt_code=code)
+    mismatches = [(f["person"], f["fields"]) for f in item.findings if f["rule"] == "NIK_MISMATCH"]
+    assert mismatches == [(0, ["tanggal_lahir"]), (1, ["jenis_kelamin"])]
+
+
+def test_a_corrected_birth_date_needs_no_confirmation():
+    wrong = form_data(members=0, tanggal_lahir="1980-05-16")
+    assert submit(wrong).status_code == 400
+    code = receipt_code(submit(wrong | {"tanggal_lahir": "1980-05-15"}))
+    assert "NIK_MISMATCH" not in {f["rule"] for f in ProposalItem.objects.get(receipt_code=code).findings}
+    # a page without a warning does not ask for the confirmation at all
+    assert 'name="konfirmasi_nik"' not in Client().get(URL).content.decode()
+    assert 'name="konfirmasi_nik"' not in submit(form_data(telepon="1")).content.decode()
+
+
+def test_the_nik_warning_is_about_the_typed_data_only_registered_or_not():
+    """The warning compares what was typed with itself: a registered NIK gets the same page."""
+    registered(HEAD_NIK)
+    key = uuid.uuid4().hex
+    known = submit(form_data(members=0, tanggal_lahir="1980-05-16", key=key)).content.decode()
+    unknown_nik = "3371011505800009"
+    unknown = submit(
+        form_data(members=0, tanggal_lahir="1980-05-16", key=key, nik=unknown_nik)
+    ).content.decode()
+    assert normalised(known).replace(HEAD_NIK, "NIK") == normalised(unknown).replace(unknown_nik, "NIK")
+
+
 def registered(nik: str) -> None:
     b = reg.batch()
     reg.person(b, person_id=9001, nik=nik, nama="Budi Santoso", village_code=VILLAGE_A)
