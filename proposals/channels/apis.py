@@ -8,10 +8,10 @@ the same rules and messages whichever way it comes in. Roles are in dtks/permiss
   `ministry_proposals_visible_to`; create through `ministry_proposal_create`). `Idempotency-Key`
   (per user): a retried POST returns the same item and creates nothing.
 - `POST /api/v1/pendaftaran-mandiri/`: public. Answers only a receipt code, the same shape whether
-  or not a NIK is already registered (docs/security.md #10); 429 when the per-IP or per-NIK limit is
-  reached; a retried POST with the same `Idempotency-Key` and the same content returns the same
-  receipt. A birth date or sex that contradicts the same person's NIK is a 400 naming the field (as
-  the page shows it) until it is corrected or `konfirmasi_nik: true` is sent.
+  or not a NIK is already registered or has an open application (docs/security.md #10); 429 when the
+  per-IP limit is reached; a retried POST with the same `Idempotency-Key` and the same content
+  returns the same receipt. A birth date or sex that contradicts the same person's NIK is a 400
+  naming the field (as the page shows it) until it is corrected or `konfirmasi_nik: true` is sent.
 """
 
 import hashlib
@@ -39,7 +39,6 @@ from .self_registration import (
     NikMismatch,
     ip_limited,
     new_receipt_code,
-    niks_limited,
     self_registration_submit,
 )
 from .self_registration_forms import MAX_MEMBERS, MEMBER_PREFIX, SelfRegistrationForm, member_formset
@@ -345,8 +344,6 @@ class SelfRegistrationApi(GenericAPIView):
         if not (valid and form.is_valid() and members.is_valid()):
             _raise_form_errors(form, members, rows_key="anggota")
         submission = form.submission(members)
-        if niks_limited([p["nik"] for p in submission.persons if p.get("nik")]):
-            raise RateLimited()
         try:
             item, _created = self_registration_submit(
                 submission=submission,

@@ -2,8 +2,10 @@
 proposal goes straight to `submitted`, to the regency's (or the ministry's) verification queue.
 
 The citizen sees nothing about anyone's records: not whether a NIK is already registered, not the
-integrity findings (stored on the item for staff). Every answer has the same shape. Rate limits per
-IP and per NIK use the shared `ratelimit` cache (docs/decisions.md).
+integrity findings (stored on the item for staff). Every answer has the same shape. The rate limit
+per IP uses the shared `ratelimit` cache. There is no limit per NIK: a NIK sent again while its
+application is open replaces the open version instead of adding one, so repeats pile nothing up and
+nobody can block a named citizen's registration (docs/decisions.md).
 
 One thing the citizen is told, because it is about their own typing and reveals nothing about anyone
 else: a birth date or sex that contradicts the date part of the same person's NIK (`nik_warnings`).
@@ -24,7 +26,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +35,7 @@ from dtks.audit.services import SystemActor
 from dtks.core.idempotency import idempotency_claim
 from dtks.registry.identity import check_nik, nik_mismatch
 from dtks.registry.models import PersonVersion
+from proposals.item import proposal_item_transition
 from proposals.item.history import write_created
 from proposals.item.integrity import SAVE_BLOCKING, blocks_saving, item_data, item_findings
 from proposals.item.models import ProposalItem, ProposalPerson
@@ -74,13 +77,6 @@ def rate_limit_hit(*, scope: str, ident: str, limit: int, window: int) -> bool:
 def ip_limited(ip: str | None) -> bool:
     limit, window = settings.DTKS_SELF_REGISTRATION_RATE_IP
     return rate_limit_hit(scope="ip", ident=ip or "-", limit=limit, window=window)
-
-
-def niks_limited(niks: list[str]) -> bool:
-    """Every NIK of the submission counts; over the limit for any of them refuses it."""
-    limit, window = settings.DTKS_SELF_REGISTRATION_RATE_NIK
-    hits = [rate_limit_hit(scope="nik", ident=nik, limit=limit, window=window) for nik in sorted(set(niks))]
-    return any(hits)
 
 
 # --- receipts ---------------------------------------------------------------------------------------
@@ -229,6 +225,62 @@ def _registered_person_id(nik: str | None) -> int | None:
     )
 
 
+def _lock_applicant(nik: str) -> None:
+    """Submissions for one applicant NIK run one after the other until the transaction ends, so two at
+    once cannot both miss (or both replace) the open version. The lock's key is an HMAC: no NIK in
+    pg_locks."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"self_registration:{nik}".encode(), hashlib.sha256)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest.digest()[:8], "big", signed=True)]
+        )
+
+
+def open_version(nik: str) -> ProposalItem | None:
+    """The applicant's self-registration the verifier has not decided yet (`submitted`), locked; None
+    when there is none. At most one exists: every new version supersedes it."""
+    return (
+        ProposalItem.objects.filter(
+            channel=ProposalItem.Channel.SELF_REGISTRATION,
+            state=ProposalItem.State.SUBMITTED,
+            persons__position=0,
+            persons__nik=nik,
+        )
+        .select_for_update(of=("self",))
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _new_item(submission: Submission, *, consent_at, earlier: ProposalItem | None) -> ProposalItem:
+    correction = submission.kind == ProposalItem.Kind.CORRECTION
+    item = ProposalItem(
+        kind=submission.kind,
+        channel=ProposalItem.Channel.SELF_REGISTRATION,
+        # docs/design.md §4: self-registrations start in `submitted` (no draft, no musyawarah).
+        state=ProposalItem.State.SUBMITTED,
+        verifier=verifier_for(submission.village_code),
+        village_code=submission.village_code,
+        no_kk=submission.no_kk,
+        rt=submission.rt,
+        rw=submission.rw,
+        alamat=submission.alamat,
+        note=submission.note,
+        contact_phone=submission.phone,
+        consent_at=consent_at or timezone.now(),
+        target_person_id=_registered_person_id(submission.persons[0].get("nik")) if correction else None,
+        # A later version belongs to the application of the version it replaces (its first version).
+        application_id=(earlier.application_id or earlier.pk) if earlier else None,
+    )
+    for _attempt in range(5):
+        item.receipt_code = new_receipt_code()
+        if not ProposalItem.objects.filter(receipt_code=item.receipt_code).exists():
+            break
+    item.save()
+    ProposalPerson.objects.bulk_create(proposal_person(item, i, p) for i, p in enumerate(submission.persons))
+    return item
+
+
 @transaction.atomic
 def self_registration_submit(
     *,
@@ -244,6 +296,11 @@ def self_registration_submit(
     plus the content's fingerprint: a double submit of the same form is one item and one receipt; a
     changed or new form is a new item.
 
+    One open application per applicant NIK (docs/decisions.md): when the applicant's NIK already has a
+    self-registration waiting for its verifier, the new item is its next version (`application`) and
+    the earlier one is superseded by the system actor through the item's transition service, with
+    the reason naming the new version. The citizen's answer is the same either way (a new receipt).
+
     Raises `NikMismatch` when a person's birth date or sex contradicts their own NIK, unless the
     citizen confirmed the data (`nik_confirmed`): the page and the API show the same warnings.
     """
@@ -254,41 +311,35 @@ def self_registration_submit(
     claim = idempotency_claim(scope="self_registration.submit", actor=None, key=key)
     if claim.replayed:
         return ProposalItem.objects.get(pk=claim.object_id), False
-    correction = submission.kind == ProposalItem.Kind.CORRECTION
-    applicant = submission.persons[0]
-    item = ProposalItem(
-        kind=submission.kind,
-        channel=ProposalItem.Channel.SELF_REGISTRATION,
-        # docs/design.md §4: self-registrations start in `submitted` (no draft, no musyawarah).
-        state=ProposalItem.State.SUBMITTED,
-        verifier=verifier_for(submission.village_code),
-        village_code=submission.village_code,
-        no_kk=submission.no_kk,
-        rt=submission.rt,
-        rw=submission.rw,
-        alamat=submission.alamat,
-        note=submission.note,
-        contact_phone=submission.phone,
-        consent_at=consent_at or timezone.now(),
-        target_person_id=_registered_person_id(applicant.get("nik")) if correction else None,
+    nik = submission.persons[0].get("nik")
+    earlier = None
+    if nik:
+        _lock_applicant(nik)
+        earlier = open_version(nik)
+    item = _new_item(submission, consent_at=consent_at, earlier=earlier)
+    actor = SystemActor(SYSTEM_ACTOR)
+    detail = {"persons": len(submission.persons), "verifier": item.verifier}
+    write_created(
+        [item],
+        event="self_register",
+        actor=actor,
+        ip=ip,
+        detail={item.pk: detail | ({"replaces": earlier.pk} if earlier else {})},
     )
-    for _attempt in range(5):
-        item.receipt_code = new_receipt_code()
-        if not ProposalItem.objects.filter(receipt_code=item.receipt_code).exists():
-            break
-    item.save()
-    ProposalPerson.objects.bulk_create(proposal_person(item, i, p) for i, p in enumerate(submission.persons))
+    if earlier is not None:
+        proposal_item_transition(
+            item_id=earlier.pk,
+            transition="supersede",
+            actor=actor,
+            reason=f"diganti versi baru #{item.pk}",
+            detail={"replaced_by": item.pk},
+            ip=ip,
+        )
+    # After the earlier version left `submitted`, so it is no duplicate of its own next version.
     findings = item_integrity_findings(item)
     if findings:
         item.findings = findings
         item.save(update_fields=["findings"])
-    write_created(
-        [item],
-        event="self_register",
-        actor=SystemActor(SYSTEM_ACTOR),
-        ip=ip,
-        detail={item.pk: {"persons": len(submission.persons), "verifier": item.verifier}},
-    )
     claim.answer(item.pk)
     return item, True
 

@@ -22,7 +22,6 @@ from .self_registration import (
     NikMismatch,
     ip_limited,
     new_receipt_code,
-    niks_limited,
     receipt_from_token,
     receipt_token,
     self_registration_submit,
@@ -87,8 +86,6 @@ def register(request):
         return _page(request, form, members, status=400)
 
     submission = form.submission(members)
-    if niks_limited([p["nik"] for p in submission.persons if p.get("nik")]):
-        return _page(request, form, members, status=429, limited=True)
     try:
         item, _created = self_registration_submit(
             submission=submission,
