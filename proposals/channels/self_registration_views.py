@@ -4,7 +4,10 @@ the ministry verifies them; they never enter a musyawarah; NIKs masked).
 
 Every accepted submission (and a bot's, caught by the honeypot) answers the same way: a redirect to
 a receipt page that shows only a receipt code and what happens next. Whether a NIK is already in the
-registry changes nothing in the answer (docs/security.md #10).
+registry, or already has an open application (which the new submission then replaces), changes
+nothing in the answer (docs/security.md #10). The one thing said about what was typed, besides format
+errors, is a birth date or sex that contradicts the same person's NIK: a warning on that field, to
+correct or to confirm ("Data sudah benar").
 """
 
 from django.core.paginator import Paginator
