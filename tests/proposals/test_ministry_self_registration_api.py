@@ -1,5 +1,6 @@
 """The API of the ministry proposals (/api/v1/usulan-kementerian/) and of the public self-registration
-(/api/v1/pendaftaran-mandiri/): idempotent creates, roles, a receipt only, field errors, rate limits."""
+(/api/v1/pendaftaran-mandiri/): idempotent creates, roles, a receipt only, field errors, the NIK
+warning, repeats that replace the open version, the per-IP rate limit."""
 
 import json
 

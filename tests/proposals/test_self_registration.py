@@ -1,5 +1,7 @@
-"""Self-registration (pendaftaran mandiri): the public form, its receipt, idempotency, honeypot, rate
-limits, the same answer for known and unknown NIKs, corrections, and the village's read-only list."""
+"""Self-registration (pendaftaran mandiri): the public form, its receipt, idempotency, honeypot, the
+per-IP rate limit, the same answer for known and unknown NIKs, the warning for a NIK that contradicts
+its own birth date or sex, one open application per applicant NIK (a repeat replaces the open
+version), corrections, and the village's read-only list."""
 
 import re
 import uuid
