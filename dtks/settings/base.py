@@ -277,9 +277,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
 }
-# (limit, window in seconds): submissions per client IP, and per NIK (applicant or member).
+# (limit, window in seconds): submissions per client IP. No limit per NIK: a repeat replaces the
+# open version of that NIK's application (docs/decisions.md).
 DTKS_SELF_REGISTRATION_RATE_IP = (20, 60 * 60)
-DTKS_SELF_REGISTRATION_RATE_NIK = (5, 24 * 60 * 60)
 # Where the ministry verifies self-registrations itself instead of the regency: region code prefixes
 # (a province "33" or a regency "3371"), comma-separated in the environment; empty = every regency.
 DTKS_SELF_REGISTRATION_MINISTRY_REGIONS = env_list("DTKS_SELF_REGISTRATION_MINISTRY_REGIONS")

@@ -8,9 +8,10 @@ the same rules and messages whichever way it comes in. Roles are in dtks/permiss
   `ministry_proposals_visible_to`; create through `ministry_proposal_create`). `Idempotency-Key`
   (per user): a retried POST returns the same item and creates nothing.
 - `POST /api/v1/pendaftaran-mandiri/`: public. Answers only a receipt code, the same shape whether
-  or not a NIK is already registered (docs/security.md #10); 429 when the per-IP or per-NIK limit is
-  reached; a retried POST with the same `Idempotency-Key` and the same content returns the same
-  receipt.
+  or not a NIK is already registered or has an open application (docs/security.md #10); 429 when the
+  per-IP limit is reached; a retried POST with the same `Idempotency-Key` and the same content
+  returns the same receipt. A birth date or sex that contradicts the same person's NIK is a 400
+  naming the field (as the page shows it) until it is corrected or `konfirmasi_nik: true` is sent.
 """
 
 import hashlib
@@ -35,9 +36,9 @@ from proposals.item.serializers import ItemDetailSerializer
 from .ministry import MinistryReason, ministry_proposal_create, ministry_proposals_visible_to
 from .ministry_forms import PERSON_PREFIX, MinistryProposalForm, PersonFormSet
 from .self_registration import (
+    NikMismatch,
     ip_limited,
     new_receipt_code,
-    niks_limited,
     self_registration_submit,
 )
 from .self_registration_forms import MAX_MEMBERS, MEMBER_PREFIX, SelfRegistrationForm, member_formset
@@ -56,13 +57,17 @@ class RateLimited(exceptions.APIException):
 # --- turning JSON into the pages' form data, and form errors into the API's -------------------------
 
 
+# The checkboxes of the self-registration form: consent, and the confirmation of a NIK warning.
+CHECKBOXES = frozenset({"persetujuan", "konfirmasi_nik"})
+
+
 def _value(v, *, name: str = ""):
-    """A JSON value as a form sees a typed one: a boolean stays a boolean for the consent checkbox
-    and is text ("true"/"false") for any other field, which then refuses it with its own message."""
+    """A JSON value as a form sees a typed one: a boolean stays a boolean for a checkbox and is text
+    ("true"/"false") for any other field, which then refuses it with its own message."""
     if v is None:
         return ""
     if isinstance(v, bool):
-        return v if name == "persetujuan" else str(v).lower()
+        return v if name in CHECKBOXES else str(v).lower()
     if isinstance(v, dict | list):
         raise exceptions.ValidationError(_("Isian ini harus berupa teks, angka, atau ya/tidak."))
     return str(v)
@@ -266,6 +271,13 @@ class SelfRegistrationSerializer(serializers.Serializer):
     telepon = serializers.CharField()
     catatan = serializers.CharField(required=False, allow_blank=True)
     persetujuan = serializers.BooleanField(help_text=_("Persetujuan pemrosesan data pribadi (UU 27/2022)."))
+    konfirmasi_nik = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Kirim true setelah jawaban 400 yang menyatakan tanggal lahir atau jenis kelamin tidak cocok "
+            "dengan NIK, bila data itu memang sudah benar."
+        ),
+    )
     anggota = SelfRegistrationPersonSerializer(many=True, required=False)
 
 
@@ -290,6 +302,7 @@ SELF_REGISTRATION_FIELDS = (
     "telepon",
     "catatan",
     "persetujuan",
+    "konfirmasi_nik",
     "situs",
 )
 
@@ -310,7 +323,8 @@ class SelfRegistrationApi(GenericAPIView):
     def post(self, request, *args, **kwargs):
         """Pendaftaran mandiri (publik). Jawabannya hanya kode tanda terima, sama bentuknya apa pun
         data di registri. Mengirim ulang isi yang sama dengan `Idempotency-Key` yang sama menjawab
-        tanda terima yang sama."""
+        tanda terima yang sama. Tanggal lahir atau jenis kelamin yang tidak cocok dengan NIK orang itu
+        dijawab 400 pada isian tersebut sampai diperbaiki atau dikirim dengan `konfirmasi_nik: true`."""
         key = idempotency_key(request)
         ip = client_ip(request)
         if ip_limited(ip):
@@ -330,11 +344,18 @@ class SelfRegistrationApi(GenericAPIView):
         if not (valid and form.is_valid() and members.is_valid()):
             _raise_form_errors(form, members, rows_key="anggota")
         submission = form.submission(members)
-        if niks_limited([p["nik"] for p in submission.persons if p.get("nik")]):
-            raise RateLimited()
-        item, _created = self_registration_submit(
-            submission=submission, form_key=form.cleaned_data["kunci"], ip=ip, consent_at=timezone.now()
-        )
+        try:
+            item, _created = self_registration_submit(
+                submission=submission,
+                form_key=form.cleaned_data["kunci"],
+                ip=ip,
+                consent_at=timezone.now(),
+                nik_confirmed=form.cleaned_data["konfirmasi_nik"],
+            )
+        except NikMismatch as exc:
+            # The page's warnings on the same fields: 400 until corrected or `konfirmasi_nik: true`.
+            form.show_nik_warnings(members, exc.warnings)
+            _raise_form_errors(form, members, rows_key="anggota")
         return _receipt(item.receipt_code)
 
 

@@ -242,6 +242,12 @@ class SelfRegistrationForm(forms.Form):
         ),
         error_messages={"required": _("Centang pernyataan persetujuan untuk mengirim pendaftaran.")},
     )
+    # Shown once a birth date or sex contradicts its NIK (`show_nik_warnings`): the citizen corrects the
+    # field, or confirms the data and sends again (docs/decisions.md).
+    konfirmasi_nik = forms.BooleanField(
+        label=_("Data sudah benar: NIK, tanggal lahir, dan jenis kelamin sudah saya periksa sesuai KTP/KK."),
+        required=False,
+    )
     # A honeypot instead of an outside captcha: hidden from people, filled in by bots.
     situs = forms.CharField(label=_("Jangan isi kolom ini"), required=False, max_length=200)
     kunci = forms.CharField(widget=forms.HiddenInput, max_length=32)
@@ -326,6 +332,31 @@ class SelfRegistrationForm(forms.Form):
             phone=d["telepon"],
             note=d["catatan"].strip(),
             persons=[applicant, *members.people()],
+        )
+
+    @property
+    def asks_nik_confirmation(self) -> bool:
+        """Whether the page shows the "Data sudah benar" box: after a NIK warning, or once ticked."""
+        return bool(self.errors.get("konfirmasi_nik")) or bool(self["konfirmasi_nik"].value())
+
+    def show_nik_warnings(self, members: BaseMemberFormSet, warnings) -> None:
+        """The service's NIK warnings (proposals/channels/self_registration.py: `NikMismatch`) on the
+        fields they name, and the confirmation they ask for. Positions are those of the submission:
+        0 the applicant, then the member rows that were filled in, in order."""
+        by_position = [self, *(form for form in members.forms if form.cleaned_data)]
+        for position, fields in sorted(warnings.items()):
+            for field, message in fields.items():
+                by_position[position].add_error(field, ValidationError(message, code="nik_mismatch"))
+        self.add_error(
+            "konfirmasi_nik",
+            ValidationError(
+                _(
+                    "Tanggal lahir atau jenis kelamin pada isian yang ditandai tidak cocok dengan NIK. "
+                    "Perbaiki isian itu atau NIK-nya; bila semuanya sudah benar sesuai KTP/KK, centang "
+                    "“Data sudah benar” lalu kirim lagi."
+                ),
+                code="nik_mismatch",
+            ),
         )
 
     def check_members(self, members: BaseMemberFormSet) -> None:

@@ -4,7 +4,10 @@ the ministry verifies them; they never enter a musyawarah; NIKs masked).
 
 Every accepted submission (and a bot's, caught by the honeypot) answers the same way: a redirect to
 a receipt page that shows only a receipt code and what happens next. Whether a NIK is already in the
-registry changes nothing in the answer (docs/security.md #10).
+registry, or already has an open application (which the new submission then replaces), changes
+nothing in the answer (docs/security.md #10). The one thing said about what was typed, besides format
+errors, is a birth date or sex that contradicts the same person's NIK: a warning on that field, to
+correct or to confirm ("Data sudah benar").
 """
 
 from django.core.paginator import Paginator
@@ -19,9 +22,9 @@ from dtks.accounts.auth import client_ip
 from dtks.registry.masking import mask_id
 
 from .self_registration import (
+    NikMismatch,
     ip_limited,
     new_receipt_code,
-    niks_limited,
     receipt_from_token,
     receipt_token,
     self_registration_submit,
@@ -86,16 +89,26 @@ def register(request):
         return _page(request, form, members, status=400)
 
     submission = form.submission(members)
-    if niks_limited([p["nik"] for p in submission.persons if p.get("nik")]):
-        return _page(request, form, members, status=429, limited=True)
-    item, _created = self_registration_submit(
-        submission=submission, form_key=form.cleaned_data["kunci"], ip=ip, consent_at=timezone.now()
-    )
+    try:
+        item, _created = self_registration_submit(
+            submission=submission,
+            form_key=form.cleaned_data["kunci"],
+            ip=ip,
+            consent_at=timezone.now(),
+            nik_confirmed=form.cleaned_data["konfirmasi_nik"],
+        )
+    except NikMismatch as exc:
+        # The citizen's own data against their own NIK: shown on the fields, to correct or confirm.
+        form.show_nik_warnings(members, exc.warnings)
+        return _page(request, form, members, status=400)
     return _to_receipt(item.receipt_code)
 
 
+@never_cache
 @require_GET
 def receipt(request, token: str):
+    """The receipt: `no-store` (never_cache), so a shared or public computer's browser keeps no copy of
+    it; a print button (static/js/print.js) for a paper copy."""
     code = receipt_from_token(token)
     if code is None:
         raise Http404

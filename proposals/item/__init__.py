@@ -29,6 +29,7 @@ from .models import (
 from .selectors import (
     listed_items,
     proposal_item_history,
+    proposal_item_versions,
     proposal_items_of_channel,
     proposal_items_visible_to,
     regency_submitted_items,
@@ -56,6 +57,7 @@ __all__ = [
     "proposal_item_history",
     "proposal_item_transition",
     "proposal_item_update",
+    "proposal_item_versions",
     "proposal_items_bulk_transition",
     "proposal_items_of_channel",
     "proposal_items_visible_to",

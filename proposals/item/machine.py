@@ -34,6 +34,7 @@ EFFECT_FIELDS = ("state", "last_reason", "overrides", "ever_returned_to_regency"
 STAGE = {
     "submit": "proposal",
     "withdraw": "proposal",
+    "supersede": "proposal",
     "resubmit": "proposal",
     "dispute_by_village": "proposal",
     "verify": "verification",
@@ -76,6 +77,7 @@ TRANSITION_LABELS = {
     "submit": _("diajukan"),
     "resubmit": _("diajukan kembali setelah diperbaiki"),
     "withdraw": _("ditarik"),
+    "supersede": _("diganti versi baru pendaftaran mandiri"),
     "dispute_by_village": _("disanggah desa/kelurahan"),
     "verify": _("diverifikasi"),
     "return_to_village": _("dikembalikan ke desa/kelurahan"),
@@ -103,6 +105,7 @@ TRANSITION_LABELS = {
 REASON_REQUIRED = frozenset(
     {
         "withdraw",
+        "supersede",
         "return_to_village",
         "reject",
         "reject_by_ministry",
@@ -125,6 +128,7 @@ CONDITION_MESSAGES = {
     "verified_by_ministry": "Usulan ini diverifikasi oleh kabupaten/kota.",
     "proposed_by_village": "Hanya usulan musyawarah desa/kelurahan yang dapat dikembalikan ke desa/kelurahan; "
     "pendaftaran mandiri, usulan Kementerian Sosial, dan usulan dinas sosial diverifikasi atau ditolak.",
+    "self_registered": "Hanya pendaftaran mandiri yang diganti oleh versi barunya.",
     "failed_again_after_correction": "Penjaminan kualitas hanya untuk usulan yang gagal lagi setelah diperbaiki.",
     "has_nik_for_everyone": "Usulan ini belum dapat ditetapkan: masih ada orang tanpa NIK (NIK_PENDING).",
 }

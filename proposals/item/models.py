@@ -37,7 +37,8 @@ MINISTRY = _roles(Role.MINISTRY_DATA_OFFICER)
 
 
 def SYSTEM(item: "ProposalItem", user) -> bool:
-    """Only the system actor (the determination's compute: dtks.audit.services.SystemActor)."""
+    """Only a system actor (dtks.audit.services.SystemActor): the determination's compute, or the
+    self-registration channel superseding an earlier version."""
     return getattr(user, "is_system", False)
 
 
@@ -119,6 +120,12 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     receipt_code = models.CharField(max_length=20, null=True, blank=True, unique=True)
     contact_phone = models.CharField(max_length=20, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
+    # Self-registration: the first version of the citizen's application when this item is a later
+    # one — the same applicant NIK sent again while an earlier version was still `submitted`, which
+    # the system actor then superseded (`supersede`). NULL for a first version and for other channels.
+    application = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="later_versions"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -174,6 +181,11 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
         §1.1: those channels never enter a musyawarah); the regency verifies or rejects them."""
         return self.channel == self.Channel.MUSYAWARAH
 
+    def self_registered(self) -> bool:
+        """A citizen's self-registration: the only item a newer version of the same application
+        replaces (docs/decisions.md)."""
+        return self.channel == self.Channel.SELF_REGISTRATION
+
     def failed_again_after_correction(self) -> bool:
         return self.ever_returned_to_regency
 
@@ -188,6 +200,14 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=[S.DRAFT, S.SUBMITTED], target=S.WITHDRAWN, permission=PROPOSER)
     def withdraw(self):
         """By the proposer, before the regency decides."""
+
+    @transition(
+        field=state, source=S.SUBMITTED, target=S.WITHDRAWN, conditions=[self_registered], permission=SYSTEM
+    )
+    def supersede(self):
+        """A self-registration replaced by a newer version of the same application (the applicant's
+        NIK sent again before the verifier decided): withdrawn by the channel's system actor, with
+        the reason naming the new version, so the verifier decides once, on the newest."""
 
     @transition(field=state, source=S.RETURNED_TO_VILLAGE, target=S.SUBMITTED, permission=VILLAGE)
     def resubmit(self):

@@ -38,6 +38,19 @@ def proposal_item_history(*, user, item_id: int) -> QuerySet[ProposalItemHistory
 
 
 @scoped_selector
+def proposal_item_versions(*, user, item_id: int) -> QuerySet[ProposalItem]:
+    """The other versions of the self-registration application the item belongs to — its first
+    version and every later one (`application`), oldest first — that the user may see. Empty for an
+    item the user may not see, and for an item with no other version (every other channel)."""
+    visible = proposal_items_visible_to(user=user)
+    row = visible.filter(pk=item_id).values("pk", "application_id").first()
+    if row is None:
+        return ProposalItem.objects.none()
+    first = row["application_id"] or row["pk"]
+    return visible.filter(Q(pk=first) | Q(application_id=first)).exclude(pk=item_id).order_by("pk")
+
+
+@scoped_selector
 def returned_items(*, user) -> QuerySet[ProposalItem]:
     """Items the regency sent back to the village, waiting for the village to fix them."""
     return proposal_items_visible_to(user=user).filter(state=ProposalItem.State.RETURNED_TO_VILLAGE)

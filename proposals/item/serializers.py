@@ -75,6 +75,7 @@ class ItemDetailSerializer(serializers.ModelSerializer):
             "kode_wilayah",
             "musyawarah",
             "pair",
+            "application",
             "target_family_id",
             "target_person_id",
             "deletion_reason",

@@ -36,6 +36,7 @@ from .models import EDITABLE_STATES, ProposalItem
 from .selectors import (
     listed_items,
     proposal_item_history,
+    proposal_item_versions,
     proposal_items_visible_to,
     regency_submitted_items,
     returned_items,
@@ -175,6 +176,10 @@ def item_detail(request, pk: int):
         }
         for f in item.findings or []
     ]
+    # A self-registration sent again before it was decided: the application's other versions.
+    versions = []
+    if item.channel == ProposalItem.Channel.SELF_REGISTRATION:
+        versions = decorate(list(proposal_item_versions(user=user, item_id=item.pk)))
     regions = region_labels([item.village_code, *([pair.village_code] if pair else [])])
     context = {
         "item": item,
@@ -182,6 +187,7 @@ def item_detail(request, pk: int):
         "full": full,
         "history": history,
         "pair": pair,
+        "versions": versions,
         "findings": findings,
         "diff": _diff_rows(item, persons),
         "house": [(label(k), lookup.get((k, v), v)) for k, v in (item.house or {}).items() if v],

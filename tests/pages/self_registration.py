@@ -74,5 +74,21 @@ class SelfRegistrationPage(BasePage):
     def errors(self) -> list[str]:
         return self.page.locator("main .errorlist li").all_inner_texts()
 
+    def field_errors(self, name: str) -> list[str]:
+        """The messages shown for one field: `tanggal_lahir`, or a member's `anggota-0-jenis_kelamin`."""
+        return self.page.locator(f"#id_{name}_error li").all_inner_texts()
+
+    def nik_confirmation(self):
+        """The "Data sudah benar" box the page asks for after a NIK warning."""
+        return self.page.locator("#id_konfirmasi_nik")
+
+    def confirm_nik(self):
+        self.nik_confirmation().check()
+        return self
+
     def receipt_code(self) -> str:
         return self.page.locator("#nomor-tanda-terima").inner_text()
+
+    def print_button(self):
+        """The receipt's "Cetak tanda terima" button (shown by our static/js/print.js)."""
+        return self.page.get_by_role("button", name="Cetak tanda terima")

@@ -31,6 +31,7 @@ PATHS = [
     *ALLOWED,
     ("determine", S.ACCEPTED, "system", {}, S.DETERMINED),
     ("refuse_at_determination", S.ACCEPTED, "system", {}, S.RETURNED_TO_REGENCY),
+    ("supersede", S.SUBMITTED, "system", {"channel": "self_registration"}, S.WITHDRAWN),
 ]
 FINDING = [{"rule": "DUPLICATE_NIK", "fields": ["nik"], "person": 0, "message": "NIK ganda."}]
 

@@ -1,5 +1,6 @@
 """The API of the ministry proposals (/api/v1/usulan-kementerian/) and of the public self-registration
-(/api/v1/pendaftaran-mandiri/): idempotent creates, roles, a receipt only, field errors, rate limits."""
+(/api/v1/pendaftaran-mandiri/): idempotent creates, roles, a receipt only, field errors, the NIK
+warning, repeats that replace the open version, the per-IP rate limit."""
 
 import json
 
@@ -203,8 +204,72 @@ def test_rate_limit_per_ip_is_a_429_in_the_error_format(settings):
     assert post(Client(), SELF_URL, self_body(), ip="10.9.0.2").status_code == 201
 
 
-def test_rate_limit_per_nik(settings):
-    settings.DTKS_SELF_REGISTRATION_RATE_NIK = (1, 24 * 60 * 60)
-    assert post(Client(), SELF_URL, self_body(anggota=[]), ip="10.8.0.1").status_code == 201
-    assert post(Client(), SELF_URL, self_body(anggota=[]), ip="10.8.0.2").status_code == 429
-    assert ProposalItem.objects.count() == 1
+def test_repeats_for_one_nik_by_someone_else_do_not_stop_the_citizens_own_submission():
+    """No per-NIK limit: a repeat for an open NIK replaces the open version (the page's rule too)."""
+    strangers = [
+        post(Client(), SELF_URL, self_body(anggota=[], telepon="089999999999"), ip="10.66.0.1")
+        for _ in range(5)
+    ]
+    own = post(Client(), SELF_URL, self_body(anggota=[]), ip="10.8.0.1")
+    assert [r.status_code for r in [*strangers, own]] == [201] * 6
+    assert {frozenset(r.json()) for r in [*strangers, own]} == {frozenset({"receipt_code"})}
+    newest = ProposalItem.objects.get(state="submitted")
+    assert newest.receipt_code == own.json()["receipt_code"] and newest.contact_phone == "081234567890"
+    first = ProposalItem.objects.order_by("pk").first()
+    assert (
+        ProposalItem.objects.filter(state="withdrawn", last_reason__startswith="diganti versi baru #").count()
+        == 5
+    )
+    assert set(ProposalItem.objects.exclude(pk=first.pk).values_list("application_id", flat=True)) == {
+        first.pk
+    }
+
+
+def test_the_page_and_the_api_replace_the_same_open_application():
+    from tests.proposals.test_self_registration import form_data, receipt_code
+
+    page = receipt_code(Client().post("/daftar/", form_data(members=0), REMOTE_ADDR="10.0.0.3"))
+    api_code = post(Client(), SELF_URL, self_body(anggota=[])).json()["receipt_code"]
+    by_page, by_api = (ProposalItem.objects.get(receipt_code=c) for c in (page, api_code))
+    assert (by_page.state, by_api.state, by_api.application_id) == ("withdrawn", "submitted", by_page.pk)
+    assert by_page.last_reason == f"diganti versi baru #{by_api.pk}"
+    # the item API tells the verifier which application a version belongs to
+    detail = api(user("regency_verifier", "3371")).get(f"/api/v1/usulan/{by_api.pk}/").json()
+    assert (detail["state"], detail["application"]) == ("submitted", by_page.pk)
+
+
+def test_a_nik_contradicting_own_birth_date_or_sex_is_a_400_naming_the_field_until_confirmed():
+    from tests.proposals.test_self_registration import CONFIRM, DATE_WARNING, SEX_WARNING
+
+    body = self_body(tanggal_lahir="1980-05-16")
+    body["anggota"][0]["jenis_kelamin"] = "L"
+    r = post(Client(), SELF_URL, body)
+    assert r.status_code == 400
+    errors = r.json()["errors"]
+    assert set(errors) == {"tanggal_lahir", "anggota.0.jenis_kelamin", "konfirmasi_nik"}
+    assert errors["tanggal_lahir"] == [DATE_WARNING]
+    assert errors["anggota.0.jenis_kelamin"] == [SEX_WARNING]
+    assert CONFIRM in errors["konfirmasi_nik"][0]
+    assert ProposalItem.objects.count() == 0
+    confirmed = post(Client(), SELF_URL, body | {"konfirmasi_nik": True})
+    assert confirmed.status_code == 201 and set(confirmed.json()) == {"receipt_code"}
+    item = ProposalItem.objects.get()
+    assert {(f["person"], tuple(f["fields"])) for f in item.findings if f["rule"] == "NIK_MISMATCH"} == {
+        (0, ("tanggal_lahir",)),
+        (1, ("jenis_kelamin",)),
+    }
+    # `false` is no confirmation; a corrected birth date needs none
+    assert post(Client(), SELF_URL, body | {"konfirmasi_nik": False}).status_code == 400
+    body["anggota"][0]["jenis_kelamin"] = "P"
+    assert post(Client(), SELF_URL, body | {"tanggal_lahir": "1980-05-15"}).status_code == 201
+
+
+def test_the_page_and_the_api_give_the_same_nik_warnings():
+    from tests.proposals.test_self_registration import field_errors, form_data
+
+    page = Client().post("/daftar/", form_data(members=1, tanggal_lahir="1980-05-16"), REMOTE_ADDR="10.0.0.3")
+    html = page.content.decode()
+    api_errors = post(Client(), SELF_URL, self_body(tanggal_lahir="1980-05-16")).json()["errors"]
+    assert page.status_code == 400
+    assert field_errors(html, "id_tanggal_lahir") == api_errors["tanggal_lahir"]
+    assert field_errors(html, "id_konfirmasi_nik") == api_errors["konfirmasi_nik"]

@@ -1,5 +1,7 @@
-"""Self-registration (pendaftaran mandiri): the public form, its receipt, idempotency, honeypot, rate
-limits, the same answer for known and unknown NIKs, corrections, and the village's read-only list."""
+"""Self-registration (pendaftaran mandiri): the public form, its receipt, idempotency, honeypot, the
+per-IP rate limit, the same answer for known and unknown NIKs, the warning for a NIK that contradicts
+its own birth date or sex, one open application per applicant NIK (a repeat replaces the open
+version), corrections, and the village's read-only list."""
 
 import re
 import uuid
@@ -142,6 +144,24 @@ def test_receipt_page_shows_only_the_code_and_what_comes_next():
     assert Client().get(f"/daftar/tanda-terima/{code}:palsu/").status_code == 404
 
 
+def test_receipt_page_is_not_stored_prints_the_code_large_and_offers_a_print_button(settings):
+    code = receipt_code(submit(form_data()))
+    response = Client().get(f"/daftar/tanda-terima/{receipt_token(code)}/")
+    html = response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert re.search(
+        rf'class="receipt-code receipt-code--large"><strong id="nomor-tanda-terima">{code}<', html
+    )
+    # the print button is ours (a static file; the CSP allows no inline script), hidden until it runs
+    assert re.search(r'<button type="button"[^>]*id="cetak-tanda-terima"[^>]*data-print[^>]*hidden>', html)
+    assert re.search(r'<script src="/static/js/print\.js" defer></script>', html)
+    assert "<script>" not in html and "onclick" not in html
+    # the status check is planned: its place is named in the template, but no link leads nowhere yet
+    card = html.split('id="tanda-terima"')[1].split("</section>")[0]
+    assert "<a " not in card
+    assert "STATUS CHECK" in (settings.BASE_DIR / "templates/proposals/public/receipt.html").read_text()
+
+
 def test_double_submit_with_the_same_key_is_one_item_and_the_same_receipt():
     data = form_data()
     first, second = submit(data), submit(data)
@@ -189,22 +209,138 @@ def test_rate_limit_per_ip_with_the_real_settings(settings):
     assert receipt_code(submit(form_data(), ip="10.0.0.10"))  # another address is not affected
 
 
-def test_rate_limit_per_nik(settings):
-    settings.DTKS_SELF_REGISTRATION_RATE_NIK = (2, 24 * 60 * 60)
-    for i in range(2):
-        receipt_code(submit(form_data(members=0), ip=f"10.1.0.{i}"))
-    refused = submit(form_data(members=0), ip="10.1.0.9")
-    assert refused.status_code == 429
-    # a member's NIK counts as well: the head's NIK is spent, whoever sends it
+def stranger_data(**overrides) -> dict:
+    """Someone else's submission with the citizen's NIK: their own phone and address."""
+    return form_data(members=0, telepon="089999999999", alamat="Alamat palsu", **overrides)
+
+
+def regency_client() -> Client:
+    from tests.proposals.flow import client_for
+
+    return client_for(user(Role.REGENCY_VERIFIER, "3371"))
+
+
+def test_repeats_for_one_nik_by_someone_else_do_not_stop_the_citizens_own_submission():
+    """The old per-NIK limit let five requests block a named citizen for a day; now a repeat for an
+    open NIK replaces the open version, so it neither piles up nor blocks anyone."""
+    strangers = [receipt_code(submit(stranger_data(), ip="10.66.0.1")) for _ in range(5)]
+    own = receipt_code(submit(form_data(members=0), ip="10.1.0.1"))
+    assert len({*strangers, own}) == 6  # a new receipt every time, of the same shape
+    newest = ProposalItem.objects.get(receipt_code=own)
+    assert (newest.state, newest.contact_phone, newest.alamat) == (
+        "submitted",
+        "081234567890",
+        "Jl. Sudirman 5",
+    )
+    earlier = list(ProposalItem.objects.exclude(pk=newest.pk).order_by("pk"))
+    first = earlier[0]
+    assert [i.state for i in earlier] == ["withdrawn"] * 5
+    assert first.application_id is None
+    assert [i.application_id for i in [*earlier[1:], newest]] == [first.pk] * 5
+    # each earlier version was withdrawn by the channel's system actor, naming the version after it
+    for old, new in zip(earlier, [*earlier[1:], newest], strict=True):
+        h = ProposalItemHistory.objects.get(item=old, transition="supersede")
+        assert (h.from_state, h.to_state, h.actor_id, h.actor_label) == (
+            "submitted",
+            "withdrawn",
+            None,
+            SYSTEM_ACTOR,
+        )
+        assert h.reason == f"diganti versi baru #{new.pk}" == old.last_reason
+        assert h.detail == {"stage": "proposal", "replaced_by": new.pk}
+        assert AuditEvent.objects.filter(action="proposal_item.supersede", object_id=str(old.pk)).count() == 1
+    # the regency sees one application, the newest version, and decides once
+    queue = regency_client().get("/usulan/kabupaten/").content.decode()
+    assert re.findall(r'data-item="(\d+)"', queue) == [str(newest.pk)]
+    # no earlier version is a duplicate of the newest
+    assert "DUPLICATE_NIK" not in {f["rule"] for f in newest.findings}
+
+
+def test_the_newest_versions_page_lists_the_earlier_ones_and_they_link_back():
+    first = ProposalItem.objects.get(receipt_code=receipt_code(submit(stranger_data(), ip="10.66.0.1")))
+    newest = ProposalItem.objects.get(receipt_code=receipt_code(submit(form_data(members=0))))
+    c = regency_client()
+    html = unescape(c.get(f"/usulan/item/{newest.pk}/").content.decode())
+    assert "Versi lain pendaftaran ini" in html
+    assert re.findall(r'data-version="(\d+)"', html) == [str(first.pk)]
+    assert "versi sebelumnya" in html
+    old = unescape(c.get(f"/usulan/item/{first.pk}/").content.decode())
+    assert re.findall(r'data-version="(\d+)"', old) == [str(newest.pk)]
+    assert f"diganti versi baru #{newest.pk}" in old and "versi lebih baru" in old
+    # a version in another regency is not listed to this one (its own regency sees it)
+    elsewhere = ProposalItem.objects.get(
+        receipt_code=receipt_code(submit(form_data(members=0, wilayah="3308012001", rt="1")))
+    )
+    assert elsewhere.application_id == first.pk
+    html = c.get(f"/usulan/item/{newest.pk}/").content.decode()
+    assert re.findall(r'data-version="(\d+)"', html) == [str(first.pk)]
+    assert c.get(f"/usulan/item/{elsewhere.pk}/").status_code == 404
+    # a self-registration sent once, and every other channel, has no versions section
+    single = ProposalItem.objects.get(
+        receipt_code=receipt_code(
+            submit(form_data(members=0, nik="3371012001900004", tanggal_lahir="1990-01-20"))
+        )
+    )
+    assert "Versi lain pendaftaran ini" not in c.get(f"/usulan/item/{single.pk}/").content.decode()
+
+
+def test_a_decided_application_is_not_replaced_a_new_submission_starts_a_new_one():
+    from proposals.item import proposal_item_transition
+
+    first = ProposalItem.objects.get(receipt_code=receipt_code(submit(form_data(members=0))))
+    proposal_item_transition(
+        item_id=first.pk,
+        transition="reject",
+        actor=user(Role.REGENCY_VERIFIER, "3371"),
+        reason="Tidak layak.",
+    )
+    again = ProposalItem.objects.get(receipt_code=receipt_code(submit(form_data(members=0))))
+    first.refresh_from_db()
+    assert (first.state, again.state, again.application_id) == ("rejected", "submitted", None)
+
+
+def test_only_the_applicants_nik_links_versions_not_a_members():
+    own = ProposalItem.objects.get(receipt_code=receipt_code(submit(form_data(members=0))))
     other = form_data(members=1, nik="3371012001900004", tanggal_lahir="1990-01-20")
     other |= {
         "anggota-0-nik": HEAD_NIK,
         "anggota-0-jenis_kelamin": "L",
         "anggota-0-tanggal_lahir": "1980-05-15",
     }
-    assert submit(other, ip="10.1.0.10").status_code == 429
-    assert ProposalItem.objects.count() == 2
-    assert receipt_code(submit(form_data(members=0, nik="3371012001900004", tanggal_lahir="1990-01-20")))
+    theirs = ProposalItem.objects.get(receipt_code=receipt_code(submit(other)))
+    own.refresh_from_db()
+    assert (own.state, theirs.state, theirs.application_id) == ("submitted", "submitted", None)
+
+
+def test_a_repeat_answers_exactly_like_a_first_submission():
+    """Nothing in the answer says whether the NIK already had an open application."""
+    first = submit(form_data(members=0))
+    repeat = submit(form_data(members=0))
+    assert first.status_code == repeat.status_code == 302
+    assert set(first.headers) == set(repeat.headers)
+    first_page = Client().get(first["Location"]).content.decode()
+    repeat_page = Client().get(repeat["Location"]).content.decode()
+    assert normalised(first_page) == normalised(repeat_page)
+
+
+def test_only_the_system_actor_supersedes_and_only_a_self_registration():
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from dtks.audit.services import SystemActor
+    from proposals.item import proposal_item_transition
+    from tests.proposals.factories import item, users
+
+    system = SystemActor(SYSTEM_ACTOR)
+    musyawarah_item = item(ProposalItem.State.SUBMITTED)
+    with pytest.raises(ValidationError, match="Hanya pendaftaran mandiri"):
+        proposal_item_transition(item_id=musyawarah_item.pk, transition="supersede", actor=system, reason="x")
+    own = item(ProposalItem.State.SUBMITTED, channel="self_registration")
+    for person in users().values():
+        with pytest.raises(PermissionDenied):
+            proposal_item_transition(item_id=own.pk, transition="supersede", actor=person, reason="x")
+    with pytest.raises(ValidationError, match="Alasan wajib"):
+        proposal_item_transition(item_id=own.pk, transition="supersede", actor=system)
+    assert ProposalItem.objects.get(pk=own.pk).state == "submitted"
 
 
 def test_rate_limit_windows_are_stored_hashed(settings):
@@ -257,6 +393,63 @@ def test_an_empty_member_row_is_ignored():
     data["anggota-TOTAL_FORMS"] = "2"  # the second row was added but left empty
     receipt_code(submit(data))
     assert ProposalItem.objects.get().persons.count() == 2
+
+
+DATE_WARNING = (
+    "Digit 7–12 NIK menunjukkan tanggal lahir 15-05-80, tetapi tanggal lahir yang ditulis 16-05-1980; "
+    "periksa tanggal lahir atau NIK."
+)
+SEX_WARNING = (
+    "Digit 7–8 NIK menunjukkan jenis kelamin perempuan (pada NIK perempuan, tanggal lahir ditambah 40), "
+    "tetapi yang dipilih laki-laki; periksa jenis kelamin atau NIK."
+)
+CONFIRM = "centang “Data sudah benar” lalu kirim lagi"
+
+
+def field_errors(html: str, field_id: str) -> list[str]:
+    """The error messages rendered for one field (its `<ul class="errorlist" id="…_error">`)."""
+    block = re.search(rf'<ul class="errorlist" id="{field_id}_error">(.*?)</ul>', html)
+    return [unescape(m) for m in re.findall(r"<li>(.*?)</li>", block.group(1))] if block else []
+
+
+def test_a_nik_contradicting_own_birth_date_or_sex_is_a_warning_to_correct_or_confirm():
+    data = form_data(members=1, tanggal_lahir="1980-05-16") | {"anggota-0-jenis_kelamin": "L"}
+    response = submit(data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert field_errors(html, "id_tanggal_lahir") == [DATE_WARNING]
+    assert field_errors(html, "id_anggota-0-jenis_kelamin") == [SEX_WARNING]
+    assert field_errors(html, "id_nik") == field_errors(html, "id_anggota-0-nik") == []
+    assert 'name="konfirmasi_nik"' in html and CONFIRM in unescape(html)
+    assert "Pendaftaran belum terkirim" in html
+    assert ProposalItem.objects.count() == 0
+    # the citizen confirms: accepted, and the verifier gets the finding as before
+    code = receipt_code(submit(data | {"konfirmasi_nik": "on"}))
+    item = ProposalItem.objects.get(receipt_code=code)
+    mismatches = [(f["person"], f["fields"]) for f in item.findings if f["rule"] == "NIK_MISMATCH"]
+    assert mismatches == [(0, ["tanggal_lahir"]), (1, ["jenis_kelamin"])]
+
+
+def test_a_corrected_birth_date_needs_no_confirmation():
+    wrong = form_data(members=0, tanggal_lahir="1980-05-16")
+    assert submit(wrong).status_code == 400
+    code = receipt_code(submit(wrong | {"tanggal_lahir": "1980-05-15"}))
+    assert "NIK_MISMATCH" not in {f["rule"] for f in ProposalItem.objects.get(receipt_code=code).findings}
+    # a page without a warning does not ask for the confirmation at all
+    assert 'name="konfirmasi_nik"' not in Client().get(URL).content.decode()
+    assert 'name="konfirmasi_nik"' not in submit(form_data(telepon="1")).content.decode()
+
+
+def test_the_nik_warning_is_about_the_typed_data_only_registered_or_not():
+    """The warning compares what was typed with itself: a registered NIK gets the same page."""
+    registered(HEAD_NIK)
+    key = uuid.uuid4().hex
+    known = submit(form_data(members=0, tanggal_lahir="1980-05-16", key=key)).content.decode()
+    unknown_nik = "3371011505800009"
+    unknown = submit(
+        form_data(members=0, tanggal_lahir="1980-05-16", key=key, nik=unknown_nik)
+    ).content.decode()
+    assert normalised(known).replace(HEAD_NIK, "NIK") == normalised(unknown).replace(unknown_nik, "NIK")
 
 
 def registered(nik: str) -> None:
@@ -373,3 +566,56 @@ def test_village_list_query_count_does_not_grow_with_rows():
     with CaptureQueriesContext(connection) as five:
         assert village_list(client).count("data-item=") == 5
     assert len(five) == len(one)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_repeats_sent_at_the_same_moment_leave_one_open_version():
+    """The applicant's NIK is locked for the length of a submission, so racing repeats line up: one
+    open version, the others superseded in turn, all of one application."""
+    import threading
+    from datetime import date
+
+    from proposals.channels.self_registration import Submission, self_registration_submit
+
+    applicant = {
+        "nik": HEAD_NIK,
+        "nama": "Budi Santoso",
+        "tempat_lahir": "Magelang",
+        "tanggal_lahir": date(1980, 5, 15),
+        "jenis_kelamin": "L",
+        "status_perkawinan": "KAWIN",
+        "hubungan_keluarga": "KEPALA KELUARGA",
+    }
+    barrier = threading.Barrier(4)
+    errors: list[Exception] = []
+
+    def send(n: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            submission = Submission(
+                kind="addition",
+                village_code=VILLAGE_A,
+                no_kk="",
+                rt="001",
+                rw="002",
+                alamat=f"Jl. Balapan {n}",
+                phone="081234567890",
+                note="",
+                persons=[applicant],
+            )
+            self_registration_submit(submission=submission, form_key=f"balapan-{n}")
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    items = list(ProposalItem.objects.order_by("pk"))
+    assert len(items) == 4
+    assert [i.state for i in items] == ["withdrawn"] * 3 + ["submitted"]
+    assert {i.application_id for i in items[1:]} == {items[0].pk}

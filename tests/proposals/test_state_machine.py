@@ -41,8 +41,9 @@ ALLOWED = [
     ("reject_by_ministry", S.SUBMITTED, "ministry", {"verifier": M, "channel": "ministry"}, S.REJECTED),
     ("qa_in_back_to_regency", S.IN_QA, "ministry", {}, S.VERIFIED),
 ]
-# The system actor's transitions (determination) are tested in test_machine_paths.py.
-SYSTEM_TRANSITIONS = ("determine", "refuse_at_determination")
+# The system actor's transitions (determination, a superseded self-registration) are tested in
+# test_machine_paths.py.
+SYSTEM_TRANSITIONS = ("determine", "refuse_at_determination", "supersede")
 
 
 def test_the_table_covers_every_transition_and_source():
