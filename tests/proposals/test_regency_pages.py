@@ -126,3 +126,31 @@ def test_only_the_villages_proposals_have_a_return_form(world):
     assert {i.pk: i.returnable for i in page.context["items"]} == {ours.pk: True, own.pk: False}
     assert html.count('value="return_to_village"') == 1
     assert "Pendaftaran mandiri: diverifikasi atau ditolak dinas sosial" in html
+
+
+def test_the_verifiers_dashboard_counts_the_items_it_decides_and_links_the_regency_page(
+    world, django_assert_max_num_queries
+):
+    """Until the verification stage brings its queue, `verval` counts the submitted items the regency
+    decides (not another regency's, not the ministry's own), says how long the oldest waits, and
+    opens /usulan/kabupaten/; the dashboard keeps its query budget (tests/core/test_dashboard.py)."""
+    c = client_for(verifier(world))
+    empty = c.get("/dasbor/")
+    (verval, _returned) = empty.context["queues"]
+    assert (verval.queue.key, verval.state.count) == ("verval", 0)
+    assert "Belum ada usulan yang menunggu verifikasi" in empty.content.decode()
+
+    ours, sibling = submitted_item(world), submitted_item(world, SIBLING, 9002)
+    submitted_item(world, OTHER_REGENCY, 9003)
+    item(ProposalItem.State.SUBMITTED, village=HOME_VILLAGE, channel="ministry", verifier="ministry")
+    item(ProposalItem.State.DRAFT, village=HOME_VILLAGE)
+    with django_assert_max_num_queries(10):
+        response = c.get("/dasbor/")
+    (verval, _returned) = response.context["queues"]
+    assert verval.state.count == 2
+    ours.refresh_from_db()
+    sibling.refresh_from_db()
+    assert verval.state.oldest_since == min(ours.updated_at, sibling.updated_at)
+    html = response.content.decode()
+    assert "2</span> usulan menunggu keputusan kabupaten/kota" in html
+    assert "Terlama: usulan, menunggu" in html and 'href="/usulan/kabupaten/"' in html
