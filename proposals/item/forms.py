@@ -6,8 +6,12 @@ the API and the import say the same thing. Code lists come from `registry_code` 
 extends), read once per form.
 """
 
+import re
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dtks.regions.forms import RegionPickerWidget
@@ -16,6 +20,102 @@ from dtks.registry.fields import HOUSE_FIELDS, label
 from dtks.registry.models import Code
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
+FORM_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_form_key() -> str:
+    """The idempotency key a rendered creating form carries (`kunci`): a fresh uuid4 hex."""
+    return uuid.uuid4().hex
+
+
+class KeyedForm(forms.Form):
+    """A page form that creates something carries `kunci`, a fresh key per rendered form, which the
+    view passes to the service as its `idempotency_key` (dtks/core/idempotency.py): a double submit of
+    the same form creates one object and lands on it (docs/design.md §4)."""
+
+    kunci = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("kunci", new_form_key())
+
+    def clean(self):
+        data = super().clean()
+        if not FORM_KEY_RE.match(data.get("kunci") or ""):
+            # A hidden field: said at the top of the form, with what to do.
+            raise ValidationError(
+                _(
+                    "Formulir ini tidak lengkap (kunci pengiriman hilang); muat ulang halaman, lalu isi dan kirim lagi."
+                )
+            )
+        return data
+
+
+# What a field's required and format messages tell the user to do, by field name (docs/conventions.md
+# rule 4: a message names the field and the fix; never Django's generic "Bidang ini harus diisi.").
+FIXES = {
+    "nama": _("tulis sesuai KTP/KK."),
+    "nik": _("tulis 16 angka sesuai KTP/KK."),
+    "no_kk": _("tulis 16 angka sesuai kartu keluarga."),
+    "tempat_lahir": _("tulis nama kota atau kabupaten sesuai KTP/KK."),
+    "tanggal_lahir": _("pilih tanggal lahir sesuai KTP/KK."),
+    "alamat": _("tulis nama jalan atau dusun dan nomor rumah."),
+    "rt": _("tulis nomor RT dengan angka, misalnya 003."),
+    "rw": _("tulis nomor RW dengan angka, misalnya 002."),
+    "nomor": _("tulis 16 angka nomor KK atau NIK data terdaftar."),
+    "deletion_reason": _("pilih alasan penghapusan dari daftar."),
+    "destination_village": _("pilih provinsi, kabupaten/kota, kecamatan, lalu kelurahan/desa tujuan."),
+    "held_on": _("pilih tanggal musyawarah dilaksanakan."),
+    "place": _("tulis tempat musyawarah, misalnya Balai desa."),
+    "led_by": _("tulis nama dan jabatan pemimpin musyawarah."),
+    "attendee_count": _("tulis jumlah peserta dengan angka, misalnya 25."),
+    "input_sources": _("centang paling sedikit satu sumber masukan."),
+    "file": _("pilih berkas CSV atau XLSX yang diisi menurut templat."),
+    "minutes": _("pilih berkas notulen (PDF, JPEG, atau PNG)."),
+}
+DEFAULT_FIX = _("isi sesuai dokumen.")
+
+
+def explain_errors(form: forms.Form, *, whose=None) -> None:
+    """Gives every visible field of `form` required and format messages that name the field — and
+    whose it is, e.g. "anggota ke-2" — and say how to fix it, in place of Django's generic ones."""
+    for name, field in form.fields.items():
+        if field.widget.is_hidden:
+            continue
+        what = format_lazy("{} {}", field.label, whose) if whose else field.label
+        fix = FIXES.get(name, DEFAULT_FIX)
+        messages = {"required": format_lazy(_("{what} wajib diisi; {fix}"), what=what, fix=fix)}
+        if isinstance(field, forms.CharField):
+            messages["max_length"] = format_lazy(
+                _("{what} terlalu panjang: paling banyak %(limit_value)d karakter; singkat isinya."),
+                what=what,
+            )
+        if isinstance(field, forms.DateField):
+            messages["invalid"] = format_lazy(
+                _("{what} bukan tanggal yang dikenali; tulis seperti 1985-03-01 (tahun-bulan-tanggal)."),
+                what=what,
+            )
+        elif isinstance(field, forms.IntegerField):
+            messages.update(
+                invalid=format_lazy(_("{what} ditulis dengan angka saja; {fix}"), what=what, fix=fix),
+                min_value=format_lazy(_("{what} paling sedikit %(limit_value)s."), what=what),
+                max_value=format_lazy(
+                    _("{what} paling banyak %(limit_value)s; periksa angkanya."), what=what
+                ),
+            )
+        elif isinstance(field, forms.ChoiceField):
+            messages["invalid_choice"] = format_lazy(
+                _("{what} tidak ada dalam daftar; pilih salah satu pilihan yang tersedia."), what=what
+            )
+            messages["invalid_list"] = messages["invalid_choice"]
+        elif isinstance(field, forms.FileField):
+            messages.update(
+                invalid=format_lazy(_("{what} tidak terbaca; {fix}"), what=what, fix=fix),
+                missing=format_lazy(_("{what} tidak terkirim; {fix}"), what=what, fix=fix),
+                empty=format_lazy(_("{what} kosong; {fix}"), what=what, fix=fix),
+            )
+        field.error_messages.update(messages)
 
 
 def code_choices(*lists: str) -> dict[str, list[tuple[str, str]]]:

@@ -57,8 +57,13 @@ def musyawarah_list(request):
 def musyawarah_new(request):
     form = MusyawarahForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        key = data.pop("kunci")
         try:
-            m = services.musyawarah_create(actor=request.user, ip=client_ip(request), **form.cleaned_data)
+            # The form's key: a double submit is one musyawarah, and lands on it.
+            m = services.musyawarah_create(
+                actor=request.user, ip=client_ip(request), idempotency_key=key, **data
+            )
         except ValidationError as exc:
             apply_service_errors(exc, form)
         else:

@@ -443,7 +443,10 @@ def target_item(ctx: Ctx):
 
 
 def musyawarah_body(ctx: Ctx) -> dict:
+    import uuid
+
     return {
+        "kunci": uuid.uuid4().hex,  # the page form's key; the API ignores it
         "held_on": "2026-11-02",
         "place": "Balai kelurahan",
         "led_by": "Lurah",

@@ -1,6 +1,7 @@
 """The village operator's pages (/usulan/): musyawarah with its minutes, items of every kind, state
 and history, returned items fixed and resubmitted; another village sees none of it."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -69,19 +70,26 @@ def family_post(family: dict, persons: list[dict], **extra) -> dict:
 # ---- musyawarah and minutes ----------------------------------------------------------------------
 
 
+def form_key(c, url: str) -> str:
+    """The key (`kunci`) of the creating form the page renders at `url`."""
+    (key,) = re.findall(r'name="kunci" value="([0-9a-f]{32})"', c.get(url).content.decode())
+    return key
+
+
+MUSYAWARAH = {
+    "held_on": "2026-11-02",
+    "place": "Balai kelurahan",
+    "led_by": "Lurah Rejowinangun",
+    "attendee_count": "23",
+    "attendee_names": "Pak Slamet\nBu Sri",
+    "input_sources": ["RT_RW", "KANTOR_DESA"],
+}
+
+
 def test_operator_records_a_musyawarah(world):
     c = client_for(operator(world))
-    response = c.post(
-        "/usulan/musyawarah/baru/",
-        {
-            "held_on": "2026-11-02",
-            "place": "Balai kelurahan",
-            "led_by": "Lurah Rejowinangun",
-            "attendee_count": "23",
-            "attendee_names": "Pak Slamet\nBu Sri",
-            "input_sources": ["RT_RW", "KANTOR_DESA"],
-        },
-    )
+    key = form_key(c, "/usulan/musyawarah/baru/")
+    response = c.post("/usulan/musyawarah/baru/", {**MUSYAWARAH, "kunci": key})
     m = Musyawarah.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/usulan/musyawarah/{m.pk}/"
     assert (m.village_code, m.state, m.input_sources) == (HOME_VILLAGE, "draft", ["RT_RW", "KANTOR_DESA"])
@@ -90,14 +98,42 @@ def test_operator_records_a_musyawarah(world):
     assert "Pak Slamet" in page and "RT/RW" in page
 
 
+def test_a_double_submit_of_the_musyawarah_form_is_one_musyawarah_and_lands_on_it(world):
+    c = client_for(operator(world))
+    key = form_key(c, "/usulan/musyawarah/baru/")
+    first = c.post("/usulan/musyawarah/baru/", {**MUSYAWARAH, "kunci": key})
+    again = c.post("/usulan/musyawarah/baru/", {**MUSYAWARAH, "kunci": key})
+    m = Musyawarah.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == f"/usulan/musyawarah/{m.pk}/"
+    assert AuditEvent.objects.filter(action="musyawarah.create").count() == 1
+    # Without its key the form is refused, saying what to do; nothing is saved.
+    refused = c.post("/usulan/musyawarah/baru/", MUSYAWARAH)
+    assert refused.status_code == 400 and "muat ulang halaman" in refused.content.decode()
+    assert Musyawarah.objects.count() == 1
+
+
 def test_bad_musyawarah_names_the_fields_and_saves_nothing(world):
     c = client_for(operator(world))
     future = (date.today() + timedelta(days=3)).isoformat()
-    response = c.post("/usulan/musyawarah/baru/", {"held_on": future, "place": "", "attendee_count": "0"})
+    key = form_key(c, "/usulan/musyawarah/baru/")
+    response = c.post(
+        "/usulan/musyawarah/baru/", {"held_on": future, "place": "", "attendee_count": "0", "kunci": key}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "tidak boleh di masa depan" in page
     assert page.count('class="errorlist') >= 4  # date, place, leader, count, sources: each named
+    # Each names its field and the fix, never Django's generic message.
+    assert "Tempat wajib diisi; tulis tempat musyawarah, misalnya Balai desa." in page
+    assert "Dipimpin oleh wajib diisi; tulis nama dan jabatan pemimpin musyawarah." in page
+    assert "Jumlah peserta paling sedikit 1." in page
+    assert "Sumber masukan wajib diisi; centang paling sedikit satu sumber masukan." in page
+    assert "Bidang ini harus diisi" not in page
+    bad = c.post("/usulan/musyawarah/baru/", {**MUSYAWARAH, "attendee_count": "dua", "kunci": key})
+    assert (
+        "Jumlah peserta ditulis dengan angka saja; tulis jumlah peserta dengan angka" in bad.content.decode()
+    )
     assert Musyawarah.objects.count() == 0
 
 
