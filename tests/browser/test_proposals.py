@@ -221,7 +221,13 @@ def test_village_records_submits_regency_returns_village_fixes_and_resubmits(
         )
         assert isinstance(form.save(), ItemPage)
         m = MusyawarahPage(page, base_url, m_id).open()
-    m = MusyawarahPage(page, base_url, m_id).open().submit()
+    # "Ajukan musyawarah" asks first: the page lists the two additions by name.
+    submission = MusyawarahPage(page, base_url, m_id).open().open_submission()
+    drafts = list(ProposalItem.objects.filter(musyawarah_id=m_id).order_by("pk").values_list("pk", flat=True))
+    assert submission.groups() == {"Penambahan (2)": drafts} and submission.staying() == []
+    assert "Joko Satu" in submission.page.locator("main .submit-list").inner_text()
+    assert not submission.has_horizontal_scroll()
+    m = submission.confirm()
     assert m.state() == "Diajukan ke kabupaten/kota"
     rows = m.item_rows()
     assert [r["state"] for r in rows] == ["Diajukan", "Diajukan"]

@@ -698,6 +698,11 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "proposals:musyawarah_submit",
         lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/ajukan/",
+        target=True,  # what would be submitted, to confirm
+    ),
+    Route(
+        "proposals:musyawarah_submit",
+        lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/ajukan/",
         "POST",
         {},
         target=True,

@@ -189,6 +189,99 @@ def test_hold_needs_minutes_then_submit_sends_the_items(world):
     assert c.get(f"/usulan/musyawarah/{held.pk}/tambah/penambahan/").status_code == 403
 
 
+def test_submitting_a_musyawarah_is_confirmed_on_a_page_that_lists_what_goes_and_what_stays(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    h = world.households[HOME_VILLAGE]
+    family, persons = new_family()
+    addition = proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    )
+    departure = proposal_items.proposal_item_create(
+        kind="transfer",
+        actor=op,
+        musyawarah_id=m.pk,
+        target_family_id=h.family_id,
+        destination={"kode_wilayah": OTHER_REGENCY, "rt": "1", "rw": "2", "alamat": "Dusun Tujuan"},
+    )
+    withdrawn = proposal_items.proposal_item_create(
+        kind="deletion",
+        actor=op,
+        musyawarah_id=m.pk,
+        target_person_id=h.individual.person_id,
+        deletion_reason="MENINGGAL",
+    )
+    proposal_items.proposal_item_transition(
+        item_id=withdrawn.pk, transition="withdraw", actor=op, reason="Ternyata masih hidup."
+    )
+    c = client_for(op)
+    # The musyawarah page links to the confirmation; it no longer submits in one click.
+    detail = c.get(f"/usulan/musyawarah/{m.pk}/").content.decode()
+    assert f'<a class="button" href="/usulan/musyawarah/{m.pk}/ajukan/">' in detail
+    assert 'method="post" action="/usulan/musyawarah/' + str(m.pk) + '/ajukan/"' not in detail
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = c.get(f"/usulan/musyawarah/{m.pk}/ajukan/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    groups = {g["label"]: [i.pk for i in g["items"]] for g in page.context["groups"]}
+    assert groups == {"Penambahan": [addition.pk], "Perpindahan": [departure.pk]}
+    assert "Joko Baru, Rini Baru" in html  # the names of the family
+    # The arrival goes with its departure, named with its destination village.
+    arrival = departure.pair
+    assert f'<span class="submit-partner" data-item="{arrival.pk}">' in html and "Ngargoretno" in html
+    assert page.context["draft_count"] == 3  # the addition and both halves of the transfer
+    assert "Ya, ajukan 3 usulan" in html
+    assert [i.pk for i in page.context["staying"]] == [withdrawn.pk] and "Ditarik" in html
+    # Nothing changed by looking.
+    m.refresh_from_db()
+    assert m.state == "held" and ProposalItem.objects.filter(state="submitted").count() == 0
+
+    # The list costs the same whatever its length.
+    for serial in range(9100, 9104):
+        more, people = new_family(serial=serial)
+        proposal_items.proposal_item_create(
+            kind="addition", actor=op, musyawarah_id=m.pk, family=more, persons=people
+        )
+    with CaptureQueriesContext(connection) as again:
+        assert c.get(f"/usulan/musyawarah/{m.pk}/ajukan/").context["draft_count"] == 7
+    assert len(again) == len(ctx)
+
+    response = c.post(f"/usulan/musyawarah/{m.pk}/ajukan/")
+    assert response.status_code == 302 and response["Location"] == f"/usulan/musyawarah/{m.pk}/"
+    states = dict(ProposalItem.objects.values_list("pk", "state"))
+    assert (states[addition.pk], states[departure.pk], states[arrival.pk]) == ("submitted",) * 3
+    assert states[withdrawn.pk] == "withdrawn"
+    # A double submit changes nothing and says so.
+    twice = c.post(f"/usulan/musyawarah/{m.pk}/ajukan/", follow=True)
+    assert "sudah diajukan" in twice.content.decode()
+    assert AuditEvent.objects.filter(action="musyawarah.submit").count() == 1
+
+
+def test_a_musyawarah_that_cannot_be_submitted_says_why_on_the_page_as_the_api_does(world):
+    from tests.proposals.test_proposals_api import api, post
+
+    op = operator(world)
+    m = musyawarah(op)  # no minutes yet: still a draft
+    family, persons = new_family()
+    proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    )
+    refused = post(api(op), f"/api/v1/musyawarah/{m.pk}/transisi/", {"transition": "submit"})
+    assert refused.status_code == 400
+    said = " ".join(text for texts in refused.json()["errors"].values() for text in texts)
+    page = client_for(op).get(f"/usulan/musyawarah/{m.pk}/ajukan/").content.decode()
+    assert "Musyawarah harus berstatus terlaksana (notulen diunggah) sebelum diajukan." in said
+    assert "Musyawarah harus berstatus terlaksana (notulen diunggah) sebelum diajukan." in page
+    assert 'class="submit-confirm"' not in page
+    # A held musyawarah without drafts: the same refusal both ways.
+    empty = held_musyawarah(op)
+    refused = post(api(op), f"/api/v1/musyawarah/{empty.pk}/transisi/", {"transition": "submit"})
+    page = client_for(op).get(f"/usulan/musyawarah/{empty.pk}/ajukan/").content.decode()
+    assert "belum memiliki usulan draf" in str(refused.json()) and "belum memiliki usulan draf" in page
+    assert Musyawarah.objects.filter(state="submitted").count() == 0
+
+
 # ---- items of every kind -------------------------------------------------------------------------
 
 
