@@ -464,6 +464,43 @@ def test_transfer_is_a_pair_whose_arrival_the_destination_regency_sees(world):
     assert [i.pk for i in origin.get("/usulan/kabupaten/").context["items"]] == [out.pk]
 
 
+def test_a_draft_of_a_musyawarah_is_submitted_only_with_it_and_the_reason_box_says_who_reads_it(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    family, persons = new_family()
+    item = proposal_items.proposal_item_create(
+        kind="addition", actor=op, musyawarah_id=m.pk, family=family, persons=persons
+    )
+    c = client_for(op)
+    page = c.get(f"/usulan/item/{item.pk}/")
+    html = page.content.decode()
+    # No second submit path: the draft goes with its musyawarah, whose page is linked.
+    assert [t["name"] for t in page.context["transitions"]] == ["withdraw"]
+    assert 'data-transition="submit"' not in html
+    assert "diajukan bersama musyawarahnya" in html and f'href="/usulan/musyawarah/{m.pk}/"' in html
+    # The only reason box is the withdrawal's, which needs one: its label and help say who reads it.
+    assert html.count("<textarea") == 1
+    assert '<label for="reason-withdraw">Alasan penarikan</label>' in html
+    assert "dinas sosial kabupaten/kota dan operator desa/kelurahan membacanya" in html
+    assert 'aria-describedby="reason-withdraw-bantuan"' in html
+    # The regency's own filing has no musyawarah: it keeps its own submit, which needs no reason.
+    regency = client_for(verifier(world))
+    h = world.households[HOME_VILLAGE]
+    own = proposal_items.proposal_item_create(
+        kind="deletion",
+        actor=verifier(world),
+        target_person_id=h.individual.person_id,
+        deletion_reason="MENINGGAL",
+    )
+    page = regency.get(f"/usulan/item/{own.pk}/")
+    submit = [t for t in page.context["transitions"] if t["name"] == "submit"]
+    assert submit == [{"name": "submit", "needs_reason": False, "label": "", "help": ""}]
+    html = page.content.decode()
+    form = html[html.index('data-transition="submit"') :]
+    assert "<textarea" not in form[: form.index("</form>")]
+    assert "diajukan bersama musyawarahnya" not in html
+
+
 # ---- returned, fixed, resubmitted; nobody else sees it ------------------------------------------
 
 
