@@ -216,10 +216,7 @@ def _create(request, kind: str, *, musyawarah: Musyawarah | None, back: str):
             except ValidationError as exc:
                 apply_service_errors(exc, *forms_.all(), formset=forms_.persons)
             else:
-                messages.success(
-                    request, _("Usulan %(kind)s dicatat sebagai draf.") % {"kind": K(kind).label.lower()}
-                )
-                return redirect("proposals:item", pk=item.pk)
+                return _saved(request, item, created=True)
         status = 400
     ctx = _item_form_context(
         forms_,
@@ -232,6 +229,33 @@ def _create(request, kind: str, *, musyawarah: Musyawarah | None, back: str):
     ctx["back"] = back
     ctx["stage"] = stage
     return render(request, "proposals/item_form.html", ctx, status=status)
+
+
+def _saved(request, item: ProposalItem, *, created: bool):
+    """Where saving an item lands. A musyawarah's draft: back on the musyawarah, at the item's row,
+    where the operator enters the next one; an item without a musyawarah (the regency's own filing),
+    or one returned to the village (its next step, "Ajukan kembali", is on its own page): on the item.
+    The message names the item either way."""
+    names = list(item.persons.order_by("position").values_list("nama", flat=True)[:2])
+    what = {
+        "id": item.pk,
+        "kind": K(item.kind).label.lower(),
+        "name": (names[0] + (" …" if len(names) > 1 else "")) if names else "–",
+    }
+    if item.state == ProposalItem.State.RETURNED_TO_VILLAGE:
+        messages.success(
+            request,
+            _("Perubahan usulan #%(id)d (%(kind)s: %(name)s) disimpan. Ajukan kembali bila sudah benar.")
+            % what,
+        )
+        return redirect("proposals:item", pk=item.pk)
+    if created:
+        messages.success(request, _("Usulan #%(id)d (%(kind)s: %(name)s) dicatat sebagai draf.") % what)
+    else:
+        messages.success(request, _("Perubahan usulan #%(id)d (%(kind)s: %(name)s) disimpan.") % what)
+    if item.musyawarah_id:
+        return redirect(f"{reverse('proposals:musyawarah', args=[item.musyawarah_id])}#usulan-{item.pk}")
+    return redirect("proposals:item", pk=item.pk)
 
 
 class _Unbound:
@@ -353,8 +377,7 @@ def item_edit(request, pk: int):
             except ValidationError as exc:
                 apply_service_errors(exc, *forms_.all(), formset=forms_.persons)
             else:
-                messages.success(request, _("Perubahan usulan disimpan."))
-                return redirect("proposals:item", pk=item.pk)
+                return _saved(request, item, created=False)
         status = 400
     ctx = _item_form_context(
         forms_,

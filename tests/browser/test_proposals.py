@@ -108,8 +108,10 @@ def test_addition_of_a_family_with_members_added_and_removed(page, base_url, wor
         hubungan_keluarga="Istri",
     )
     form.form().locator("[name='persons-2-DELETE']").check()  # the third row is removed
-    item = form.save()
-    assert isinstance(item, ItemPage), form.errors()
+    landed = form.save()
+    assert isinstance(landed, MusyawarahPage), form.errors()  # back on the musyawarah, at the item
+    assert any("dicatat sebagai draf" in m for m in landed.messages())
+    item = landed.open_item()
     assert item.persons() == ["Joko Baru", "Rini Baru"]
     assert item.state() == "Draf"
     assert not item.has_horizontal_scroll()
@@ -129,7 +131,7 @@ def test_deletion(page, base_url, world):
     h = world.households[HOME_VILLAGE]
     form = open_musyawarah(page, base_url, world).add("Penghapusan")
     form.find_record(h.individual.nik, reason="Meninggal dunia")
-    item = form.save()
+    item = form.save().open_item()
     assert item.heading().endswith("Penghapusan")
     assert item.persons() == [h.individual.nama]
 
@@ -142,7 +144,7 @@ def test_replacement(page, base_url, world):
     form.fill_person(
         0, nik="3371010505609001", nama="Pak Pengganti", tanggal_lahir="1960-05-05", jenis_kelamin="Laki-laki"
     )
-    item = form.save()
+    item = form.save().open_item()
     assert "(keluar)" in item.heading()
     pair = item.pair_link()
     assert pair
@@ -156,7 +158,7 @@ def test_correction_shows_the_diff(page, base_url, world):
     form.find_record(h.no_kk).search()
     assert form.person_count() == 3
     form.form().locator("fieldset.family-fieldset").get_by_label("Alamat", exact=True).fill("Jl. Benar 9")
-    item = form.save()
+    item = form.save().open_item()
     assert any("Jl. Benar 9" in row for row in item.diff()), item.diff()
 
 
@@ -177,7 +179,7 @@ def test_transfer_to_another_regency(page, base_url, world):
         rt="1",
         rw="2",
     )
-    item = form.save()
+    item = form.save().open_item()
     assert "(keberangkatan)" in item.heading()
     arrival = ProposalItem.objects.get(village_code=dest)
     assert arrival.pair_id == item.pk
@@ -219,7 +221,7 @@ def test_village_records_submits_regency_returns_village_fixes_and_resubmits(
             jenis_kelamin="Laki-laki",
             hubungan_keluarga="Kepala Keluarga",
         )
-        assert isinstance(form.save(), ItemPage)
+        assert isinstance(form.save(), MusyawarahPage)
         m = MusyawarahPage(page, base_url, m_id).open()
     # "Ajukan musyawarah" asks first: the page lists the two additions by name.
     submission = MusyawarahPage(page, base_url, m_id).open().open_submission()

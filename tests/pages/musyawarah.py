@@ -112,6 +112,19 @@ class MusyawarahPage(BasePage):
     def messages(self) -> list[str]:
         return self.page.locator(".messages li").all_inner_texts()
 
+    def landed_item_id(self) -> int:
+        """The item a save landed on (the page's #usulan-<id>)."""
+        return int(re.search(r"#usulan-(\d+)$", self.page.url).group(1))
+
+    def open_item(self, item_id: int | None = None):
+        """Opens an item from its row (by default the one a save landed on)."""
+        from .proposal_item import ItemPage
+
+        item_id = item_id or self.landed_item_id()
+        with self.page.expect_navigation():
+            self.page.locator(f"main tr#usulan-{item_id} th a").click()
+        return ItemPage(self.page, self.base_url)
+
 
 class SubmissionPage(BasePage):
     """`proposals:musyawarah_submit` (GET): what submitting the musyawarah sends and what it leaves."""

@@ -69,13 +69,17 @@ class ItemFormPage(BasePage):
         return self
 
     def save(self):
+        """Saves; returns where it landed: the musyawarah (an item of a musyawarah), the item (the
+        regency's own filing, or a returned item), or this form again with its errors."""
+        from .musyawarah import MusyawarahPage
+
         with self.page.expect_navigation():
             self.form().get_by_role("button", name="Simpan usulan").click()
-        return (
-            ItemPage(self.page, self.base_url)
-            if "/usulan/item/" in self.page.url and "/ubah/" not in self.page.url
-            else self
-        )
+        if re.search(r"/usulan/musyawarah/\d+/(#.*)?$", self.page.url):
+            return MusyawarahPage(self.page, self.base_url)
+        if "/usulan/item/" in self.page.url and "/ubah/" not in self.page.url:
+            return ItemPage(self.page, self.base_url)
+        return self
 
     def errors(self) -> list[str]:
         return self.page.locator("main .errorlist li").all_inner_texts()

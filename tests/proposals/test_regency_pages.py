@@ -90,8 +90,9 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
         "/usulan/kabupaten/tambah/penghapusan/",
         {"nomor": sibling.individual.nik, "deletion_reason": "MENINGGAL"},
     )
-    assert response.status_code == 302
     deletion = ProposalItem.objects.get(target_person_id=sibling.individual.person_id)
+    # No musyawarah: saving lands on the item.
+    assert response.status_code == 302 and response["Location"] == f"/usulan/item/{deletion.pk}/"
     assert (deletion.channel, deletion.musyawarah_id, deletion.village_code) == ("regency", None, SIBLING)
     # Drafts of the regency's own filings are submitted from the item page.
     detail = c.get(f"/usulan/item/{deletion.pk}/").content.decode()

@@ -297,7 +297,12 @@ def test_addition_of_a_family_through_the_form(world):
     assert ProposalItem.objects.count() == 0
     response = c.post(url, family_post(family, persons))
     item = ProposalItem.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/usulan/item/{item.pk}/"
+    # Saved: back on the musyawarah, at the item's row, with a message naming the item.
+    assert response.status_code == 302
+    assert response["Location"] == f"/usulan/musyawarah/{m.pk}/#usulan-{item.pk}"
+    landed = c.get(response["Location"]).content.decode()
+    assert f"Usulan #{item.pk} (penambahan: Joko Baru …) dicatat sebagai draf." in landed
+    assert f'id="usulan-{item.pk}"' in landed
     assert (item.kind, item.state, item.channel, item.no_kk) == (
         "addition",
         "draft",
@@ -417,13 +422,15 @@ def test_correction_stores_and_shows_the_diff(world):
     assert item.diff["persons"][str(h.members[2].person_id)]["nama"] == ["Adi Ardana", "Adi Ardana Putra"]
     page = c.get(f"/usulan/item/{item.pk}/").content.decode()
     assert "Perubahan yang diusulkan" in page and "Adi Ardana Putra" in page and "Jl. Diperbaiki 7" in page
-    # Editing the draft recomputes the diff against the registry.
+    # Editing the draft recomputes the diff against the registry, and lands on the musyawarah too.
     edit = c.get(f"/usulan/item/{item.pk}/ubah/")
     assert edit.status_code == 200 and len(edit.context["forms"].persons.forms) == 3
     data["alamat"] = "Jl. Diperbaiki 8"
     data.pop("stage")
     edited = c.post(f"/usulan/item/{item.pk}/ubah/", data)
     assert edited.status_code == 302
+    assert edited["Location"] == f"/usulan/musyawarah/{m.pk}/#usulan-{item.pk}"
+    assert f"Perubahan usulan #{item.pk} (perbaikan:" in c.get(edited["Location"]).content.decode()
     item.refresh_from_db()
     assert item.diff["alamat"][1] == "Jl. Diperbaiki 8" and "persons" in item.diff
 
@@ -532,7 +539,9 @@ def test_returned_item_shows_the_reason_is_fixed_and_resubmitted(world):
     persons[1]["nik"] = persons[1]["nik"][:6] + "430487" + persons[1]["nik"][12:]
     data = family_post(family, persons, note="Sudah diperbaiki.")
     data["persons-INITIAL_FORMS"] = "0"
-    assert c.post(f"/usulan/item/{item.pk}/ubah/", data).status_code == 302
+    saved = c.post(f"/usulan/item/{item.pk}/ubah/", data)
+    # A returned item's next step is on its own page ("Ajukan kembali"): saving lands there.
+    assert saved.status_code == 302 and saved["Location"] == f"/usulan/item/{item.pk}/"
     item.refresh_from_db()
     assert item.persons.get(position=1).tanggal_lahir == date(1987, 4, 3)
     assert c.post(f"/usulan/item/{item.pk}/keputusan/", {"transition": "resubmit"}).status_code == 302
