@@ -185,6 +185,30 @@ def test_transfer_to_another_regency(page, base_url, world):
     assert arrival.pair_id == item.pk
 
 
+def test_the_nik_is_never_clipped_at_360_px(page, base_url, world):
+    """The item page shows full NIKs and the KK to the village's operator: at 360 px each number
+    wraps or fits inside its cell, never cut off by the card."""
+    from proposals import item as proposal_items
+
+    h = world.households[HOME_VILLAGE]
+    m = held(world)
+    item = proposal_items.proposal_item_create(
+        kind="deletion",
+        actor=operator(world),
+        musyawarah_id=m.pk,
+        target_family_id=h.family_id,
+        deletion_reason="DATA_GANDA",
+    )
+    sign_in(page, base_url, operator(world))
+    detail = ItemPage(page, base_url, item.pk).open()
+    assert len(detail.persons()) == 3
+    numbers = page.locator("main table.persons-table .id-number").all_inner_texts()
+    assert [n.strip() for n in numbers] == [p.nik for p in h.members]  # full, as the village sees them
+    page.screenshot(path="/tmp/usulan-nik-360.png", full_page=True)
+    assert detail.id_number_overflows() == []
+    assert not detail.has_horizontal_scroll()
+
+
 # ---- the flow: record, submit, returned, fixed, resubmitted; nobody else sees it -----------------
 
 

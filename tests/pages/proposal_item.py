@@ -108,6 +108,20 @@ class ItemPage(BasePage):
     def persons(self) -> list[str]:
         return [t.strip() for t in self.page.locator("main table.persons-table tbody th").all_inner_texts()]
 
+    def id_number_overflows(self) -> list[dict]:
+        """The id numbers (NIK, KK) that do not fit their cell: each number's box must lie inside its
+        cell's, and the cell must not scroll sideways. Empty when every number shows whole."""
+        return self.page.locator("main .id-number").evaluate_all(
+            """els => els.map(el => {
+                const cell = el.closest('td, dd');
+                const text = document.createRange();
+                text.selectNodeContents(el);
+                const a = text.getBoundingClientRect(), b = cell.getBoundingClientRect();
+                return {text: el.textContent.trim(), right: a.right, cellRight: b.right,
+                        scroll: cell.scrollWidth, width: cell.clientWidth};
+            }).filter(r => r.right > r.cellRight + 0.5 || r.scroll > r.width)"""
+        )
+
     def diff(self) -> list[str]:
         return [t.strip() for t in self.page.locator("main table.diff-table tbody tr").all_inner_texts()]
 
