@@ -52,9 +52,14 @@ class KeyedForm(forms.Form):
         return data
 
 
+class KeyForm(KeyedForm):
+    """Only the key: the last step of a guided form that creates an item."""
+
+
 # What a field's required and format messages tell the user to do, by field name (docs/conventions.md
 # rule 4: a message names the field and the fix; never Django's generic "Bidang ini harus diisi.").
 FIXES = {
+    "is_family": _("pilih keluarga atau individu di luar keluarga."),
     "nama": _("tulis sesuai KTP/KK."),
     "nik": _("tulis 16 angka sesuai KTP/KK."),
     "no_kk": _("tulis 16 angka sesuai kartu keluarga."),
@@ -161,6 +166,7 @@ class FamilyForm(forms.Form):
             )
         if fixed_shape:  # a correction keeps the record's shape (family or individual)
             del self.fields["is_family"]
+        explain_errors(self)
 
     def content(self, *, is_family: bool | None = None) -> dict:
         d = self.cleaned_data
@@ -182,7 +188,7 @@ class PersonForm(forms.Form):
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs=NUMERIC),
-        help_text=_("16 angka; kosongkan hanya untuk individu di luar keluarga yang belum punya NIK."),
+        help_text=_("16 angka. Kosong hanya untuk individu tanpa NIK."),
     )
     nama = forms.CharField(label=_("Nama"), max_length=150)
     tempat_lahir = forms.CharField(label=_("Tempat lahir"), required=False, max_length=100)
@@ -193,8 +199,22 @@ class PersonForm(forms.Form):
         choices=[("", "–"), ("L", _("Laki-laki")), ("P", _("Perempuan"))],
     )
 
-    def __init__(self, *args, choices: dict, **kwargs):
+    # Shown on the members step; the rest under "Data kesejahteraan" (optional, folded).
+    MAIN = (
+        "target_person_id",
+        "nik",
+        "nama",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "jenis_kelamin",
+        "status_perkawinan",
+        "hubungan_keluarga",
+    )
+    MORE = ("kategori", "kriteria", "disabilitas")
+
+    def __init__(self, *args, choices: dict, position: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.position = position
         self.fields["status_perkawinan"] = forms.ChoiceField(
             label=_("Status perkawinan"), required=False, choices=[("", "–"), *choices["status_perkawinan"]]
         )
@@ -202,7 +222,7 @@ class PersonForm(forms.Form):
             label=_("Hubungan keluarga"),
             required=False,
             choices=[("", "–"), *choices["hubungan_keluarga"]],
-            help_text=_("Untuk anggota keluarga; kosongkan untuk individu di luar keluarga."),
+            help_text=_("Kosongkan untuk individu di luar keluarga."),
         )
         self.fields["kategori"] = forms.ChoiceField(
             label=_("Kategori"), required=False, choices=[("", "–"), *choices["kategori"]]
@@ -219,10 +239,19 @@ class PersonForm(forms.Form):
             choices=choices["disabilitas"],
             widget=forms.CheckboxSelectMultiple,
         )
+        # "Nama anggota ke-2 wajib diisi; tulis sesuai KTP/KK."
+        explain_errors(
+            self, whose=_("anggota ke-%(n)d") % {"n": position + 1} if position is not None else None
+        )
+
+    def main_fields(self):
+        return [self[name] for name in self.MAIN]
+
+    def more_fields(self):
+        return [self[name] for name in self.MORE]
 
     def content(self) -> dict:
         d = dict(self.cleaned_data)
-        d.pop("DELETE", None)
         d.setdefault("program", [])
         return d
 
@@ -233,7 +262,7 @@ class BasePersonFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "choices": self.choices}
+        return {**super().get_form_kwargs(index), "choices": self.choices, "position": index}
 
     @property
     def empty_form(self):
@@ -249,11 +278,13 @@ class BasePersonFormSet(forms.BaseFormSet):
         return form
 
     def persons(self) -> list[dict]:
-        return [f.content() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        return [f.content() for f in self.forms if f.cleaned_data]  # an empty added row is no one
 
 
+# Members are added and removed with the page's own buttons ("+ Tambah anggota", "Hapus anggota ini"),
+# which rewrite the posted rows (proposals/item/editing.py), not with a "delete" checkbox.
 PersonFormSet = forms.formset_factory(
-    PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, min_num=1, max_num=30, absolute_max=30
+    PersonForm, formset=BasePersonFormSet, extra=0, min_num=1, max_num=30, absolute_max=30
 )
 FixedPersonFormSet = forms.formset_factory(
     PersonForm, formset=BasePersonFormSet, extra=0, max_num=30, absolute_max=30
@@ -274,6 +305,10 @@ class TargetForm(forms.Form):
         label=_("Catatan"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_errors(self)
+
     def clean_nomor(self) -> str:
         value = "".join(ch for ch in self.cleaned_data["nomor"] if not ch.isspace() and ch not in ".-")
         if not (value.isascii() and value.isdigit() and len(value) == 16):
@@ -289,6 +324,7 @@ class DeletionForm(TargetForm):
         ]
         self.fields["deletion_reason"] = forms.ChoiceField(label=_("Alasan penghapusan"), choices=reasons)
         self.order_fields(["nomor", "deletion_reason", "note"])
+        explain_errors(self)
 
 
 class DeletionReasonForm(forms.Form):
@@ -303,6 +339,7 @@ class DeletionReasonForm(forms.Form):
         reasons = [(c, label) for c, label in choices["alasan_penghapusan"] if c != "PINDAH"]
         self.fields["deletion_reason"] = forms.ChoiceField(label=_("Alasan penghapusan"), choices=reasons)
         self.order_fields(["deletion_reason", "note"])
+        explain_errors(self)
 
 
 class TransferForm(TargetForm):
@@ -326,8 +363,16 @@ class TransferForm(TargetForm):
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        label=_("Catatan"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Catatan"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Tidak wajib. Dibaca dinas sosial kabupaten/kota saat memverifikasi usulan ini."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_errors(self)
 
 
 class ReasonForm(forms.Form):
@@ -353,7 +398,7 @@ def apply_service_errors(
         if key.startswith("persons.") and formset is not None:
             parts = key.split(".")
             index = int(parts[1]) if parts[1].isdigit() else -1
-            live = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            live = [f for f in formset.forms if f.cleaned_data]
             if 0 <= index < len(live):
                 field = parts[2] if len(parts) > 2 and parts[2] in live[index].fields else None
                 for e in errors:

@@ -15,6 +15,7 @@ from .flow import (
     client_for,
     held_musyawarah,
     new_family,
+    new_key,
     operator,
     verifier,
 )
@@ -88,7 +89,7 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
     h, sibling = world.households[HOME_VILLAGE], world.households[SIBLING]
     response = c.post(
         "/usulan/kabupaten/tambah/penghapusan/",
-        {"nomor": sibling.individual.nik, "deletion_reason": "MENINGGAL"},
+        {"kunci": new_key(), "nomor": sibling.individual.nik, "deletion_reason": "MENINGGAL"},
     )
     deletion = ProposalItem.objects.get(target_person_id=sibling.individual.person_id)
     # No musyawarah: saving lands on the item.
@@ -103,7 +104,14 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
 
     response = c.post(
         "/usulan/kabupaten/tambah/perpindahan/",
-        {"nomor": h.no_kk, "destination_village": "3404012001", "alamat": "Sleman", "rt": "", "rw": ""},
+        {
+            "kunci": new_key(),
+            "nomor": h.no_kk,
+            "destination_village": "3404012001",
+            "alamat": "Sleman",
+            "rt": "",
+            "rw": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     out = ProposalItem.objects.get(target_family_id=h.family_id)
@@ -111,7 +119,8 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
     # A record of another regency is not found.
     foreign = world.households[OTHER_REGENCY]
     response = c.post(
-        "/usulan/kabupaten/tambah/penghapusan/", {"nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"}
+        "/usulan/kabupaten/tambah/penghapusan/",
+        {"kunci": new_key(), "nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"},
     )
     assert response.status_code == 400
     assert not ProposalItem.objects.filter(target_family_id=foreign.family_id).exists()

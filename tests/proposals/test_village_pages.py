@@ -2,12 +2,14 @@
 and history, returned items fixed and resubmitted; another village sees none of it."""
 
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from dtks.audit.models import AuditEvent
 from proposals import item as proposal_items
@@ -21,9 +23,11 @@ from .flow import (
     PNG,
     SIBLING,
     client_for,
+    form_data,
     held_musyawarah,
     musyawarah,
     new_family,
+    new_key,
     operator,
     verifier,
 )
@@ -49,7 +53,11 @@ def person_post(prefix: str, i: int, p: dict) -> dict:
 
 
 def family_post(family: dict, persons: list[dict], **extra) -> dict:
+    """Every step of the guided form at once, as its last step posts it ("Simpan usulan"), with the
+    form's key."""
     data = {
+        "aksi": "simpan",
+        "kunci": uuid.uuid4().hex,
         "is_family": "1" if family.get("is_family", True) else "0",
         "no_kk": family.get("no_kk", ""),
         "rt": family.get("rt", ""),
@@ -285,17 +293,54 @@ def test_a_musyawarah_that_cannot_be_submitted_says_why_on_the_page_as_the_api_d
 # ---- items of every kind -------------------------------------------------------------------------
 
 
-def test_addition_of_a_family_through_the_form(world):
+def person_fields(i: int, p: dict) -> dict:
+    return person_post("persons", i, p)
+
+
+def test_addition_of_a_family_through_the_guided_steps(world):
+    """Step by step as the browser posts it, every earlier step travelling in hidden fields: (1) the
+    family and its house, (2) the members, added and removed with buttons, (3) the summary, saved."""
     op = operator(world)
     m = held_musyawarah(op)
     c = client_for(op)
     family, persons = new_family()
     url = f"/usulan/musyawarah/{m.pk}/tambah/penambahan/"
-    # "+ Tambah anggota" adds an empty row and saves nothing (no errors shown).
-    more = c.post(url, family_post(family, persons[:1], add_member="1"))
-    assert more.status_code == 200 and more.content.decode().count('class="person-form') == 2
-    assert ProposalItem.objects.count() == 0
-    response = c.post(url, family_post(family, persons))
+    first = c.get(url)
+    assert first.context["step"] == "keluarga" and [s["key"] for s in first.context["steps"]] == [
+        "keluarga",
+        "anggota",
+        "ringkasan",
+    ]
+    html = first.content.decode()
+    assert 'aria-current="step" data-step="keluarga"' in html and 'name="persons-0-nama"' in html
+    assert 'type="hidden" name="persons-0-nama"' in html  # the members travel hidden on step 1
+    house = {k: v for k, v in family["house"].items()}
+    step = c.post(
+        url,
+        form_data(first, aksi="lanjut", no_kk=family["no_kk"], rt="3", rw="4", alamat="Jl. Baru 1", **house),
+    )
+    assert step.status_code == 200 and step.context["step"] == "anggota"
+    assert 'type="hidden" name="alamat" value="Jl. Baru 1"' in step.content.decode()
+    step = c.post(url, form_data(step, aksi="lanjut", **person_fields(0, persons[0])))
+    assert step.context["step"] == "ringkasan"  # one member is enough to go on
+    # Back to the members: "+ Tambah anggota" twice, fill the second, remove the third.
+    step = c.post(url, form_data(step, aksi="ke-anggota"))
+    assert step.context["step"] == "anggota" and step.context["members_addable"]
+    step = c.post(url, form_data(step, aksi="tambah-anggota"))
+    step = c.post(url, form_data(step, aksi="tambah-anggota"))
+    html = step.content.decode()
+    assert step.status_code == 200 and html.count('class="person-form card"') == 3
+    assert html.count(">Hapus anggota ini<") == 3 and 'name="persons-0-DELETE"' not in html
+    assert "errorlist" not in html  # adding shows no errors for the rows still empty
+    step = c.post(url, form_data(step, aksi="hapus-anggota-2", **person_fields(1, persons[1])))
+    assert step.content.decode().count('class="person-form card"') == 2
+    summary = c.post(url, form_data(step, aksi="lanjut"))
+    assert summary.context["step"] == "ringkasan"
+    html = summary.content.decode()
+    for shown in ("Jl. Baru 1", "Seng", "Joko Baru", "Rini Baru", "Kepala Keluarga", "Istri", "1 Maret 1985"):
+        assert shown in html, shown
+    assert ProposalItem.objects.count() == 0  # nothing saved before "Simpan usulan"
+    response = c.post(url, form_data(summary, aksi="simpan"))
     item = ProposalItem.objects.get()
     # Saved: back on the musyawarah, at the item's row, with a message naming the item.
     assert response.status_code == 302
@@ -319,17 +364,103 @@ def test_addition_of_a_family_through_the_form(world):
     assert "Data belum lengkap" in page and "Rini Baru" in page
 
 
-def test_invalid_nik_blocks_saving_and_names_the_field(world):
+def test_invalid_nik_blocks_saving_and_the_page_says_what_the_api_says(world):
+    from tests.proposals.test_proposals_api import addition_body, api, post
+
     op = operator(world)
     m = held_musyawarah(op)
     family, persons = new_family()
     persons[1]["nik"] = "3371015504870000"  # serial 0000
+    body = addition_body(m)
+    body["persons"][1]["nik"] = persons[1]["nik"]
+    (said,) = post(api(op), "/api/v1/usulan/baru/", body).json()["errors"]["persons.1.nik"]
+    assert "nomor urut (4 digit terakhir) tidak boleh 0000" in said
     response = client_for(op).post(
         f"/usulan/musyawarah/{m.pk}/tambah/penambahan/", family_post(family, persons)
     )
     assert response.status_code == 400
-    assert "nomor urut (4 digit terakhir) tidak boleh 0000" in response.content.decode()
+    # The page opens on the members step, at the second member's card, the message at its NIK.
+    assert response.context["step"] == "anggota"
+    html = response.content.decode()
+    card = html[html.index('data-person="1"') :]
+    card = card[: card.index("</fieldset>")]  # the last card
+    assert card.startswith('data-person="1" open>')
+    assert "perlu diperbaiki" in card and escape(said) in card
     assert ProposalItem.objects.count() == 0
+
+
+def test_required_and_format_messages_name_the_field_whose_it_is_and_the_fix(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    c = client_for(op)
+    url = f"/usulan/musyawarah/{m.pk}/tambah/penambahan/"
+    # Step 1 without an address: refused on step 1, naming the field and the fix.
+    first = c.get(url)
+    step = c.post(url, form_data(first, aksi="lanjut", alamat=""))
+    assert step.status_code == 400 and step.context["step"] == "keluarga"
+    html = step.content.decode()
+    assert "Alamat wajib diisi; tulis nama jalan atau dusun dan nomor rumah." in html
+    step = c.post(url, form_data(step, aksi="lanjut", alamat="Jl. Baru 1", rt="12345"))
+    assert "RT terlalu panjang: paling banyak 3 karakter; singkat isinya." in step.content.decode()
+    step = c.post(url, form_data(step, aksi="lanjut", rt="3"))
+    assert step.context["step"] == "anggota"
+    # Step 2: the second member without a name and with a date that is none.
+    step = c.post(url, form_data(step, aksi="tambah-anggota", **{"persons-0-nama": "Joko Baru"}))
+    step = c.post(
+        url,
+        form_data(
+            step,
+            aksi="lanjut",
+            **{"persons-1-nik": "3371014204870001", "persons-1-tanggal_lahir": "31-02-1987"},
+        ),
+    )
+    assert step.status_code == 400 and step.context["step"] == "anggota"
+    html = step.content.decode()
+    assert "Nama anggota ke-2 wajib diisi; tulis sesuai KTP/KK." in html
+    assert "Tanggal lahir anggota ke-2 bukan tanggal yang dikenali; tulis seperti 1985-03-01" in html
+    assert "Jenis kelamin anggota ke-2" not in html  # optional, and not wrong
+    bad_choice = c.post(url, form_data(step, aksi="lanjut", **{"persons-0-jenis_kelamin": "X"}))
+    assert "Jenis kelamin anggota ke-1 tidak ada dalam daftar; pilih salah satu pilihan" in (
+        bad_choice.content.decode()
+    )
+    for page in (html, bad_choice.content.decode()):
+        assert "Bidang ini harus diisi" not in page and "Masukkan tanggal yang valid" not in page
+    assert ProposalItem.objects.count() == 0
+
+
+def test_a_double_submit_of_the_last_step_is_one_item_and_lands_on_it(world):
+    op = operator(world)
+    m = held_musyawarah(op)
+    c = client_for(op)
+    family, persons = new_family()
+    url = f"/usulan/musyawarah/{m.pk}/tambah/penambahan/"
+    data = family_post(family, persons, aksi="lanjut", langkah="anggota")
+    summary = c.post(url, data)
+    assert summary.context["step"] == "ringkasan"
+    key = summary.context["forms"].key["kunci"].value()
+    assert re.fullmatch(r"[0-9a-f]{32}", key) and f'name="kunci" value="{key}"' in summary.content.decode()
+    last = form_data(summary, aksi="simpan")
+    # Without its key the last step is refused, saying so, and shown again with a new key.
+    keyless = c.post(url, {k: v for k, v in last.items() if k != "kunci"})
+    assert keyless.status_code == 400 and keyless.context["step"] == "ringkasan"
+    assert "Formulir ini tidak lengkap (kunci pengiriman hilang)" in keyless.content.decode()
+    assert re.fullmatch(r"[0-9a-f]{32}", keyless.context["forms"].key["kunci"].value())
+    assert ProposalItem.objects.count() == 0
+    first, again = c.post(url, last), c.post(url, last)
+    item = ProposalItem.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == f"/usulan/musyawarah/{m.pk}/#usulan-{item.pk}"
+    # A summary rendered again carries a new key: saving it is a second item.
+    again_summary = c.post(url, data)
+    assert again_summary.context["forms"].key["kunci"].value() != key
+    # The one-page kinds carry their key too: a deletion posted twice is one deletion.
+    h = world.households[HOME_VILLAGE]
+    deletion = f"/usulan/musyawarah/{m.pk}/tambah/penghapusan/"
+    body = form_data(c.get(deletion), nomor=h.individual.nik, deletion_reason="MENINGGAL")
+    assert re.fullmatch(r"[0-9a-f]{32}", body["kunci"])
+    one, two = c.post(deletion, body), c.post(deletion, body)
+    assert one["Location"] == two["Location"]
+    assert ProposalItem.objects.filter(kind="deletion").count() == 1
 
 
 def test_individual_without_nik_is_nik_pending(world):
@@ -354,19 +485,27 @@ def test_deletion_with_a_reason_code(world):
     url = f"/usulan/musyawarah/{m.pk}/tambah/penghapusan/"
     page = c.get(url).content.decode()
     assert "Meninggal dunia" in page and 'value="PINDAH"' not in page  # a move is a transfer
-    bad = c.post(url, {"nomor": h.no_kk, "deletion_reason": "LAINNYA", "note": ""})
+    bad = c.post(url, {"kunci": new_key(), "nomor": h.no_kk, "deletion_reason": "LAINNYA", "note": ""})
     assert bad.status_code == 400 and "Lainnya" in bad.content.decode()
-    response = c.post(url, {"nomor": h.no_kk, "deletion_reason": "DATA_GANDA", "note": "Terdaftar dua kali."})
+    response = c.post(
+        url,
+        {
+            "kunci": new_key(),
+            "nomor": h.no_kk,
+            "deletion_reason": "DATA_GANDA",
+            "note": "Terdaftar dua kali.",
+        },
+    )
     item = ProposalItem.objects.get()
     assert response.status_code == 302
     assert (item.kind, item.target_family_id, item.deletion_reason) == ("deletion", h.family_id, "DATA_GANDA")
     assert item.persons.count() == 3  # the family as it is registered
     # A second open item on the same record is refused.
-    again = c.post(url, {"nomor": h.head.nik, "deletion_reason": "MENINGGAL"})
+    again = c.post(url, {"kunci": new_key(), "nomor": h.head.nik, "deletion_reason": "MENINGGAL"})
     assert again.status_code == 400 and "masih berjalan" in again.content.decode()
     # A record outside the village is not found.
     foreign = world.households[SIBLING]
-    response = c.post(url, {"nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"})
+    response = c.post(url, {"kunci": new_key(), "nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"})
     assert response.status_code == 400 and "Tidak ada data terdaftar" in response.content.decode()
 
 
@@ -375,8 +514,18 @@ def test_replacement_is_a_linked_pair(world):
     m = held_musyawarah(op)
     h = world.households[HOME_VILLAGE]
     family, persons = new_family()
+    c = client_for(op)
+    url = f"/usulan/musyawarah/{m.pk}/tambah/penggantian/"
+    # The incoming half takes the addition's steps; the record it replaces is named on the first.
+    first = c.get(url).content.decode()
+    assert "Data terdaftar yang diganti" in first and "Yang menggantikan: keluarga dan rumah" in first
+    assert 'name="nomor"' in first and 'name="persons-0-nama"' in first
     data = family_post(family, persons, nomor=h.individual.nik, deletion_reason="TIDAK_MEMENUHI_KRITERIA")
-    response = client_for(op).post(f"/usulan/musyawarah/{m.pk}/tambah/penggantian/", data)
+    summary = c.post(url, {**data, "aksi": "lanjut", "langkah": "anggota"})
+    assert summary.context["step"] == "ringkasan"
+    html = summary.content.decode()
+    assert h.individual.nik in html and "Tidak memenuhi kriteria" in html and "Rini Baru" in html
+    response = c.post(url, form_data(summary, aksi="simpan"))
     assert response.status_code == 302, response.content.decode()[:2000]
     out = ProposalItem.objects.get(target_person_id=h.individual.person_id)
     inn = ProposalItem.objects.exclude(pk=out.pk).get()
@@ -395,26 +544,22 @@ def test_correction_stores_and_shows_the_diff(world):
     url = f"/usulan/musyawarah/{m.pk}/tambah/perbaikan/"
     found = c.post(url, {"stage": "find", "nomor": h.no_kk})
     assert found.status_code == 200
-    form = found.context["forms"]
-    assert len(form.persons.forms) == 3 and found.context["target_hidden"] == {
+    assert len(found.context["forms"].persons.forms) == 3 and found.context["target_hidden"] == {
         "target_family_id": h.family_id
     }
-    data = {
-        "stage": "fill",
-        "target_family_id": str(h.family_id),
-        "no_kk": h.no_kk,
-        "rt": "001",
-        "rw": "002",
-        "alamat": "Jl. Diperbaiki 7",
-    }
-    data.update({"persons-TOTAL_FORMS": "3", "persons-INITIAL_FORMS": "0"})
-    for i, p in enumerate(form.persons.initial):
-        row = dict(p)
-        if i == 2:
-            row["nama"] = "Adi Ardana Putra"
-        data.update(person_post("persons", i, row))
-        data[f"persons-{i}-target_person_id"] = str(p["target_person_id"])
-    response = c.post(url, data)
+    # The new values go through the same steps as an addition: the family and house first (the
+    # registered values filled in), then the members — fixed: none added or removed —, then the summary.
+    assert found.context["step"] == "keluarga" and found.context["stage"] == "fill"
+    step = c.post(url, form_data(found, aksi="lanjut", alamat="Jl. Diperbaiki 7"))
+    assert step.context["step"] == "anggota"
+    html = step.content.decode()
+    assert html.count('class="person-form card"') == 3
+    assert "Tambah anggota" not in html and "Hapus anggota ini" not in html
+    assert "tidak dapat ditambah atau dihapus" in html
+    summary = c.post(url, form_data(step, aksi="lanjut", **{"persons-2-nama": "Adi Ardana Putra"}))
+    assert summary.context["step"] == "ringkasan"
+    assert "Jl. Diperbaiki 7" in summary.content.decode() and "Adi Ardana Putra" in summary.content.decode()
+    response = c.post(url, form_data(summary, aksi="simpan"))
     assert response.status_code == 302, response.content.decode()[:3000]
     item = ProposalItem.objects.get()
     assert item.kind == "correction" and item.target_family_id == h.family_id
@@ -425,9 +570,10 @@ def test_correction_stores_and_shows_the_diff(world):
     # Editing the draft recomputes the diff against the registry, and lands on the musyawarah too.
     edit = c.get(f"/usulan/item/{item.pk}/ubah/")
     assert edit.status_code == 200 and len(edit.context["forms"].persons.forms) == 3
-    data["alamat"] = "Jl. Diperbaiki 8"
-    data.pop("stage")
-    edited = c.post(f"/usulan/item/{item.pk}/ubah/", data)
+    assert edit.context["step"] == "keluarga"
+    edited = c.post(
+        f"/usulan/item/{item.pk}/ubah/", form_data(edit, aksi="simpan", alamat="Jl. Diperbaiki 8")
+    )
     assert edited.status_code == 302
     assert edited["Location"] == f"/usulan/musyawarah/{m.pk}/#usulan-{item.pk}"
     assert f"Perubahan usulan #{item.pk} (perbaikan:" in c.get(edited["Location"]).content.decode()
@@ -443,6 +589,7 @@ def test_transfer_is_a_pair_whose_arrival_the_destination_regency_sees(world):
     response = c.post(
         f"/usulan/musyawarah/{m.pk}/tambah/perpindahan/",
         {
+            "kunci": new_key(),
             "nomor": h.no_kk,
             "destination_village": OTHER_REGENCY,
             "rt": "5",
@@ -535,6 +682,9 @@ def test_returned_item_shows_the_reason_is_fixed_and_resubmitted(world):
 
     edit = c.get(f"/usulan/item/{item.pk}/ubah/")
     assert edit.status_code == 200 and "Tanggal lahir istri salah." in edit.content.decode()
+    # The edit takes the same steps; its members travel hidden on the first.
+    assert edit.context["step"] == "keluarga" and edit.context["forms"].key is None
+    assert 'type="hidden" name="persons-1-nama" value="Rini Baru"' in edit.content.decode()
     persons[1]["tanggal_lahir"] = date(1987, 4, 3)
     persons[1]["nik"] = persons[1]["nik"][:6] + "430487" + persons[1]["nik"][12:]
     data = family_post(family, persons, note="Sudah diperbaiki.")
