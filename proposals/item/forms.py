@@ -199,7 +199,7 @@ class PersonForm(forms.Form):
         choices=[("", "–"), ("L", _("Laki-laki")), ("P", _("Perempuan"))],
     )
 
-    # Shown on the members step; the rest under "Data kesejahteraan" (optional, folded).
+    # Shown on a member's card; MORE is folded under "Kategori, kriteria, dan disabilitas" (optional).
     MAIN = (
         "target_person_id",
         "nik",
@@ -214,7 +214,6 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args, choices: dict, position: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.position = position
         self.fields["status_perkawinan"] = forms.ChoiceField(
             label=_("Status perkawinan"), required=False, choices=[("", "–"), *choices["status_perkawinan"]]
         )
