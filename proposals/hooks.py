@@ -2,8 +2,9 @@
 app is ready (proposals/apps.py):
 
 - dashboard queues (dtks/core/dashboards.py): the village operator's musyawarah still open, the items
-  the regency returned, and its imports not finished — counted by one query (a UNION ALL of three
-  aggregates), kept on the request's user for the other providers;
+  the regency returned, and its imports not finished; the regency verifier's submitted items to
+  decide (`verval`, until the verification stage builds its own) — a role's queues counted by one
+  query (a UNION ALL of one aggregate per queue), kept on the request's user for the other providers;
 - panels on the registry's person and family pages (dtks/registry/panels.py): the proposals open on
   the record, as far as the reader's scope goes;
 - a section of the data-subject report (dtks/audit/selectors.py): every proposal naming the NIK;
@@ -15,52 +16,59 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dtks.audit.selectors import ReportSection, subject_report_section
-from dtks.core.dashboards import QueueState, queue_provider
+from dtks.core.dashboards import ROLE_QUEUES, QueueState, queue_provider
 from dtks.core.demo import DemoResult, demo_seeder
 from dtks.registry.panels import Panel, PanelRow, panel_provider
 
 from .imports.selectors import import_jobs_visible_to
 from .imports.services import OPEN_IMPORTS
 from .item.models import OPEN_STATES, ProposalPerson
-from .item.selectors import proposal_items_visible_to, returned_items
+from .item.selectors import proposal_items_visible_to, regency_submitted_items, returned_items
 from .musyawarah.models import Musyawarah
 from .musyawarah.selectors import musyawarah_visible_to
 
 MEMO = "_proposal_queue_counts"
 
 
+def _branches(user) -> dict:
+    """What each of stage 1's dashboard queues counts: (rows in the user's scope, their "since" column)."""
+    return {
+        "musyawarah": (
+            lambda: musyawarah_visible_to(user=user).exclude(state=Musyawarah.State.SUBMITTED),
+            "created_at",
+        ),
+        "returned_to_village": (lambda: returned_items(user=user), "updated_at"),
+        "imports": (
+            lambda: import_jobs_visible_to(user=user).filter(status__in=OPEN_IMPORTS),
+            "created_at",
+        ),
+        # Until the verification stage brings its own queue: the submitted items the regency decides,
+        # waiting since they were (re)submitted.
+        "verval": (lambda: regency_submitted_items(user=user), "updated_at"),
+    }
+
+
 def _counts(user) -> dict:
-    """{"musyawarah" | "returned" | "imports": (count, oldest, lowest pk)} in one query."""
+    """{queue key: (count, oldest, lowest pk)} of the stage 1 queues the user's role shows, in one
+    query (a UNION ALL of one aggregate per queue), kept on the user for the other providers."""
     memo = getattr(user, MEMO, None)
     if memo is None:
-
-        def tag(name):
-            return Value(name, output_field=CharField())
-
-        open_ones = (
-            musyawarah_visible_to(user=user)
-            .exclude(state=Musyawarah.State.SUBMITTED)
-            .order_by()
-            .values(queue=tag("musyawarah"))
-            .annotate(n=Count("pk"), at=Min("created_at"), first=Min("pk"))
-            .values_list("queue", "n", "at", "first")
-        )
-        returned = (
-            returned_items(user=user)
-            .order_by()
-            .values(queue=tag("returned"))
-            .annotate(n=Count("pk"), at=Min("updated_at"), first=Min("pk"))
-            .values_list("queue", "n", "at", "first")
-        )
-        imports = (
-            import_jobs_visible_to(user=user)
-            .filter(status__in=OPEN_IMPORTS)
-            .order_by()
-            .values(queue=tag("imports"))
-            .annotate(n=Count("pk"), at=Min("created_at"), first=Min("pk"))
-            .values_list("queue", "n", "at", "first")
-        )
-        memo = {queue: (n, at, first) for queue, n, at, first in open_ones.union(returned, imports, all=True)}
+        branches = _branches(user)
+        wanted = [q.key for q in ROLE_QUEUES.get(user.role, ()) if q.key in branches]
+        parts = []
+        for key in wanted:
+            rows, since = branches[key]
+            parts.append(
+                rows()
+                .order_by()
+                .values(queue=Value(key, output_field=CharField()))
+                .annotate(n=Count("pk"), at=Min(since), first=Min("pk"))
+                .values_list("queue", "n", "at", "first")
+            )
+        memo = {}
+        if parts:
+            query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+            memo = {queue: (n, at, first) for queue, n, at, first in query}
         setattr(user, MEMO, memo)
     return memo
 
@@ -93,7 +101,7 @@ def open_musyawarah(*, user) -> QueueState:
 def returned_to_village(*, user) -> QueueState:
     return _queue(
         user,
-        "returned",
+        "returned_to_village",
         caption=_("usulan perlu diperbaiki"),
         label=_("usulan"),
         url=lambda _first: reverse("proposals:returned"),
@@ -112,6 +120,19 @@ def open_imports(*, user) -> QueueState:
         url=lambda first: (
             reverse("proposals:import_job", args=[first]) if first else reverse("proposals:musyawarah_list")
         ),
+    )
+
+
+@queue_provider("verval")
+def regency_verval(*, user) -> QueueState:
+    """The regency verifier's queue: submitted items its regency decides. The button opens the
+    regency's page, where an item is returned to the village (the verification stage replaces both)."""
+    return _queue(
+        user,
+        "verval",
+        caption=_("usulan menunggu keputusan kabupaten/kota"),
+        label=_("usulan"),
+        url=lambda _first: reverse("proposals:regency"),
     )
 
 

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from dtks.accounts.auth import client_ip
-from dtks.registry.fields import CODED
+from dtks.registry.fields import CODED, label
 from dtks.registry.models import Code
 from dtks.registry.reading import TEMPLATE_COLUMNS
+from proposals.item.forms import KeyedForm, explain_errors
 
 from . import fix as import_fix
 from . import selectors
@@ -31,11 +32,15 @@ from .models import ImportJob
 ERRORS_PER_PAGE = 50
 
 
-class UploadForm(forms.Form):
+class UploadForm(KeyedForm):
     file = forms.FileField(
         label=gettext_lazy("Berkas CSV atau XLSX"),
         help_text=gettext_lazy("Satu baris per orang, kolom sesuai templat; NIK dan KK sebagai Teks."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_errors(self)
 
 
 def _musyawarah(request, musyawarah_id: int):
@@ -68,6 +73,8 @@ def upload(request, musyawarah_id: int):
                 uploaded=form.cleaned_data["file"],
                 actor=request.user,
                 ip=client_ip(request),
+                # The form's key: a double submit is one import, and lands on it.
+                idempotency_key=form.cleaned_data["kunci"],
             )
         except ValidationError as exc:
             # A refusal that names its field (UploadRefused: {"file": [...]}) goes there by itself.
@@ -105,6 +112,8 @@ def _row_context(row, *, job: ImportJob, page_number: int, open_row: int | None 
     bad, other = import_fix.import_row_fix_fields(row) if _fixable(job) else ([], [])
     return {
         "row": row,
+        # Each error names its column by its Indonesian label, not the template's key (`jenis_kelamin`).
+        "errors": [{**e, "label": label(e.get("field", ""))} for e in row.errors or []],
         "job": job,
         "fixable": _fixable(job),
         "bad_fields": bad,

@@ -1,6 +1,7 @@
-"""Creating and editing a proposal item on the pages: which forms each kind needs, the correction's two
-steps (find the registered record, then change its values), and how the forms become the arguments
-of the one create service (`proposal_item_create`) or the update service.
+"""Creating and editing a proposal item on the pages: the correction's first step (find the registered
+record), the guided steps of the kinds with content (proposals/item/steps.py), where saving lands,
+and how the forms become the arguments of the one create service (`proposal_item_create`) or the
+update service.
 
 Forms only parse what the browser sends; the services check it, and their refusals are put back on
 the fields they name (`apply_service_errors`), so the page and the API say the same thing.
@@ -23,20 +24,10 @@ from proposals.musyawarah.selectors import musyawarah_visible_to
 
 from .content import target_snapshot
 from .create import REGENCY_KINDS, may_edit, proposal_item_create, proposal_item_update
-from .forms import (
-    DeletionForm,
-    DeletionReasonForm,
-    FamilyForm,
-    FixedPersonFormSet,
-    NoteForm,
-    PersonFormSet,
-    TargetForm,
-    TransferForm,
-    apply_service_errors,
-    code_choices,
-)
+from .forms import apply_service_errors
 from .models import EDITABLE_STATES, ProposalItem
 from .selectors import proposal_items_visible_to
+from .steps import ADD_MEMBER, REMOVE_MEMBER, STEP_LABELS, STEPS, ItemForms
 
 K = ProposalItem.Kind
 
@@ -49,23 +40,6 @@ KIND_SLUGS = {
     "perbaikan": K.CORRECTION,
     "perpindahan": K.TRANSFER,
 }
-
-
-CODE_LISTS = (
-    "status_kepemilikan",
-    "atap",
-    "dinding",
-    "lantai",
-    "sumber_air_minum",
-    "penerangan",
-    "fasilitas_bab",
-    "status_perkawinan",
-    "hubungan_keluarga",
-    "kategori",
-    "kriteria",
-    "disabilitas",
-    "alasan_penghapusan",
-)
 
 
 def _resolve_target(user, nomor: str) -> dict:
@@ -87,85 +61,6 @@ def _resolve_target(user, nomor: str) -> dict:
     return {"target_family_id": family_id} if family_id else {"target_person_id": person}
 
 
-class _Forms:
-    """The forms one item kind needs, bound or not, and how they become service arguments."""
-
-    def __init__(self, request, kind: str, *, initial=None, item=None, stage: str = ""):
-        self.kind, self.item = kind, item
-        data = request.POST if request.method == "POST" else None
-        self.choices = code_choices(*CODE_LISTS)
-        self.add_member = bool(data and "add_member" in data)
-        if data and self.add_member:
-            data = data.copy()
-            total = int(data.get("persons-TOTAL_FORMS") or 0)
-            data["persons-TOTAL_FORMS"] = str(min(total + 1, 30))
-        initial = initial or {}
-        self.target = self.reason = self.family = self.persons = self.note = None
-        out_half = item is not None and (
-            item.target_family_id is not None or item.target_person_id is not None
-        )
-        # "find": the correction's first step (which record?); "fill": its second (the new values).
-        if stage == "find":
-            self.target = TargetForm(data, initial=initial.get("target"))
-            return
-        content = (
-            stage == "fill"
-            or (kind in (K.ADDITION, K.REPLACEMENT) and not out_half)
-            or (item is not None and (kind == K.CORRECTION or (kind == K.TRANSFER and not out_half)))
-        )
-        fixed = kind in (K.CORRECTION, K.TRANSFER)
-        if item is None and kind in (K.DELETION, K.REPLACEMENT):
-            self.target = DeletionForm(data, choices=self.choices)
-        elif item is None and kind == K.TRANSFER:
-            self.target = TransferForm(data)
-        elif out_half and kind in (K.DELETION, K.REPLACEMENT):
-            self.reason = DeletionReasonForm(data, choices=self.choices, initial=initial.get("reason"))
-        if content:
-            self.family = FamilyForm(
-                data, initial=initial.get("family"), choices=self.choices, fixed_shape=fixed
-            )
-            person_set = FixedPersonFormSet if fixed else PersonFormSet
-            # Bound rows are never compared with initial values: an unchanged row is still a person.
-            people = initial.get("persons") if data is None else None
-            self.persons = person_set(data, initial=people, prefix="persons", choices=self.choices)
-        if self.target is None and self.reason is None:
-            self.note = NoteForm(data, initial=initial.get("note"))
-
-    def all(self):
-        return [f for f in (self.target, self.reason, self.family, self.note) if f is not None]
-
-    def is_bound(self) -> bool:
-        return any(f.is_bound for f in self.all())
-
-    def valid(self) -> bool:
-        ok = all(f.is_valid() for f in self.all())
-        if self.persons is not None:
-            ok = self.persons.is_valid() and ok
-        return ok
-
-    def note_text(self) -> str:
-        for f in (self.note, self.target, self.reason):
-            if f is not None and "note" in f.cleaned_data:
-                return f.cleaned_data["note"]
-        return ""
-
-
-def _item_form_context(
-    forms_, *, title, action, musyawarah=None, target_hidden=None, show_errors=True, item=None
-):
-    return {
-        "forms": forms_,
-        "title": title,
-        "action": action,
-        "m": musyawarah,
-        "target_hidden": target_hidden or {},
-        "show_errors": show_errors,
-        "item": item,
-        "kind": forms_.kind,
-        "kind_label": K(forms_.kind).label,
-    }
-
-
 def _snapshot_initial(user, target: dict) -> dict:
     snap = target_snapshot(
         actor=user,
@@ -179,59 +74,123 @@ def _snapshot_initial(user, target: dict) -> dict:
     }
 
 
-def _create(request, kind: str, *, musyawarah: Musyawarah | None, back: str):
+def _base_context(request, kind: str, *, title, musyawarah=None, item=None, back: str) -> dict:
+    return {
+        "title": title,
+        "action": request.path,
+        "m": musyawarah,
+        "item": item,
+        "kind": kind,
+        "kind_label": K(kind).label,
+        "back": back,
+        "target_hidden": {},
+        "stage": "",
+    }
+
+
+def _render(request, forms_: ItemForms, ctx: dict, *, step: str = "", show_errors=False, status=200):
+    """The page of one step (a guided kind) or the one page (the others)."""
+    if step == "ringkasan":
+        ctx["key_refused"] = forms_.fresh_key(keep_valid=show_errors)
+        ctx["summary"] = forms_.summary()
+    elif step == "anggota":
+        ctx.update(forms_.member_cards(show_errors=show_errors))
+    ctx.update(
+        forms=forms_,
+        step=step,
+        steps=[
+            {"key": s, "number": n, "label": STEP_LABELS[s], "current": s == step}
+            for n, s in enumerate(STEPS, start=1)
+        ]
+        if step
+        else [],
+        show_errors=show_errors,
+    )
+    return render(request, "proposals/item_form.html", ctx, status=status)
+
+
+def _next_screen(request, forms_: ItemForms) -> tuple[str, bool]:
+    """(the step to show, whether it shows errors) for a POST that does not save: "Lanjut" checks
+    the steps up to the one shown; going back, adding or removing a member checks nothing."""
+    action = request.POST.get("aksi") or "lanjut"
+    shown = request.POST.get("langkah")
+    shown = shown if shown in STEPS else STEPS[0]
+    if action == ADD_MEMBER or action.startswith(REMOVE_MEMBER):
+        return "anggota", False
+    if action.startswith("ke-") and action[3:] in STEPS:
+        return action[3:], False
+    bad = forms_.first_invalid(upto=shown)
+    if bad:
+        return bad, True
+    return STEPS[min(STEPS.index(shown) + 1, len(STEPS) - 1)], False
+
+
+def _respond(request, forms_: ItemForms, ctx: dict, *, save):
+    """GET: the first step (or the one page); POST: the next screen, or the save (`save()` returns
+    the item, or raises the service's ValidationError, put back on the fields it names)."""
+    if request.method != "POST":
+        return _render(request, forms_, ctx, step=STEPS[0] if forms_.guided else "")
+    action = request.POST.get("aksi") or ("lanjut" if forms_.guided else "simpan")
+    if action != "simpan":
+        if not forms_.guided:
+            return _render(request, forms_, ctx)
+        step, errors = _next_screen(request, forms_)
+        return _render(request, forms_, ctx, step=step, show_errors=errors, status=400 if errors else 200)
+    if forms_.valid():
+        try:
+            item = save()
+        except ValidationError as exc:
+            forms_.apply(exc)
+        else:
+            return _saved(request, item, created=forms_.item is None)
+    step = forms_.step_with_errors() if forms_.guided else ""
+    return _render(request, forms_, ctx, step=step, show_errors=True, status=400)
+
+
+def _find(request, kind: str, ctx: dict):
+    """The correction's first step: which registered record (its KK or NIK)? Found, the record's
+    values open the guided steps."""
     user = request.user
+    forms_ = ItemForms(request, kind, stage="find")
+    ctx["stage"] = "find"
+    if request.method != "POST":
+        return _render(request, forms_, ctx)
+    if forms_.target.is_valid():
+        try:
+            target = _resolve_target(user, forms_.target.cleaned_data["nomor"])
+            initial = _snapshot_initial(user, target)
+        except ValidationError as exc:
+            apply_service_errors(exc, forms_.target)
+        else:
+            initial["note"] = {"note": forms_.target.cleaned_data["note"]}
+            ctx.update(stage="fill", target_hidden=target)
+            return _render(
+                request, ItemForms(_Unbound(request), kind, stage="fill", initial=initial), ctx, step=STEPS[0]
+            )
+    return _render(request, forms_, ctx, show_errors=True, status=400)
+
+
+def _create(request, kind: str, *, musyawarah: Musyawarah | None, back: str):
     title = _("Usulan %(kind)s") % {"kind": K(kind).label.lower()}
-    target_hidden: dict = {}
+    ctx = _base_context(request, kind, title=title, musyawarah=musyawarah, back=back)
+    if kind == K.CORRECTION and request.POST.get("stage") != "fill":
+        return _find(request, kind, ctx)
     stage = ""
     if kind == K.CORRECTION:
-        stage = "fill" if request.POST.get("stage") == "fill" else "find"
-    forms_ = _Forms(request, kind, stage=stage)
-    status = 200
-    if stage == "find" and request.method == "POST":
-        if forms_.target.is_valid():
-            try:
-                target_hidden = _resolve_target(user, forms_.target.cleaned_data["nomor"])
-                initial = _snapshot_initial(user, target_hidden)
-            except ValidationError as exc:
-                apply_service_errors(exc, forms_.target)
-                status = 400
-            else:
-                initial["note"] = {"note": forms_.target.cleaned_data["note"]}
-                request_get = _Unbound(request)
-                forms_ = _Forms(request_get, kind, stage="fill", initial=initial)
-                stage = "fill"
-        else:
-            status = 400
-    elif stage == "fill":
-        target_hidden = {
+        stage = "fill"
+        ctx["target_hidden"] = {
             k: request.POST.get(k)
             for k in ("target_family_id", "target_person_id")
-            if request.POST.get(k, "").isdigit()
+            if request.POST.get(k, "").isdigit() and len(request.POST.get(k, "")) < 19
         }
-    if request.method == "POST" and stage != "find" and not forms_.add_member and forms_.is_bound():
-        if forms_.valid():
-            try:
-                item = _call_create(request, kind, forms_, musyawarah, target_hidden)
-            except ValidationError as exc:
-                apply_service_errors(exc, *forms_.all(), formset=forms_.persons)
-            else:
-                messages.success(
-                    request, _("Usulan %(kind)s dicatat sebagai draf.") % {"kind": K(kind).label.lower()}
-                )
-                return redirect("proposals:item", pk=item.pk)
-        status = 400
-    ctx = _item_form_context(
-        forms_,
-        title=title,
-        action=request.path,
-        musyawarah=musyawarah,
-        target_hidden=target_hidden,
-        show_errors=not forms_.add_member,
-    )
-    ctx["back"] = back
     ctx["stage"] = stage
-    return render(request, "proposals/item_form.html", ctx, status=status)
+    forms_ = ItemForms(request, kind, stage=stage, action=request.POST.get("aksi", ""))
+    return _respond(
+        request,
+        forms_,
+        ctx,
+        save=lambda: _call_create(request, kind, forms_, musyawarah, ctx["target_hidden"]),
+    )
 
 
 class _Unbound:
@@ -244,7 +203,7 @@ class _Unbound:
         self.user = request.user
 
 
-def _call_create(request, kind, forms_, musyawarah, target_hidden) -> ProposalItem:
+def _call_create(request, kind, forms_: ItemForms, musyawarah, target_hidden) -> ProposalItem:
     """The page's forms as the arguments of the one create service."""
     if kind == K.CORRECTION:
         target = {k: int(v) for k, v in target_hidden.items()}
@@ -267,9 +226,38 @@ def _call_create(request, kind, forms_, musyawarah, target_hidden) -> ProposalIt
             **{k: d.get(k, "") for k in ("rt", "rw", "alamat")},
         },
         note=forms_.note_text(),
+        # The form's key: a double submit of the last step is one item, and lands on it.
+        idempotency_key=forms_.key.cleaned_data["kunci"],
         ip=client_ip(request),
         **target,
     )
+
+
+def _saved(request, item: ProposalItem, *, created: bool):
+    """Where saving an item lands. A musyawarah's draft: back on the musyawarah, at the item's row,
+    where the operator enters the next one; an item without a musyawarah (the regency's own filing),
+    or one returned to the village (its next step, "Ajukan kembali", is on its own page): on the item.
+    The message names the item either way."""
+    names = list(item.persons.order_by("position").values_list("nama", flat=True)[:2])
+    what = {
+        "id": item.pk,
+        "kind": K(item.kind).label.lower(),
+        "name": (names[0] + (" …" if len(names) > 1 else "")) if names else "–",
+    }
+    if item.state == ProposalItem.State.RETURNED_TO_VILLAGE:
+        messages.success(
+            request,
+            _("Perubahan usulan #%(id)d (%(kind)s: %(name)s) disimpan. Ajukan kembali bila sudah benar.")
+            % what,
+        )
+        return redirect("proposals:item", pk=item.pk)
+    if created:
+        messages.success(request, _("Usulan #%(id)d (%(kind)s: %(name)s) dicatat sebagai draf.") % what)
+    else:
+        messages.success(request, _("Perubahan usulan #%(id)d (%(kind)s: %(name)s) disimpan.") % what)
+    if item.musyawarah_id:
+        return redirect(f"{reverse('proposals:musyawarah', args=[item.musyawarah_id])}#usulan-{item.pk}")
+    return redirect("proposals:item", pk=item.pk)
 
 
 @never_cache
@@ -331,38 +319,32 @@ def _item_initial(item: ProposalItem) -> dict:
     }
 
 
+def _call_update(request, item: ProposalItem, forms_: ItemForms) -> ProposalItem:
+    kwargs: dict = {"note": forms_.note_text()}
+    if forms_.reason is not None:
+        kwargs["deletion_reason"] = forms_.reason.cleaned_data["deletion_reason"]
+    if forms_.family is not None:
+        shape = bool(item.no_kk) if item.kind in (K.CORRECTION, K.TRANSFER) else None
+        kwargs["family"] = forms_.family.content(is_family=shape)
+        kwargs["persons"] = forms_.persons.persons()
+    return proposal_item_update(item_id=item.pk, actor=request.user, ip=client_ip(request), **kwargs)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def item_edit(request, pk: int):
     item = get_object_or_404(proposal_items_visible_to(user=request.user), pk=pk)
     if item.state not in EDITABLE_STATES or not may_edit(item, request.user):
         raise PermissionDenied(_("Usulan ini tidak dapat Anda ubah pada statusnya sekarang."))
-    forms_ = _Forms(request, item.kind, initial=_item_initial(item), item=item)
-    status = 200
-    if request.method == "POST" and not forms_.add_member:
-        if forms_.valid():
-            kwargs: dict = {"note": forms_.note_text()}
-            if forms_.reason is not None:
-                kwargs["deletion_reason"] = forms_.reason.cleaned_data["deletion_reason"]
-            if forms_.family is not None:
-                shape = bool(item.no_kk) if item.kind in (K.CORRECTION, K.TRANSFER) else None
-                kwargs["family"] = forms_.family.content(is_family=shape)
-                kwargs["persons"] = forms_.persons.persons()
-            try:
-                proposal_item_update(item_id=item.pk, actor=request.user, ip=client_ip(request), **kwargs)
-            except ValidationError as exc:
-                apply_service_errors(exc, *forms_.all(), formset=forms_.persons)
-            else:
-                messages.success(request, _("Perubahan usulan disimpan."))
-                return redirect("proposals:item", pk=item.pk)
-        status = 400
-    ctx = _item_form_context(
-        forms_,
-        title=_("Ubah usulan #%(id)d") % {"id": item.pk},
-        action=request.path,
-        musyawarah=item.musyawarah,
-        show_errors=not forms_.add_member,
-        item=item,
+    forms_ = ItemForms(
+        request, item.kind, initial=_item_initial(item), item=item, action=request.POST.get("aksi", "")
     )
-    ctx["back"] = reverse("proposals:item", args=[item.pk])
-    return render(request, "proposals/item_form.html", ctx, status=status)
+    ctx = _base_context(
+        request,
+        item.kind,
+        title=_("Ubah usulan #%(id)d") % {"id": item.pk},
+        musyawarah=item.musyawarah,
+        item=item,
+        back=reverse("proposals:item", args=[item.pk]),
+    )
+    return _respond(request, forms_, ctx, save=lambda: _call_update(request, item, forms_))

@@ -6,8 +6,12 @@ the API and the import say the same thing. Code lists come from `registry_code` 
 extends), read once per form.
 """
 
+import re
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dtks.regions.forms import RegionPickerWidget
@@ -16,6 +20,107 @@ from dtks.registry.fields import HOUSE_FIELDS, label
 from dtks.registry.models import Code
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
+FORM_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_form_key() -> str:
+    """The idempotency key a rendered creating form carries (`kunci`): a fresh uuid4 hex."""
+    return uuid.uuid4().hex
+
+
+class KeyedForm(forms.Form):
+    """A page form that creates something carries `kunci`, a fresh key per rendered form, which the
+    view passes to the service as its `idempotency_key` (dtks/core/idempotency.py): a double submit of
+    the same form creates one object and lands on it (docs/design.md §4)."""
+
+    kunci = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("kunci", new_form_key())
+
+    def clean(self):
+        data = super().clean()
+        if not FORM_KEY_RE.match(data.get("kunci") or ""):
+            # A hidden field: said at the top of the form, with what to do.
+            raise ValidationError(
+                _(
+                    "Formulir ini tidak lengkap (kunci pengiriman hilang); muat ulang halaman, lalu isi dan kirim lagi."
+                )
+            )
+        return data
+
+
+class KeyForm(KeyedForm):
+    """Only the key: the last step of a guided form that creates an item."""
+
+
+# What a field's required and format messages tell the user to do, by field name (docs/conventions.md
+# rule 4: a message names the field and the fix; never Django's generic "Bidang ini harus diisi.").
+FIXES = {
+    "is_family": _("pilih keluarga atau individu di luar keluarga."),
+    "nama": _("tulis sesuai KTP/KK."),
+    "nik": _("tulis 16 angka sesuai KTP/KK."),
+    "no_kk": _("tulis 16 angka sesuai kartu keluarga."),
+    "tempat_lahir": _("tulis nama kota atau kabupaten sesuai KTP/KK."),
+    "tanggal_lahir": _("pilih tanggal lahir sesuai KTP/KK."),
+    "alamat": _("tulis nama jalan atau dusun dan nomor rumah."),
+    "rt": _("tulis nomor RT dengan angka, misalnya 003."),
+    "rw": _("tulis nomor RW dengan angka, misalnya 002."),
+    "nomor": _("tulis 16 angka nomor KK atau NIK data terdaftar."),
+    "deletion_reason": _("pilih alasan penghapusan dari daftar."),
+    "destination_village": _("pilih provinsi, kabupaten/kota, kecamatan, lalu kelurahan/desa tujuan."),
+    "held_on": _("pilih tanggal musyawarah dilaksanakan."),
+    "place": _("tulis tempat musyawarah, misalnya Balai desa."),
+    "led_by": _("tulis nama dan jabatan pemimpin musyawarah."),
+    "attendee_count": _("tulis jumlah peserta dengan angka, misalnya 25."),
+    "input_sources": _("centang paling sedikit satu sumber masukan."),
+    "file": _("pilih berkas CSV atau XLSX yang diisi menurut templat."),
+    "minutes": _("pilih berkas notulen (PDF, JPEG, atau PNG)."),
+}
+DEFAULT_FIX = _("isi sesuai dokumen.")
+
+
+def explain_errors(form: forms.Form, *, whose=None) -> None:
+    """Gives every visible field of `form` required and format messages that name the field — and
+    whose it is, e.g. "anggota ke-2" — and say how to fix it, in place of Django's generic ones."""
+    for name, field in form.fields.items():
+        if field.widget.is_hidden:
+            continue
+        what = format_lazy("{} {}", field.label, whose) if whose else field.label
+        fix = FIXES.get(name, DEFAULT_FIX)
+        messages = {"required": format_lazy(_("{what} wajib diisi; {fix}"), what=what, fix=fix)}
+        if isinstance(field, forms.CharField):
+            messages["max_length"] = format_lazy(
+                _("{what} terlalu panjang: paling banyak %(limit_value)d karakter; singkat isinya."),
+                what=what,
+            )
+        if isinstance(field, forms.DateField):
+            messages["invalid"] = format_lazy(
+                _("{what} bukan tanggal yang dikenali; tulis seperti 1985-03-01 (tahun-bulan-tanggal)."),
+                what=what,
+            )
+        elif isinstance(field, forms.IntegerField):
+            messages.update(
+                invalid=format_lazy(_("{what} ditulis dengan angka saja; {fix}"), what=what, fix=fix),
+                min_value=format_lazy(_("{what} paling sedikit %(limit_value)s."), what=what),
+                max_value=format_lazy(
+                    _("{what} paling banyak %(limit_value)s; periksa angkanya."), what=what
+                ),
+            )
+        elif isinstance(field, forms.ChoiceField):
+            messages["invalid_choice"] = format_lazy(
+                _("{what} tidak ada dalam daftar; pilih salah satu pilihan yang tersedia."), what=what
+            )
+            messages["invalid_list"] = messages["invalid_choice"]
+        elif isinstance(field, forms.FileField):
+            messages.update(
+                invalid=format_lazy(_("{what} tidak terbaca; {fix}"), what=what, fix=fix),
+                missing=format_lazy(_("{what} tidak terkirim; {fix}"), what=what, fix=fix),
+                empty=format_lazy(_("{what} kosong; {fix}"), what=what, fix=fix),
+            )
+        field.error_messages.update(messages)
 
 
 def code_choices(*lists: str) -> dict[str, list[tuple[str, str]]]:
@@ -61,6 +166,7 @@ class FamilyForm(forms.Form):
             )
         if fixed_shape:  # a correction keeps the record's shape (family or individual)
             del self.fields["is_family"]
+        explain_errors(self)
 
     def content(self, *, is_family: bool | None = None) -> dict:
         d = self.cleaned_data
@@ -82,7 +188,7 @@ class PersonForm(forms.Form):
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs=NUMERIC),
-        help_text=_("16 angka; kosongkan hanya untuk individu di luar keluarga yang belum punya NIK."),
+        help_text=_("16 angka. Kosong hanya untuk individu tanpa NIK."),
     )
     nama = forms.CharField(label=_("Nama"), max_length=150)
     tempat_lahir = forms.CharField(label=_("Tempat lahir"), required=False, max_length=100)
@@ -93,7 +199,20 @@ class PersonForm(forms.Form):
         choices=[("", "–"), ("L", _("Laki-laki")), ("P", _("Perempuan"))],
     )
 
-    def __init__(self, *args, choices: dict, **kwargs):
+    # Shown on a member's card; MORE is folded under "Kategori, kriteria, dan disabilitas" (optional).
+    MAIN = (
+        "target_person_id",
+        "nik",
+        "nama",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "jenis_kelamin",
+        "status_perkawinan",
+        "hubungan_keluarga",
+    )
+    MORE = ("kategori", "kriteria", "disabilitas")
+
+    def __init__(self, *args, choices: dict, position: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status_perkawinan"] = forms.ChoiceField(
             label=_("Status perkawinan"), required=False, choices=[("", "–"), *choices["status_perkawinan"]]
@@ -102,7 +221,7 @@ class PersonForm(forms.Form):
             label=_("Hubungan keluarga"),
             required=False,
             choices=[("", "–"), *choices["hubungan_keluarga"]],
-            help_text=_("Untuk anggota keluarga; kosongkan untuk individu di luar keluarga."),
+            help_text=_("Kosongkan untuk individu di luar keluarga."),
         )
         self.fields["kategori"] = forms.ChoiceField(
             label=_("Kategori"), required=False, choices=[("", "–"), *choices["kategori"]]
@@ -119,10 +238,19 @@ class PersonForm(forms.Form):
             choices=choices["disabilitas"],
             widget=forms.CheckboxSelectMultiple,
         )
+        # "Nama anggota ke-2 wajib diisi; tulis sesuai KTP/KK."
+        explain_errors(
+            self, whose=_("anggota ke-%(n)d") % {"n": position + 1} if position is not None else None
+        )
+
+    def main_fields(self):
+        return [self[name] for name in self.MAIN]
+
+    def more_fields(self):
+        return [self[name] for name in self.MORE]
 
     def content(self) -> dict:
         d = dict(self.cleaned_data)
-        d.pop("DELETE", None)
         d.setdefault("program", [])
         return d
 
@@ -133,7 +261,7 @@ class BasePersonFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "choices": self.choices}
+        return {**super().get_form_kwargs(index), "choices": self.choices, "position": index}
 
     @property
     def empty_form(self):
@@ -149,11 +277,13 @@ class BasePersonFormSet(forms.BaseFormSet):
         return form
 
     def persons(self) -> list[dict]:
-        return [f.content() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        return [f.content() for f in self.forms if f.cleaned_data]  # an empty added row is no one
 
 
+# Members are added and removed with the page's own buttons ("+ Tambah anggota", "Hapus anggota ini"),
+# which rewrite the posted rows (proposals/item/editing.py), not with a "delete" checkbox.
 PersonFormSet = forms.formset_factory(
-    PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, min_num=1, max_num=30, absolute_max=30
+    PersonForm, formset=BasePersonFormSet, extra=0, min_num=1, max_num=30, absolute_max=30
 )
 FixedPersonFormSet = forms.formset_factory(
     PersonForm, formset=BasePersonFormSet, extra=0, max_num=30, absolute_max=30
@@ -174,6 +304,10 @@ class TargetForm(forms.Form):
         label=_("Catatan"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_errors(self)
+
     def clean_nomor(self) -> str:
         value = "".join(ch for ch in self.cleaned_data["nomor"] if not ch.isspace() and ch not in ".-")
         if not (value.isascii() and value.isdigit() and len(value) == 16):
@@ -189,6 +323,7 @@ class DeletionForm(TargetForm):
         ]
         self.fields["deletion_reason"] = forms.ChoiceField(label=_("Alasan penghapusan"), choices=reasons)
         self.order_fields(["nomor", "deletion_reason", "note"])
+        explain_errors(self)
 
 
 class DeletionReasonForm(forms.Form):
@@ -203,6 +338,7 @@ class DeletionReasonForm(forms.Form):
         reasons = [(c, label) for c, label in choices["alasan_penghapusan"] if c != "PINDAH"]
         self.fields["deletion_reason"] = forms.ChoiceField(label=_("Alasan penghapusan"), choices=reasons)
         self.order_fields(["deletion_reason", "note"])
+        explain_errors(self)
 
 
 class TransferForm(TargetForm):
@@ -226,8 +362,16 @@ class TransferForm(TargetForm):
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        label=_("Catatan"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Catatan"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Tidak wajib. Dibaca dinas sosial kabupaten/kota saat memverifikasi usulan ini."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_errors(self)
 
 
 class ReasonForm(forms.Form):
@@ -253,7 +397,7 @@ def apply_service_errors(
         if key.startswith("persons.") and formset is not None:
             parts = key.split(".")
             index = int(parts[1]) if parts[1].isdigit() else -1
-            live = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            live = [f for f in formset.forms if f.cleaned_data]
             if 0 <= index < len(live):
                 field = parts[2] if len(parts) > 2 and parts[2] in live[index].fields else None
                 for e in errors:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import can_proceed
@@ -31,7 +32,7 @@ from dtks.registry.models import Finding
 from .create import REGENCY_KINDS, may_edit
 from .editing import KIND_SLUGS
 from .forms import ReasonForm, code_choices
-from .machine import STAGE_LABELS, TRANSITION_LABELS
+from .machine import REASON_REQUIRED, STAGE_LABELS, TRANSITION_LABELS
 from .models import EDITABLE_STATES, ProposalItem
 from .selectors import (
     listed_items,
@@ -80,15 +81,51 @@ def _half(item) -> str:
     return _("keluar") if out else _("masuk")
 
 
+# The reason box of a decision that needs one (machine.REASON_REQUIRED): who reads it, and why.
+REASON_TEXTS = {
+    "withdraw": (
+        gettext_lazy("Alasan penarikan"),
+        gettext_lazy(
+            "Wajib diisi. Tercatat di riwayat usulan: dinas sosial kabupaten/kota dan operator "
+            "desa/kelurahan membacanya untuk mengetahui mengapa usulan ini tidak dilanjutkan."
+        ),
+    ),
+    "return_to_village": (
+        gettext_lazy("Alasan pengembalian"),
+        gettext_lazy(
+            "Wajib diisi. Operator desa/kelurahan membacanya di usulan ini dan di daftar usulan yang "
+            "dikembalikan: sebutkan isian yang salah dan cara memperbaikinya."
+        ),
+    ),
+}
+OTHER_REASON = (
+    gettext_lazy("Alasan keputusan"),
+    gettext_lazy("Wajib diisi. Tercatat di riwayat usulan dan dibaca pihak yang menerima keputusan ini."),
+)
+
+
 def _allowed_transitions(item: ProposalItem, user) -> list[str]:
     allowed = []
     for name in PAGE_TRANSITIONS:
+        if name == "submit" and item.musyawarah_id:
+            continue  # a musyawarah's drafts are submitted with their musyawarah, on its page
         method = getattr(item, name)
         if can_proceed(method, check_conditions=False) and method._django_fsm.has_transition_perm(
             item, item.state, user
         ):
             allowed.append(name)
     return allowed
+
+
+def _transition_forms(names: list[str]) -> list[dict]:
+    """What the item page shows for each decision it offers: its button and, only when the machine
+    requires a reason, the reason box with a label and help saying who reads it."""
+    out = []
+    for name in names:
+        needs_reason = name in REASON_REQUIRED
+        label, help_text = REASON_TEXTS.get(name, OTHER_REASON) if needs_reason else ("", "")
+        out.append({"name": name, "needs_reason": needs_reason, "label": label, "help": help_text})
+    return out
 
 
 @never_cache
@@ -196,7 +233,8 @@ def item_detail(request, pk: int):
             ("alasan_penghapusan", item.deletion_reason), item.deletion_reason
         ),
         "region": regions.get(item.village_code, item.village_code),
-        "transitions": _allowed_transitions(item, user),
+        "transitions": _transition_forms(_allowed_transitions(item, user)),
+        "submitted_with_musyawarah": item.state == S.DRAFT and bool(item.musyawarah_id),
         "can_edit": item.state in EDITABLE_STATES and may_edit(item, user),
         "reason_form": ReasonForm(),
         "kk": item.no_kk if full else mask_id(item.no_kk),
@@ -258,6 +296,7 @@ def regency(request):
         "items": items,
         "own": decorate(list(own)),
         "kind_links": [(slug, K(kind).label) for slug, kind in KIND_SLUGS.items() if kind in REGENCY_KINDS],
+        "return_reason_help": REASON_TEXTS["return_to_village"][1],
         "is_verifier": user.role == Role.REGENCY_VERIFIER,
     }
     return render(request, "proposals/regency.html", context)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from proposals.item.forms import DateInput
+from proposals.item.forms import DateInput, KeyedForm, explain_errors
 
 from .models import Musyawarah
 
@@ -18,7 +18,7 @@ SOURCE_LABELS = {
 }
 
 
-class MusyawarahForm(forms.Form):
+class MusyawarahForm(KeyedForm):
     held_on = forms.DateField(label=_("Tanggal musyawarah"), widget=DateInput())
     place = forms.CharField(label=_("Tempat"), max_length=200)
     led_by = forms.CharField(label=_("Dipimpin oleh"), max_length=150)
@@ -36,6 +36,10 @@ class MusyawarahForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_errors(self)
+
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]
         if held_on > timezone.localdate():
@@ -48,3 +52,7 @@ class MinutesForm(forms.Form):
         label=_("Notulen (PDF, JPEG, atau PNG, paling besar 10 MB)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_errors(self)

@@ -39,18 +39,25 @@ def musyawarah_hold(*, musyawarah_id: int, actor, ip: str | None = None):
     return m
 
 
+def musyawarah_submit_check(m: Musyawarah, *, actor, drafts: int) -> None:
+    """Refuses submitting `m` with its `drafts` draft items now (ValidationError, PermissionDenied).
+    The service runs it on the locked row; the page that asks for confirmation runs it first, so it
+    says the same refusal before anything is posted."""
+    if not can_proceed(m.submit, check_conditions=False):
+        raise ValidationError("Musyawarah harus berstatus terlaksana (notulen diunggah) sebelum diajukan.")
+    if not m.submit._django_fsm.has_transition_perm(m, m.state, actor):
+        raise PermissionDenied("Hanya operator desa/kelurahan ini yang dapat mengajukan musyawarah.")
+    if not drafts:
+        raise ValidationError("Musyawarah ini belum memiliki usulan draf untuk diajukan.")
+
+
 @transaction.atomic
 def musyawarah_submit(*, musyawarah_id: int, actor, ip: str | None = None) -> BulkResult:
     """Held → submitted, and its draft items with it (one bulk transition)."""
 
     m = Musyawarah.objects.select_for_update(no_key=True).get(pk=musyawarah_id)
-    if not can_proceed(m.submit, check_conditions=False):
-        raise ValidationError("Musyawarah harus berstatus terlaksana (notulen diunggah) sebelum diajukan.")
-    if not m.submit._django_fsm.has_transition_perm(m, m.state, actor):
-        raise PermissionDenied("Hanya operator desa/kelurahan ini yang dapat mengajukan musyawarah.")
     draft_ids = list(m.items.filter(state=ProposalItem.State.DRAFT).values_list("pk", flat=True))
-    if not draft_ids:
-        raise ValidationError("Musyawarah ini belum memiliki usulan draf untuk diajukan.")
+    musyawarah_submit_check(m, actor=actor, drafts=len(draft_ids))
     m.submit()
     m.save()
     audit_record(

@@ -6,7 +6,7 @@ through proposals/musyawarah/services.py, whose refusals are put back on the fie
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -21,7 +21,7 @@ from proposals.imports.selectors import import_jobs_visible_to
 from proposals.imports.services import OPEN_IMPORTS
 from proposals.item.editing import KIND_SLUGS
 from proposals.item.forms import apply_service_errors
-from proposals.item.models import ProposalItem
+from proposals.item.models import ProposalItem, ProposalPerson
 from proposals.item.selectors import listed_items, returned_items
 from proposals.item.views import decorate
 
@@ -57,8 +57,13 @@ def musyawarah_list(request):
 def musyawarah_new(request):
     form = MusyawarahForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        key = data.pop("kunci")
         try:
-            m = services.musyawarah_create(actor=request.user, ip=client_ip(request), **form.cleaned_data)
+            # The form's key: a double submit is one musyawarah, and lands on it.
+            m = services.musyawarah_create(
+                actor=request.user, ip=client_ip(request), idempotency_key=key, **data
+            )
         except ValidationError as exc:
             apply_service_errors(exc, form)
         else:
@@ -165,19 +170,72 @@ def musyawarah_hold(request, pk: int):
     return redirect("proposals:musyawarah", pk=m.pk)
 
 
+def _names(items) -> dict[int, list[str]]:
+    """item id -> the names of its persons, in order (one query)."""
+    names: dict[int, list[str]] = {}
+    rows = ProposalPerson.objects.filter(item__in=[i.pk for i in items]).order_by("item_id", "position")
+    for item_id, nama in rows.values_list("item_id", "nama"):
+        names.setdefault(item_id, []).append(nama)
+    return names
+
+
+def _submission(m: Musyawarah) -> dict:
+    """What submitting `m` sends and what it leaves: the draft items by kind, each pair shown once —
+    the half naming the registered record first, its partner (a transfer's arrival in the destination
+    village, a replacement's incoming family) beside it — and the items that stay as they are."""
+    items = decorate(list(m.items.order_by("pk")))
+    names = _names(items)
+    by_pk = {i.pk: i for i in items}
+    for i in items:
+        i.names = names.get(i.pk, [])
+        i.partner = by_pk.get(i.pair_id) if i.pair_id else None
+        # A pair's second half (it names no registered record) is shown beside its first.
+        i.beside = bool(
+            i.partner
+            and i.target_family_id is None
+            and i.target_person_id is None
+            and i.partner.state == i.state
+        )
+    drafts = [i for i in items if i.state == S.DRAFT and not i.beside]
+    groups = [
+        {"label": ProposalItem.Kind(kind).label, "items": [i for i in drafts if i.kind == kind]}
+        for kind in ProposalItem.Kind.values
+    ]
+    return {
+        "groups": [g for g in groups if g["items"]],
+        "draft_count": sum(1 for i in items if i.state == S.DRAFT),
+        "staying": [i for i in items if i.state != S.DRAFT and not i.beside],
+    }
+
+
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 def musyawarah_submit(request, pk: int):
+    """GET: what submitting this musyawarah sends to the regency and what it leaves, to confirm;
+    POST: the submission (proposals/musyawarah/services.py). No JavaScript confirm()."""
     m = get_object_or_404(musyawarah_visible_to(user=request.user), pk=pk)
+    if request.method == "GET":
+        context = {"m": m, "state_label": m.get_state_display(), **_submission(m)}
+        try:
+            services.musyawarah_submit_check(m, actor=request.user, drafts=context["draft_count"])
+        except ValidationError as exc:
+            context["refusals"] = exc.messages
+        except PermissionDenied as exc:
+            context["refusals"] = [str(exc)]
+        return render(request, "proposals/musyawarah_submit.html", context)
+    if m.state == Musyawarah.State.SUBMITTED:
+        # The same step again (a double submit) changes nothing, as through the API.
+        messages.info(request, _("Musyawarah ini sudah diajukan ke dinas sosial kabupaten/kota."))
+        return redirect("proposals:musyawarah", pk=m.pk)
     try:
         result = services.musyawarah_submit(musyawarah_id=m.pk, actor=request.user, ip=client_ip(request))
     except ValidationError as exc:
         for e in exc.messages:
             messages.error(request, e)
-    else:
-        messages.success(
-            request,
-            _("Musyawarah diajukan ke dinas sosial kabupaten/kota dengan %(n)d usulan.")
-            % {"n": len(result.changed)},
-        )
+        return redirect("proposals:musyawarah", pk=m.pk)
+    messages.success(
+        request,
+        _("Musyawarah diajukan ke dinas sosial kabupaten/kota dengan %(n)d usulan.")
+        % {"n": len(result.changed)},
+    )
     return redirect("proposals:musyawarah", pk=m.pk)

@@ -443,7 +443,10 @@ def target_item(ctx: Ctx):
 
 
 def musyawarah_body(ctx: Ctx) -> dict:
+    import uuid
+
     return {
+        "kunci": uuid.uuid4().hex,  # the page form's key; the API ignores it
         "held_on": "2026-11-02",
         "place": "Balai kelurahan",
         "led_by": "Lurah",
@@ -691,6 +694,11 @@ ROUTES: tuple[Route, ...] = (
         {},
         target=True,
         ok=302,
+    ),
+    Route(
+        "proposals:musyawarah_submit",
+        lambda c: f"/usulan/musyawarah/{target_musyawarah(c).pk}/ajukan/",
+        target=True,  # what would be submitted, to confirm
     ),
     Route(
         "proposals:musyawarah_submit",

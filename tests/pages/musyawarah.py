@@ -84,9 +84,15 @@ class MusyawarahPage(BasePage):
             self.page.locator("main").get_by_role("link", name="Impor usulan dari berkas (CSV/XLSX)").click()
         return ImportUploadPage(self.page, self.base_url, musyawarah_id)
 
-    def submit(self):
+    def open_submission(self) -> "SubmissionPage":
+        """ "Ajukan musyawarah": the page that lists what will be submitted, to confirm."""
         with self.page.expect_navigation():
-            self.page.locator("main form.submit-form button").click()
+            self.page.locator("main .submit-form").get_by_role("link", name="Ajukan musyawarah").click()
+        return SubmissionPage(self.page, self.base_url)
+
+    def submit(self):
+        """Submits the musyawarah: "Ajukan musyawarah", then the confirmation."""
+        self.open_submission().confirm()
         return self
 
     def item_rows(self) -> list[dict]:
@@ -105,6 +111,54 @@ class MusyawarahPage(BasePage):
 
     def messages(self) -> list[str]:
         return self.page.locator(".messages li").all_inner_texts()
+
+    def landed_item_id(self) -> int:
+        """The item a save landed on (the page's #usulan-<id>)."""
+        return int(re.search(r"#usulan-(\d+)$", self.page.url).group(1))
+
+    def open_item(self, item_id: int | None = None):
+        """Opens an item from its row (by default the one a save landed on)."""
+        from .proposal_item import ItemPage
+
+        item_id = item_id or self.landed_item_id()
+        with self.page.expect_navigation():
+            self.page.locator(f"main tr#usulan-{item_id} th a").click()
+        return ItemPage(self.page, self.base_url)
+
+
+class SubmissionPage(BasePage):
+    """`proposals:musyawarah_submit` (GET): what submitting the musyawarah sends and what it leaves."""
+
+    def groups(self) -> dict[str, list[int]]:
+        """{kind heading ("Penambahan (2)"): [item ids]} of what will be submitted."""
+        out = {}
+        for heading in self.page.locator("main .submit-list h3.submit-kind").all():
+            items = heading.locator("xpath=following-sibling::ul[1]/li")
+            out[heading.inner_text().strip()] = [
+                int(i) for i in items.evaluate_all("els => els.map(e => e.dataset.item)")
+            ]
+        return out
+
+    def partners(self) -> list[int]:
+        """Ids of the second halves (a transfer's arrival) listed beside their first."""
+        return [
+            int(i)
+            for i in self.page.locator("main .submit-partner").evaluate_all(
+                "els => els.map(e => e.dataset.item)"
+            )
+        ]
+
+    def staying(self) -> list[int]:
+        rows = self.page.locator("main .submit-staying li")
+        return [int(i) for i in rows.evaluate_all("els => els.map(e => e.dataset.item)")]
+
+    def refusals(self) -> list[str]:
+        return self.page.locator("main .submit-refused p").all_inner_texts()
+
+    def confirm(self) -> MusyawarahPage:
+        with self.page.expect_navigation():
+            self.page.locator("main form.submit-confirm button").click()
+        return MusyawarahPage(self.page, self.base_url)
 
 
 class ReturnedPage(BasePage):

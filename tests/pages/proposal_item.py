@@ -9,8 +9,39 @@ from .region_picker import RegionPicker
 
 
 class ItemFormPage(BasePage):
+    """An item's form. The kinds with content (an addition, a replacement's incoming half, a
+    correction's new values, and their edits) come in steps — `keluarga` (family and house),
+    `anggota` (members), `ringkasan` (summary) —, each a page of its own; the others are one page."""
+
     def form(self):
         return self.page.locator("main form.item-form")
+
+    def step(self) -> str:
+        """The step shown ("keluarga", "anggota", "ringkasan"), "" on a one-page form."""
+        return self.form().get_attribute("data-step") or ""
+
+    def height(self) -> int:
+        """The page's height in CSS pixels (how far one scrolls through this step)."""
+        return self.page.evaluate("document.scrollingElement.scrollHeight")
+
+    def _press(self, name):
+        with self.page.expect_navigation():
+            self.form().get_by_role("button", name=name, exact=True).click()
+        return self
+
+    def next(self):
+        """ "Lanjut ke anggota" / "Lanjut ke ringkasan": the page of the next step (or this one again,
+        with its errors)."""
+        with self.page.expect_navigation():
+            self.form().get_by_role("button", name=re.compile(r"^Lanjut ke ")).click()
+        return self
+
+    def back_to_family(self):
+        name = "Ubah keluarga dan rumah" if self.step() == "ringkasan" else "Kembali ke keluarga dan rumah"
+        return self._press(name)
+
+    def back_to_members(self):
+        return self._press("Ubah anggota")
 
     def fill_family(self, *, no_kk: str = "", rt: str = "", rw: str = "", alamat: str = "", individual=False):
         form = self.form()
@@ -23,18 +54,30 @@ class ItemFormPage(BasePage):
         form.locator("fieldset.family-fieldset").get_by_label("Alamat", exact=True).fill(alamat)
         return self
 
+    def _card(self, index: int):
+        return self.form().locator(f"details.person-form[data-person='{index}']")
+
     def person_count(self) -> int:
-        return self.form().locator(".person-form").count()
+        return self.form().locator("details.person-form").count()
 
     def add_member(self):
+        return self._press("+ Tambah anggota")
+
+    def remove_member(self, index: int):
+        """ "Hapus anggota ini" on the member's card."""
+        card = self._card(index)
+        if not card.evaluate("el => el.open"):
+            card.locator(":scope > summary").click()
         with self.page.expect_navigation():
-            self.form().get_by_role("button", name="+ Tambah anggota").click()
+            card.get_by_role("button", name=re.compile(r"^Hapus anggota ini")).click()
         return self
 
     def fill_person(self, index: int, **fields):
         """Fields by label: nik, nama, tanggal_lahir (YYYY-MM-DD), jenis_kelamin ("Laki-laki"),
-        hubungan_keluarga ("Istri"), status_perkawinan ("Kawin")."""
-        person = self.form().locator(".person-form").nth(index)
+        hubungan_keluarga ("Istri"), status_perkawinan ("Kawin"). Opens the card if it is folded."""
+        person = self._card(index)
+        if not person.evaluate("el => el.open"):
+            person.locator(":scope > summary").click()
         for name in ("nik", "nama", "tempat_lahir", "tanggal_lahir"):
             if name in fields:
                 person.locator(f"[name='persons-{index}-{name}']").fill(fields[name])
@@ -42,6 +85,9 @@ class ItemFormPage(BasePage):
             if name in fields:
                 person.locator(f"[name='persons-{index}-{name}']").select_option(label=fields[name])
         return self
+
+    def summary(self) -> str:
+        return self.page.locator("main .item-summary").inner_text()
 
     def find_record(self, number: str, **extra):
         """The registered record an item concerns (KK or NIK); a correction's first step."""
@@ -69,13 +115,24 @@ class ItemFormPage(BasePage):
         return self
 
     def save(self):
+        """ "Simpan usulan": on a guided form, first on through the steps ("Lanjut") to the summary,
+        stopping where a step refuses. Returns where it landed: the musyawarah (an item of a
+        musyawarah), the item (the regency's own filing, or a returned item), or this form again
+        with its errors."""
+        from .musyawarah import MusyawarahPage
+
+        while self.step() in ("keluarga", "anggota"):
+            shown = self.step()
+            self.next()
+            if self.step() == shown:
+                return self  # refused: the step shows its errors
         with self.page.expect_navigation():
             self.form().get_by_role("button", name="Simpan usulan").click()
-        return (
-            ItemPage(self.page, self.base_url)
-            if "/usulan/item/" in self.page.url and "/ubah/" not in self.page.url
-            else self
-        )
+        if re.search(r"/usulan/musyawarah/\d+/(#.*)?$", self.page.url):
+            return MusyawarahPage(self.page, self.base_url)
+        if "/usulan/item/" in self.page.url and "/ubah/" not in self.page.url:
+            return ItemPage(self.page, self.base_url)
+        return self
 
     def errors(self) -> list[str]:
         return self.page.locator("main .errorlist li").all_inner_texts()
@@ -103,6 +160,20 @@ class ItemPage(BasePage):
 
     def persons(self) -> list[str]:
         return [t.strip() for t in self.page.locator("main table.persons-table tbody th").all_inner_texts()]
+
+    def id_number_overflows(self) -> list[dict]:
+        """The id numbers (NIK, KK) that do not fit their cell: each number's box must lie inside its
+        cell's, and the cell must not scroll sideways. Empty when every number shows whole."""
+        return self.page.locator("main .id-number").evaluate_all(
+            """els => els.map(el => {
+                const cell = el.closest('td, dd');
+                const text = document.createRange();
+                text.selectNodeContents(el);
+                const a = text.getBoundingClientRect(), b = cell.getBoundingClientRect();
+                return {text: el.textContent.trim(), right: a.right, cellRight: b.right,
+                        scroll: cell.scrollWidth, width: cell.clientWidth};
+            }).filter(r => r.right > r.cellRight + 0.5 || r.scroll > r.width)"""
+        )
 
     def diff(self) -> list[str]:
         return [t.strip() for t in self.page.locator("main table.diff-table tbody tr").all_inner_texts()]

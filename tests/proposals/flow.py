@@ -2,7 +2,9 @@
 an individual in each of eight villages, a user of every role), signed-in clients, a media folder
 of the test's own, and small files to upload as minutes."""
 
+import uuid
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -118,3 +120,71 @@ def new_family(village: str = HOME_VILLAGE, serial: int = 9001) -> tuple[dict, l
         },
     ]
     return family, persons
+
+
+class _FormReader(HTMLParser):
+    """The fields of one form of a page as a browser would send them (no button pressed): inputs
+    (hidden, text, date, checked boxes and radios), selects (the selected option, else the first)
+    and textareas."""
+
+    def __init__(self, form_class: str):
+        super().__init__(convert_charrefs=True)
+        self.form_class, self.inside, self.data = form_class, False, {}
+        self._select = self._textarea = None
+        self._first_option = None
+
+    def _add(self, name, value):
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and self.form_class in (a.get("class") or "").split():
+            self.inside = True
+        if not self.inside or (not a.get("name") and tag not in ("option",)):
+            return
+        if tag == "input" and a.get("type") not in ("submit", "button"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self._add(a["name"], a.get("value", ""))
+        elif tag == "select":
+            self._select, self._first_option, self._chosen = a["name"], None, False
+        elif tag == "option" and self._select:
+            if self._first_option is None:
+                self._first_option = a.get("value", "")
+            if "selected" in a:
+                self._add(self._select, a.get("value", ""))
+                self._chosen = True
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self._add(self._textarea, "")
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select" and self._select:
+            if not self._chosen:
+                self._add(self._select, self._first_option or "")
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            value = self.data[self._textarea][-1]
+            self.data[self._textarea][-1] = value[1:] if value.startswith("\n") else value
+            self._textarea = None
+
+
+def new_key() -> str:
+    """A page form's key (`kunci`), as a freshly rendered creating form carries it."""
+    return uuid.uuid4().hex
+
+
+def form_data(response, form_class: str = "item-form", **changes) -> dict:
+    """What the page's form would post, with `changes` (a value, or a list for several) applied;
+    single values unwrapped, as Django's test client takes them."""
+    reader = _FormReader(form_class)
+    reader.feed(response.content.decode())
+    data = {k: v[0] if len(v) == 1 else v for k, v in reader.data.items()}
+    data.update(changes)
+    return data

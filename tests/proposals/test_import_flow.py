@@ -1,6 +1,7 @@
 """The import end to end through its pages, with a REAL Celery worker (preview and import are tasks),
 and recovery: an import interrupted after a chunk is picked up by beat's task from its rows."""
 
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -45,7 +46,9 @@ def test_upload_preview_confirm_through_the_pages_with_a_real_worker(client, ope
     client.force_login(operator)
     url = f"/usulan/musyawarah/{musyawarah.pk}/impor/"
     assert client.get(url).status_code == 200
-    response = client.post(url, {"file": SimpleUploadedFile("usulan.csv", csv_bytes(rows), "text/csv")})
+    key = re.search(r'name="kunci" value="([0-9a-f]{32})"', client.get(url).content.decode()).group(1)
+    body = {"file": SimpleUploadedFile("usulan.csv", csv_bytes(rows), "text/csv"), "kunci": key}
+    response = client.post(url, body)
     assert response.status_code == 302
     job_id = int(response["Location"].rstrip("/").split("/")[-1])
 

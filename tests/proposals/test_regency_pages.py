@@ -15,6 +15,7 @@ from .flow import (
     client_for,
     held_musyawarah,
     new_family,
+    new_key,
     operator,
     verifier,
 )
@@ -88,10 +89,11 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
     h, sibling = world.households[HOME_VILLAGE], world.households[SIBLING]
     response = c.post(
         "/usulan/kabupaten/tambah/penghapusan/",
-        {"nomor": sibling.individual.nik, "deletion_reason": "MENINGGAL"},
+        {"kunci": new_key(), "nomor": sibling.individual.nik, "deletion_reason": "MENINGGAL"},
     )
-    assert response.status_code == 302
     deletion = ProposalItem.objects.get(target_person_id=sibling.individual.person_id)
+    # No musyawarah: saving lands on the item.
+    assert response.status_code == 302 and response["Location"] == f"/usulan/item/{deletion.pk}/"
     assert (deletion.channel, deletion.musyawarah_id, deletion.village_code) == ("regency", None, SIBLING)
     # Drafts of the regency's own filings are submitted from the item page.
     detail = c.get(f"/usulan/item/{deletion.pk}/").content.decode()
@@ -102,7 +104,14 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
 
     response = c.post(
         "/usulan/kabupaten/tambah/perpindahan/",
-        {"nomor": h.no_kk, "destination_village": "3404012001", "alamat": "Sleman", "rt": "", "rw": ""},
+        {
+            "kunci": new_key(),
+            "nomor": h.no_kk,
+            "destination_village": "3404012001",
+            "alamat": "Sleman",
+            "rt": "",
+            "rw": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     out = ProposalItem.objects.get(target_family_id=h.family_id)
@@ -110,7 +119,8 @@ def test_regency_files_a_deletion_and_a_transfer_for_records_of_its_regency(worl
     # A record of another regency is not found.
     foreign = world.households[OTHER_REGENCY]
     response = c.post(
-        "/usulan/kabupaten/tambah/penghapusan/", {"nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"}
+        "/usulan/kabupaten/tambah/penghapusan/",
+        {"kunci": new_key(), "nomor": foreign.no_kk, "deletion_reason": "MENINGGAL"},
     )
     assert response.status_code == 400
     assert not ProposalItem.objects.filter(target_family_id=foreign.family_id).exists()
@@ -126,3 +136,31 @@ def test_only_the_villages_proposals_have_a_return_form(world):
     assert {i.pk: i.returnable for i in page.context["items"]} == {ours.pk: True, own.pk: False}
     assert html.count('value="return_to_village"') == 1
     assert "Pendaftaran mandiri: diverifikasi atau ditolak dinas sosial" in html
+
+
+def test_the_verifiers_dashboard_counts_the_items_it_decides_and_links_the_regency_page(
+    world, django_assert_max_num_queries
+):
+    """Until the verification stage brings its queue, `verval` counts the submitted items the regency
+    decides (not another regency's, not the ministry's own), says how long the oldest waits, and
+    opens /usulan/kabupaten/; the dashboard keeps its query budget (tests/core/test_dashboard.py)."""
+    c = client_for(verifier(world))
+    empty = c.get("/dasbor/")
+    (verval, _returned) = empty.context["queues"]
+    assert (verval.queue.key, verval.state.count) == ("verval", 0)
+    assert "Belum ada usulan yang menunggu verifikasi" in empty.content.decode()
+
+    ours, sibling = submitted_item(world), submitted_item(world, SIBLING, 9002)
+    submitted_item(world, OTHER_REGENCY, 9003)
+    item(ProposalItem.State.SUBMITTED, village=HOME_VILLAGE, channel="ministry", verifier="ministry")
+    item(ProposalItem.State.DRAFT, village=HOME_VILLAGE)
+    with django_assert_max_num_queries(10):
+        response = c.get("/dasbor/")
+    (verval, _returned) = response.context["queues"]
+    assert verval.state.count == 2
+    ours.refresh_from_db()
+    sibling.refresh_from_db()
+    assert verval.state.oldest_since == min(ours.updated_at, sibling.updated_at)
+    html = response.content.decode()
+    assert "2</span> usulan menunggu keputusan kabupaten/kota" in html
+    assert "Terlama: usulan, menunggu" in html and 'href="/usulan/kabupaten/"' in html
