@@ -18,7 +18,6 @@ import hashlib
 import uuid
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -36,10 +35,8 @@ from proposals.item.serializers import ItemDetailSerializer
 from .ministry import MinistryReason, ministry_proposal_create, ministry_proposals_visible_to
 from .ministry_forms import PERSON_PREFIX, MinistryProposalForm, PersonFormSet
 from .self_registration import (
-    NikMismatch,
     ip_limited,
     new_receipt_code,
-    self_registration_submit,
 )
 from .self_registration_forms import MAX_MEMBERS, MEMBER_PREFIX, SelfRegistrationForm, member_formset
 
@@ -339,22 +336,8 @@ class SelfRegistrationApi(GenericAPIView):
         data["kunci"] = _hashed("api", key)[:32] if key else uuid.uuid4().hex
         form = SelfRegistrationForm(data)
         members = member_formset(data)
-        valid = form.is_valid() & members.is_valid()
-        form.check_members(members)
-        if not (valid and form.is_valid() and members.is_valid()):
-            _raise_form_errors(form, members, rows_key="anggota")
-        submission = form.submission(members)
-        try:
-            item, _created = self_registration_submit(
-                submission=submission,
-                form_key=form.cleaned_data["kunci"],
-                ip=ip,
-                consent_at=timezone.now(),
-                nik_confirmed=form.cleaned_data["konfirmasi_nik"],
-            )
-        except NikMismatch as exc:
-            # The page's warnings on the same fields: 400 until corrected or `konfirmasi_nik: true`.
-            form.show_nik_warnings(members, exc.warnings)
+        item = form.submit(members, ip=ip)
+        if item is None:
             _raise_form_errors(form, members, rows_key="anggota")
         return _receipt(item.receipt_code)
 

@@ -359,6 +359,32 @@ class SelfRegistrationForm(forms.Form):
             ),
         )
 
+    def submit(self, members: BaseMemberFormSet, *, ip: str | None):
+        """What the page and the API both do with a bound form and its member rows: check them
+        together, then submit through the service. Returns the item, or None when the form or a row
+        now carries errors (the service's NIK warnings among them) for the caller to show."""
+        from django.utils import timezone
+
+        from .self_registration import NikMismatch, self_registration_submit
+
+        valid = self.is_valid() & members.is_valid()
+        self.check_members(members)
+        if not (valid and self.is_valid() and members.is_valid()):
+            return None
+        try:
+            item, _created = self_registration_submit(
+                submission=self.submission(members),
+                form_key=self.cleaned_data["kunci"],
+                ip=ip,
+                consent_at=timezone.now(),
+                nik_confirmed=self.cleaned_data["konfirmasi_nik"],
+            )
+        except NikMismatch as exc:
+            # The citizen's own data against their own NIK: shown on the fields, to correct or confirm.
+            self.show_nik_warnings(members, exc.warnings)
+            return None
+        return item
+
     def check_members(self, members: BaseMemberFormSet) -> None:
         """Checks across the applicant and the members (the caller ran both forms' own checks)."""
         if not members.is_valid() or not self.is_valid():

@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,12 +21,10 @@ from dtks.accounts.auth import client_ip
 from dtks.registry.masking import mask_id
 
 from .self_registration import (
-    NikMismatch,
     ip_limited,
     new_receipt_code,
     receipt_from_token,
     receipt_token,
-    self_registration_submit,
     self_registrations_visible_to,
 )
 from .self_registration_forms import (
@@ -83,23 +80,8 @@ def register(request):
     if form.honeypot_filled:
         # A bot: the same answer as a real submission, with a receipt that belongs to nothing.
         return _to_receipt(new_receipt_code())
-    valid = form.is_valid() & members.is_valid()
-    form.check_members(members)
-    if not (valid and form.is_valid() and members.is_valid()):
-        return _page(request, form, members, status=400)
-
-    submission = form.submission(members)
-    try:
-        item, _created = self_registration_submit(
-            submission=submission,
-            form_key=form.cleaned_data["kunci"],
-            ip=ip,
-            consent_at=timezone.now(),
-            nik_confirmed=form.cleaned_data["konfirmasi_nik"],
-        )
-    except NikMismatch as exc:
-        # The citizen's own data against their own NIK: shown on the fields, to correct or confirm.
-        form.show_nik_warnings(members, exc.warnings)
+    item = form.submit(members, ip=ip)
+    if item is None:
         return _page(request, form, members, status=400)
     return _to_receipt(item.receipt_code)
 
