@@ -33,8 +33,7 @@ def test_the_person_page_shows_the_open_proposals_on_the_person_in_the_readers_s
     world = build_world()
     home = world.households[HOME_VILLAGE]
     mine = open_item(HOME_VILLAGE, target_person_id=home.individual.person_id)
-    done = open_item(HOME_VILLAGE, target_person_id=home.individual.person_id)
-    ProposalItem.objects.filter(pk=done.pk).update(state="rejected")  # test set-up: a closed one
+    done = open_item(HOME_VILLAGE, state="rejected", target_person_id=home.individual.person_id)  # closed
     verifier = world.users[(Role.REGENCY_VERIFIER, HOME_VILLAGE[:4])]
     otp_force_login(client, verifier)
     html = client.get(f"/registri/orang/{home.individual.person_id}/").content.decode()
