@@ -19,13 +19,10 @@ from tests.harness.world import HOME_VILLAGE, build_world
 pytestmark = pytest.mark.django_db
 
 
-def open_item(village: str, **fields) -> ProposalItem:
+def open_item(village: str, *, state: str = "submitted", **fields) -> ProposalItem:
+    """An item created directly in a state (test set-up)."""
     return ProposalItem.objects.create(
-        kind=fields.pop("kind", "deletion"),
-        channel="musyawarah",
-        village_code=village,
-        state="submitted",
-        **fields,
+        kind=fields.pop("kind", "deletion"), channel="musyawarah", village_code=village, state=state, **fields
     )
 
 
