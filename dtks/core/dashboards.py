@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.db.models.functions import Substr
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from dtks.accounts.models import Role
@@ -25,6 +25,8 @@ from dtks.regions.selectors import region_path
 from dtks.registry.forms import scope_root
 from dtks.registry.models import Finding
 from dtks.registry.selectors import families_visible_to, findings_visible_to, persons_visible_to
+
+from .notifications import unread_count
 
 # Role names as the dashboard heading shows them (the model's labels are not translated).
 ROLE_TITLES: dict[str, Promise] = {
@@ -284,10 +286,6 @@ def dashboard_context(*, user) -> dict:
 def navigation(request) -> dict:
     """Context processor: whether the header offers the registry (only to roles whose work needs it),
     and the inbox's unread count (counted only when a page shows it)."""
-    from django.utils.functional import SimpleLazyObject
-
-    from .notifications import unread_count
-
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     return {
