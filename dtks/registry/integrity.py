@@ -12,7 +12,6 @@ tests/proposals/test_integrity_parity.py.
 from django.db import connection
 
 from .fields import HOUSE_FIELDS
-from .models import IntegrityRule
 
 # Required attributes (rule INCOMPLETE), in the order the message names them.
 PERSON_REQUIRED = ("nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_perkawinan", "alamat")
@@ -106,10 +105,15 @@ def enabled_rules() -> frozenset[str]:
     """The rule codes switched on (IntegrityRule, configuration the ministry changes as data).
 
     NIK_INVALID is always on: it is a format error that blocks saving (the table refuses turning it off).
+    The civil-registry rules count as on only while a source is configured (dtks/civil, docs/civil_registry.md):
+    without one they cannot run, and one query answers both.
     """
-    return frozenset(IntegrityRule.objects.filter(enabled=True).values_list("code", flat=True)) | {
-        "NIK_INVALID"
-    }
+    with connection.cursor() as cur:
+        cur.execute(
+            """SELECT code FROM registry_integrityrule WHERE enabled AND (code NOT IN ('CIVIL_REGISTRY_MISMATCH', 'CIVIL_REGISTRY_UNAVAILABLE')
+                   OR EXISTS (SELECT 1 FROM civil_settings WHERE id = 1 AND source <> 'none'))"""
+        )
+        return frozenset(r[0] for r in cur.fetchall()) | {"NIK_INVALID"}
 
 
 def integrity_findings_write(*, batch_id: int) -> dict[str, int]:

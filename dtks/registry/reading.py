@@ -36,6 +36,21 @@ TEMPLATE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DATE_COLUMNS = ("tanggal_lahir",)
 ID_COLUMNS = ("nik", "no_kk")
 
+
+@dataclass(frozen=True)
+class Template:
+    """The columns a kind of file has: the DTKS import template, or another extract read the same way
+    (the civil-registry extract, dtks/civil/loading.py)."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    hint: str  # what to use instead, for the message refusing a file
+
+
+DTKS_TEMPLATE = Template(TEMPLATE_COLUMNS, REQUIRED_COLUMNS, "Gunakan templat impor DTKS")
+
+# Office spellings of the column names (the ministry's forms, spreadsheets typed by hand, Dukcapil's
+# own exports: NAMA_LGKP, TGL_LHR, …).
 ALIASES = {
     "nomor_kk": "no_kk",
     "no_kartu_keluarga": "no_kk",
@@ -50,6 +65,14 @@ ALIASES = {
     "kode_desa": "kode_wilayah",
     "kode_kelurahan": "kode_wilayah",
     "kode_wilayah_desa": "kode_wilayah",
+    "nama_lgkp": "nama",
+    "tmpt_lhr": "tempat_lahir",
+    "tempat_lhr": "tempat_lahir",
+    "tgl_lhr": "tanggal_lahir",
+    "jenis_klmin": "jenis_kelamin",
+    "jns_kelamin": "jenis_kelamin",
+    "jns_klmin": "jenis_kelamin",
+    "alamat_lengkap": "alamat",
 }
 
 
@@ -111,27 +134,28 @@ class Sheet:
     rows: Iterator[tuple[int, list[object]]]
     warnings: list[str] = field(default_factory=list)
     csv: CsvSource | None = None
+    template: Template = DTKS_TEMPLATE
 
 
-def _map_header(raw_header: list[object]) -> tuple[list[str | None], list[str]]:
+def _map_header(raw_header: list[object], template: Template) -> tuple[list[str | None], list[str]]:
     columns: list[str | None] = []
     seen: set[str] = set()
     ignored: list[str] = []
     for cell in raw_header:
         key = header_key(cell)
-        if key in TEMPLATE_COLUMNS and key not in seen:
+        if key in template.columns and key not in seen:
             columns.append(key)
             seen.add(key)
         else:
             columns.append(None)
             if key:
                 ignored.append(str(cell).strip())
-    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    missing = [c for c in template.required if c not in seen]
     if missing:
         raise FileRefused(
             "Kolom wajib tidak ada di baris judul: "
             + ", ".join(missing)
-            + ". Gunakan templat impor DTKS (baris pertama berisi nama kolom)."
+            + f". {template.hint} (baris pertama berisi nama kolom)."
         )
     warnings = [f"Kolom diabaikan (tidak dikenal): {', '.join(ignored)}."] if ignored else []
     return columns, warnings
@@ -143,7 +167,7 @@ def _head(path: Path, n: int) -> bytes:
         return fh.read(n)
 
 
-def _csv_sheet(path: Path) -> Sheet:
+def _csv_sheet(path: Path, template: Template) -> Sheet:
     raw = _head(path, 65536)
     try:
         raw.decode("utf-8")
@@ -157,7 +181,7 @@ def _csv_sheet(path: Path) -> Sheet:
         raise FileRefused("Berkas kosong: baris pertama harus berisi nama kolom templat.")
     delimiter = max(",;\t|", key=first.count)
     header = next(csv.reader([first], delimiter=delimiter))
-    columns, warnings = _map_header(header)
+    columns, warnings = _map_header(header, template)
 
     def rows() -> Iterator[tuple[int, list[object]]]:
         with fh:
@@ -166,10 +190,10 @@ def _csv_sheet(path: Path) -> Sheet:
                 yield reader.line_num + 1, values  # +1: the header line was read before
 
     source = CsvSource(path, "UTF8" if encoding == "utf-8-sig" else "WIN1252", delimiter)
-    return Sheet(columns, rows(), warnings, csv=source)
+    return Sheet(columns, rows(), warnings, csv=source, template=template)
 
 
-def _xlsx_sheet(path: Path) -> Sheet:
+def _xlsx_sheet(path: Path, template: Template) -> Sheet:
     from openpyxl import load_workbook
 
     try:
@@ -189,25 +213,25 @@ def _xlsx_sheet(path: Path) -> Sheet:
         header = next(it, None)
         if header is None or "nik" not in {header_key(c) for c in header}:
             continue
-        columns, warnings = _map_header(list(header))
+        columns, warnings = _map_header(list(header), template)
 
         def rows(it=it) -> Iterator[tuple[int, list[object]]]:
             for n, values in enumerate(it, start=2):
                 yield n, list(values)
             wb.close()
 
-        return Sheet(columns, rows(), warnings)
+        return Sheet(columns, rows(), warnings, template=template)
     wb.close()
-    raise FileRefused("Tidak ada lembar (sheet) dengan baris judul templat DTKS (kolom nik, no_kk, ...).")
+    raise FileRefused(f"Tidak ada lembar (sheet) dengan baris judul berkolom nik, nama, …. {template.hint}.")
 
 
-def open_sheet(path: Path) -> Sheet:
+def open_sheet(path: Path, template: Template = DTKS_TEMPLATE) -> Sheet:
     head = _head(path, 4096)
     if head.startswith(b"PK\x03\x04"):
-        return _xlsx_sheet(path)
+        return _xlsx_sheet(path, template)
     if b"\x00" in head:
-        raise FileRefused("Berkas bukan CSV atau XLSX; unggah templat impor DTKS.")
-    return _csv_sheet(path)
+        raise FileRefused(f"Berkas bukan CSV atau XLSX. {template.hint}.")
+    return _csv_sheet(path, template)
 
 
 def cell_text(column: str, value: object) -> str | None:
@@ -227,9 +251,9 @@ def staged_rows(sheet: Sheet) -> Iterator[tuple]:
     """(row_no, *template columns) as text per non-empty row; ragged rows are padded. Dates stay
     as written: the loader parses each distinct spelling once with `parse_date`."""
     positions = [(i, c) for i, c in enumerate(sheet.columns) if c is not None]
-    order = {c: k for k, c in enumerate(TEMPLATE_COLUMNS)}
+    order = {c: k for k, c in enumerate(sheet.template.columns)}
     for row_no, values in sheet.rows:
-        out: list[str | None] = [None] * len(TEMPLATE_COLUMNS)
+        out: list[str | None] = [None] * len(sheet.template.columns)
         empty = True
         n = len(values)
         for i, c in positions:

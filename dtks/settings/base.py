@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dtks.audit",
     "dtks.regions",
     "dtks.registry",
+    "dtks.civil",
     "dtks.api",
     *DTKS_STAGES,
 ]

@@ -54,6 +54,10 @@ from datetime import date
 from django.db import connection
 
 from dtks.accounts.scope import scope_of
+from dtks.civil.checking import RULES as CIVIL_RULES
+from dtks.civil.checking import records_check
+from dtks.civil.matching import Record
+from dtks.civil.messages import render as civil_render
 from dtks.registry.fields import HEAD, HOUSE_FIELDS, IDENTITY_FIELDS, label_id
 from dtks.registry.identity import IdCheck, check_kk, check_nik, nik_mismatch, normalise_id
 from dtks.registry.integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
@@ -69,8 +73,13 @@ RULE_ORDER = (
     "MEMBER_OVERLAP",
     "FAMILY_NOT_A_SET",
     "INCOMPLETE",
+    "CIVIL_REGISTRY_MISMATCH",
+    "CIVIL_REGISTRY_UNAVAILABLE",
 )
 SAVE_BLOCKING = frozenset({"NIK_INVALID"})
+# Findings that keep their structured detail next to the message: the civil-registry comparison
+# shows both values side by side (templates/civil/_comparison.html).
+DETAILED = frozenset(CIVIL_RULES)
 
 # Items that no longer propose anything; the persons of every other item count as "already
 # proposed" elsewhere.
@@ -282,6 +291,10 @@ RENDERERS = {
     "FAMILY_NOT_A_SET": _render_family_not_a_set,
     "DUPLICATE_NIK": _national_renderer("DUPLICATE_NIK"),
     "MEMBER_OVERLAP": _national_renderer("MEMBER_OVERLAP"),
+    "CIVIL_REGISTRY_MISMATCH": lambda fields, detail: civil_render("CIVIL_REGISTRY_MISMATCH", fields, detail),
+    "CIVIL_REGISTRY_UNAVAILABLE": lambda fields, detail: civil_render(
+        "CIVIL_REGISTRY_UNAVAILABLE", fields, detail
+    ),
 }
 
 
@@ -298,7 +311,11 @@ def finalise(raw: Iterable[tuple]) -> list[dict]:
         raw,
         key=lambda f: (-1 if f[1] is None else f[1], RULE_ORDER.index(f[0]), f[2]),
     )
-    return [{"rule": r, "fields": list(fl), "person": p, "message": render(r, fl, d)} for r, p, fl, d in rows]
+    return [
+        {"rule": r, "fields": list(fl), "person": p, "message": render(r, fl, d)}
+        | ({"detail": d} if r in DETAILED else {})
+        for r, p, fl, d in rows
+    ]
 
 
 def blocks_saving(findings: Iterable[Mapping]) -> bool:
@@ -373,7 +390,32 @@ def item_findings(item: Mapping, *, actor=None, rules: Collection[str] | None = 
         raw.extend(
             _item_national_findings(item, persons, valid, is_family=is_family, actor=actor, rules=rules)
         )
+    if valid and set(CIVIL_RULES) & set(rules):
+        raw.extend(_civil_findings(item, persons, valid, rules=rules))
     return finalise(raw)
+
+
+def _civil_findings(item: Mapping, persons: list[dict], valid: dict, *, rules) -> list:
+    """CIVIL_REGISTRY_* of the persons with a valid NIK: one lookup in the configured source. The
+    values are read as the set-based form reads them (`integrity_set._CIVIL_PROBE`)."""
+    kk = normalise_id(item.get("no_kk")) or ""
+    records = {
+        p["position"]: Record(
+            nik=valid[p["position"]],
+            nama=_text(p.get("nama")),
+            tanggal_lahir=_date(p.get("tanggal_lahir")),
+            jenis_kelamin=_code(p.get("jenis_kelamin")),
+            no_kk=kk,
+            village_code=_text(item.get("village_code")),
+            alamat=_text(item.get("alamat")),
+        )
+        for p in persons
+        if p["position"] in valid
+    }
+    return [
+        (rule, pos, fields, detail)
+        for pos, (rule, fields, detail) in records_check(records, rules=rules).items()
+    ]
 
 
 def _person_findings(

@@ -21,6 +21,8 @@ from collections.abc import Collection, Iterable
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from dtks.civil.checking import PROBE_COLUMNS, staged_check
+from dtks.civil.checking import RULES as CIVIL_RULES
 from dtks.registry.integrity import FAMILY_REQUIRED, PERSON_REQUIRED, enabled_rules
 
 from .integrity import (
@@ -190,6 +192,28 @@ WHERE o.id IS DISTINCT FROM i.pair_id AND o.pair_id IS DISTINCT FROM i.id
 """
 
 
+# The persons the civil-registry rule compares, read as the per-item form reads them
+# (`integrity._civil_findings`): trimmed text, the sex code, the item's normalised KK and address.
+_CIVIL_PROBE = f"""
+INSERT INTO civil_probe
+SELECT p.item_id, p.position, p.nik, {_t("p.nama")}, p.tanggal_lahir, p.jk, coalesce(i.kk, ''),
+       {_t("i.village_code")}, {_t("i.alamat")}
+FROM ig_person p JOIN ig_item i ON i.id = p.item_id
+WHERE p.valid
+"""
+
+
+def _civil_findings(cur, rules) -> list[tuple[int, tuple]]:
+    cur.execute("DROP TABLE IF EXISTS pg_temp.civil_probe")
+    cur.execute(f"CREATE TEMP TABLE civil_probe ({PROBE_COLUMNS}) ON COMMIT DROP")
+    cur.execute(_CIVIL_PROBE)
+    found = staged_check(cur, "civil_probe", rules=rules)
+    cur.execute("DROP TABLE IF EXISTS pg_temp.civil_probe")
+    return [
+        (item_id, (rule, pos, fields, detail)) for (item_id, pos), (rule, fields, detail) in found.items()
+    ]
+
+
 def _load_ids(cur, items) -> None:
     cur.execute("DROP TABLE IF EXISTS pg_temp.ig_ids")
     cur.execute("CREATE TEMP TABLE ig_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
@@ -278,4 +302,7 @@ def staged_findings(cur, *, actor, rules: Collection[str]) -> dict[int, list[dic
                     rules=rules,
                 )
             )
+    if set(CIVIL_RULES) & set(rules):
+        for item_id, finding in _civil_findings(cur, rules):
+            raw[item_id].append(finding)
     return {item_id: finalise(found) for item_id, found in raw.items() if found}

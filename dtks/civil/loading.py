@@ -1,0 +1,318 @@
+"""Loading a civil-registry (Dukcapil) extract (docs/civil_registry.md, "The extract").
+
+    civil_extract_load(*, path, source, extract_date, actor, extract=None, progress=None) -> LoadResult
+
+The file (CSV or XLSX, columns EXTRACT_TEMPLATE) is read by the registry's own reader and staged with
+`COPY` (dtks/registry/loading.py: the same staging, date parsing and office spellings as the baseline
+load), validated in SQL, and its valid rows written as a new generation of `civil_civilperson`.
+Refused rows are reported per row and field (`ExtractError`) and not loaded. The new generation becomes
+current in one UPDATE at the end — before that no reader sees any of its rows, after it every reader
+sees all of them — and generations older than the previous one are removed.
+
+Each step commits on its own (the rows of a generation that is not current are invisible to readers),
+so the upload page can show the progress written between steps; a load that fails leaves its
+generation marked failed and its rows removed. The same file as the current extract is a no-op.
+"""
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dtks.audit.services import audit_record
+from dtks.registry.loading import TRIM_CHARS as _TRIM
+from dtks.registry.loading import row_error_message, stage_drop, stage_sheet
+from dtks.registry.reading import FileRefused, Template, open_sheet
+
+from .models import Extract
+
+logger = logging.getLogger(__name__)
+
+EXTRACT_COLUMNS = (
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "no_kk",
+    "kode_wilayah",
+    "alamat",
+)
+EXTRACT_TEMPLATE = Template(
+    EXTRACT_COLUMNS, EXTRACT_COLUMNS, "Gunakan kolom ekstrak Dukcapil (docs/civil_registry.md)"
+)
+MAX_LENGTH = {"nama": 150, "tempat_lahir": 100, "alamat": 255}
+# Spellings of the sex column seen in Dukcapil and office files, upper-cased and trimmed.
+SEX = {"L": "L", "P": "P", "LK": "L", "PR": "P", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKI": "L",
+       "PEREMPUAN": "P", "WANITA": "P", "PRIA": "L", "1": "L", "2": "P"}  # fmt: skip
+LOCK = "dtks.civil.extract_load"
+
+
+class ExtractRefused(Exception):
+    """The load cannot start (not a row problem); the message is for the user."""
+
+
+@dataclass
+class LoadResult:
+    extract: Extract
+    already_loaded: bool = False
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def row_message(code: str, *, value: str | None) -> tuple[str, str]:
+    """('nik:duplicate', value) -> (field, message naming the field and the fix)."""
+    field_name, _, kind = code.partition(":")
+    if kind == "duplicate":
+        return (
+            field_name,
+            f"NIK {value} sudah ada di baris sebelumnya dalam ekstrak ini; satu NIK satu baris.",
+        )
+    if field_name == "jenis_kelamin" and kind == "unknown":
+        return field_name, f'Jenis kelamin "{value}" tidak dikenal; tulis L atau P (Laki-laki/Perempuan).'
+    if kind == "too_long":
+        return field_name, f"{field_name} terlalu panjang (maksimal {MAX_LENGTH[field_name]} karakter)."
+    return row_error_message(code, value=value)
+
+
+def _sex_map() -> str:
+    import json
+
+    return json.dumps(SEX).replace("'", "''")
+
+
+def _validate_sql() -> str:
+    errors = [
+        "CASE WHEN s.nik IS NULL THEN 'nik:required' END",
+        "'nik:' || dtks_id_error(s.nik, true, pr.code IS NOT NULL)",
+        "CASE WHEN s.nama IS NULL THEN 'nama:required' END",
+        "CASE WHEN NOT s.tanggal_lahir_ok THEN 'tanggal_lahir:date'"
+        " WHEN s.birth_date IS NULL THEN 'tanggal_lahir:required' END",
+        "CASE WHEN s.jk_raw IS NULL THEN 'jenis_kelamin:required'"
+        " WHEN s.jk IS NULL THEN 'jenis_kelamin:unknown' END",
+        "'no_kk:' || dtks_id_error(s.no_kk, false, kr.code IS NOT NULL)",
+        "CASE WHEN s.kode_wilayah IS NULL THEN 'kode_wilayah:required'"
+        " WHEN v.code IS NULL THEN 'kode_wilayah:region_unknown' END",
+        *(f"CASE WHEN length(s.{c}) > {n} THEN '{c}:too_long' END" for c, n in MAX_LENGTH.items()),
+    ]
+    return f"""
+    CREATE TEMP TABLE civil_norm AS
+    SELECT s.row_no, s.nik, s.no_kk, s.nama, s.tempat_lahir, s.birth_date AS tanggal_lahir, s.jk, v.code AS village_code,
+           s.alamat, string_to_array(concat_ws(' ', {", ".join(errors)}), ' ') AS errors
+    FROM (SELECT row_no, dtks_normalise_id(nik) AS nik, dtks_normalise_id(no_kk) AS no_kk,
+                 nullif(btrim(nama, {_TRIM}), '') AS nama,
+                 nullif(btrim(tempat_lahir, {_TRIM}), '') AS tempat_lahir,
+                 nullif(btrim(alamat, {_TRIM}), '') AS alamat, birth_date, tanggal_lahir_ok,
+                 nullif(btrim(jenis_kelamin, {_TRIM}), '') AS jk_raw,
+                 '{_sex_map()}'::jsonb ->> upper(btrim(jenis_kelamin, {_TRIM})) AS jk,
+                 nullif(regexp_replace(kode_wilayah, '[^0-9]', '', 'g'), '') AS kode_wilayah
+          FROM load_stage OFFSET 0) s
+    LEFT JOIN regions_region v ON v.code = s.kode_wilayah AND v.level = 4
+    LEFT JOIN regions_region pr ON pr.code = left(s.nik, 2) AND pr.level = 1
+    LEFT JOIN regions_region kr ON kr.code = left(s.no_kk, 2) AND kr.level = 1
+    """
+
+
+def _refused(cur) -> list[tuple[int, str, str | None]]:
+    """(row_no, 'field:kind', value) for every refused row: its errors, or a NIK seen on an earlier row."""
+    cur.execute(
+        """CREATE TEMP TABLE civil_dup AS
+           SELECT nik, min(row_no) AS first FROM civil_norm
+           WHERE nik IS NOT NULL AND cardinality(errors) = 0 GROUP BY nik HAVING count(*) > 1"""
+    )
+    cur.execute(
+        """SELECT n.row_no, e.code, btrim(CASE split_part(e.code, ':', 1)
+                  WHEN 'nik' THEN s.nik WHEN 'no_kk' THEN s.no_kk WHEN 'tanggal_lahir' THEN s.tanggal_lahir
+                  WHEN 'jenis_kelamin' THEN s.jenis_kelamin WHEN 'kode_wilayah' THEN s.kode_wilayah
+                  ELSE NULL END)
+           FROM civil_norm n CROSS JOIN LATERAL unnest(n.errors) AS e(code)
+           JOIN load_stage s ON s.row_no = n.row_no
+           UNION ALL
+           SELECT n.row_no, 'nik:duplicate', n.nik FROM civil_norm n
+           JOIN civil_dup d ON d.nik = n.nik AND n.row_no > d.first AND cardinality(n.errors) = 0
+           ORDER BY 1, 2"""
+    )
+    return cur.fetchall()
+
+
+def _write_refusals(cur, extract: Extract, refused) -> None:
+    if not refused:
+        return
+    with cur.copy("COPY civil_extracterror (extract_id, row, field, code, message) FROM STDIN") as cp:
+        for row_no, code, value in refused:
+            field_name, message = row_message(code, value=value)
+            cp.write_row((extract.pk, row_no, field_name, code.partition(":")[2], message[:300]))
+
+
+def _write_rows(cur, extract: Extract) -> int:
+    cur.execute(
+        """INSERT INTO civil_civilperson
+               (extract_id, nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin, no_kk, village_code, alamat)
+           SELECT %s, n.nik, n.nama, coalesce(n.tempat_lahir, ''), n.tanggal_lahir, n.jk, coalesce(n.no_kk, ''),
+                  n.village_code, coalesce(n.alamat, '')
+           FROM civil_norm n
+           WHERE cardinality(n.errors) = 0
+             AND NOT EXISTS (SELECT 1 FROM civil_dup d WHERE d.nik = n.nik AND n.row_no > d.first)""",
+        [extract.pk],
+    )
+    return cur.rowcount
+
+
+def _make_current(cur, extract: Extract) -> None:
+    """The new generation current; generations older than the previous one, and failed ones, removed."""
+    with transaction.atomic():
+        cur.execute("SELECT id FROM civil_extract WHERE current FOR UPDATE")
+        previous = [r[0] for r in cur.fetchall()]
+        cur.execute("UPDATE civil_extract SET current = false WHERE current")
+        cur.execute(
+            "UPDATE civil_extract SET current = true, status = 'done', progress = '', finished_at = %s WHERE id = %s",
+            [timezone.now(), extract.pk],
+        )
+        keep = [extract.pk, *previous]
+        cur.execute(
+            """DELETE FROM civil_civilperson WHERE extract_id IN (
+                   SELECT id FROM civil_extract WHERE id <> ALL(%s) AND status IN ('done', 'failed'))""",
+            [keep],
+        )
+
+
+def _stale_generations_remove(cur) -> None:
+    """Rows of failed loads (a crash between steps) never become current: remove them."""
+    cur.execute(
+        """DELETE FROM civil_civilperson WHERE extract_id IN (
+               SELECT id FROM civil_extract WHERE status = 'failed')"""
+    )
+
+
+def civil_extract_load(
+    *,
+    path: Path,
+    source: str,
+    extract_date: date,
+    actor: str,
+    extract: Extract | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LoadResult:
+    """Load an extract file as the current civil-registry generation (see the module docstring)."""
+    started = time.perf_counter()
+    steps: dict[str, float] = {}
+    path = Path(path)
+    if not path.is_file():
+        raise ExtractRefused(f"Berkas tidak ditemukan: {path}")
+    sha = file_sha256(path)
+    current = Extract.objects.filter(current=True).first()
+    if current is not None and current.sha256 == sha:
+        if extract is not None and extract.pk != current.pk:
+            Extract.objects.filter(pk=extract.pk).update(
+                status=Extract.Status.DONE, progress="", error_message="", finished_at=timezone.now(),
+                rows_read=current.rows_read, rows_refused=current.rows_refused, persons=current.persons,
+            )  # fmt: skip
+        return LoadResult(extract=current, already_loaded=True)
+    sheet = open_sheet(path, EXTRACT_TEMPLATE)  # FileRefused for a file without the columns
+    if extract is None:
+        extract = Extract.objects.create(
+            source=source[:200], extract_date=extract_date, file_name=path.name[:255], sha256=sha, actor=actor
+        )
+    else:
+        Extract.objects.filter(pk=extract.pk).update(sha256=sha)
+
+    def say(step: str, message: str, t0: float) -> float:
+        now = time.perf_counter()
+        if step:
+            steps[step] = round(now - t0, 3)
+        Extract.objects.filter(pk=extract.pk).update(status=Extract.Status.LOADING, progress=message)
+        if progress:
+            progress(message)
+        return now
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [LOCK])
+        if not cur.fetchone()[0]:
+            Extract.objects.filter(pk=extract.pk).update(
+                status=Extract.Status.FAILED, error_message="Ekstrak lain sedang dimuat; coba lagi nanti."
+            )
+            raise ExtractRefused("Ekstrak lain sedang dimuat; coba lagi setelah selesai.")
+        try:
+            _stale_generations_remove(cur)
+            t = say("", "Menyalin baris ke tabel sementara (COPY)…", started)
+            with transaction.atomic():
+                rows_read = stage_sheet(cur, sheet)
+            t = say("copy_stage", "Memeriksa format baris…", t)
+            with transaction.atomic():
+                for name in ("civil_norm", "civil_dup"):
+                    cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+                cur.execute(_validate_sql())
+                refused = _refused(cur)
+                _write_refusals(cur, extract, refused)
+            t = say("validate", "Menulis baris ekstrak…", t)
+            with transaction.atomic():
+                persons = _write_rows(cur, extract)
+                cur.execute("ANALYZE civil_civilperson")
+            t = say("write", "Menjadikan ekstrak ini yang berlaku…", t)
+            Extract.objects.filter(pk=extract.pk).update(
+                rows_read=rows_read, rows_refused=len({r[0] for r in refused}), persons=persons
+            )
+            _make_current(cur, extract)
+            steps["switch"] = round(time.perf_counter() - t, 3)
+            stage_drop(cur)
+            for name in ("civil_norm", "civil_dup"):
+                cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        except Exception as exc:
+            # Outside the failed step's transaction: the generation is marked failed, its rows removed.
+            Extract.objects.filter(pk=extract.pk).update(
+                status=Extract.Status.FAILED, progress="", error_message=str(exc)[:2000]
+            )
+            _stale_generations_remove(cur)
+            raise
+        finally:
+            cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [LOCK])
+    extract.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="civil.extract_loaded",
+        object_type="civil.extract",
+        object_id=extract.pk,
+        detail={
+            "source": extract.source,
+            "extract_date": extract.extract_date.isoformat(),
+            "file": path.name,
+            "sha256": sha,
+            "rows_read": extract.rows_read,
+            "rows_refused": extract.rows_refused,
+            "persons": extract.persons,
+        },
+    )
+    result = LoadResult(
+        extract=extract,
+        warnings=list(sheet.warnings),
+        seconds=round(time.perf_counter() - started, 3),
+        steps=steps,
+    )
+    logger.info("civil extract %s: %s rows, %s refused in %.1fs", extract.pk, extract.rows_read,
+                extract.rows_refused, result.seconds)  # fmt: skip
+    return result
+
+
+__all__ = [
+    "EXTRACT_COLUMNS",
+    "EXTRACT_TEMPLATE",
+    "ExtractRefused",
+    "FileRefused",
+    "LoadResult",
+    "civil_extract_load",
+]

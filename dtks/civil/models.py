@@ -1,0 +1,167 @@
+"""The civil registry (Dukcapil) as the integrity rule `CIVIL_REGISTRY_*` reads it (docs/civil_registry.md).
+
+- `Settings`: which source answers (none, the loaded extract, a live HTTP service) and how names are
+  compared. One row, edited by the administrator in the admin (audited).
+- `Extract`: one loaded extract file — a generation. Exactly one is current; the loader makes the new one
+  current in the transaction that wrote its rows, and removes generations older than the previous
+  one, so a reader that resolved the previous generation a moment ago still finds all its rows.
+- `CivilPerson`: the extract's rows, keyed by (generation, NIK).
+- `ExtractError`: a row of an extract file refused (not loaded), by row and field.
+"""
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_TITLES = (
+    "H, HJ, HAJI, HAJJAH, KH, DR, DRS, DRA, IR, PROF, dr, drg, S.Pd, S.Pd.I, S.E, S.H, S.Ag, S.Sos, "
+    "S.Kom, S.Kep, S.Ked, S.T, S.Si, S.IP, S.Hut, S.Farm, S.Psi, M.Pd, M.Si, M.M, M.H, M.Kes, M.T, "
+    "M.Ag, Amd, A.Md, A.Ma, Lc, ST, SE, SH, SPD, ALM, ALMH, ALMARHUM, ALMARHUMAH, NY, TN, SDR, SDRI"
+)
+DEFAULT_PATRONYMS = "BIN, BINTI, BT, BN"
+
+
+class Settings(models.Model):
+    """The one row of civil-registry configuration (pk = 1)."""
+
+    class Source(models.TextChoices):
+        NONE = "none", _("Tidak ada (aturan Dukcapil tidak berjalan)")
+        EXTRACT = "extract", _("Ekstrak Dukcapil yang dimuat")
+        HTTP = "http", _("Layanan verifikasi NIK (HTTP)")
+
+    source = models.CharField(
+        "sumber",
+        max_length=8,
+        choices=Source.choices,
+        default=Source.NONE,
+        help_text="Sumber data kependudukan untuk aturan CIVIL_REGISTRY_*. Tanpa sumber, aturan itu tidak berjalan.",
+    )
+    name_threshold = models.PositiveSmallIntegerField(
+        "ambang kemiripan nama",
+        default=85,
+        help_text="0–100: dua nama dianggap sama bila kemiripannya (setelah dinormalkan) mencapai angka ini.",
+    )
+    titles = models.TextField(
+        "gelar dan sapaan",
+        default=DEFAULT_TITLES,
+        help_text="Dipisah koma; dibuang dari nama sebelum dibandingkan (H., Hj., Dr., S.Pd., …).",
+    )
+    patronyms = models.CharField(
+        "penanda nama ayah",
+        max_length=200,
+        default=DEFAULT_PATRONYMS,
+        help_text="Dipisah koma; kata ini dan sisanya dibuang dari nama (bin/binti …).",
+    )
+    http_url = models.URLField(
+        "alamat layanan HTTP",
+        blank=True,
+        help_text="Alamat layanan verifikasi NIK (JSON lewat HTTP); tokennya di variabel lingkungan "
+        "DTKS_CIVIL_HTTP_TOKEN, tidak di sini.",
+    )
+    http_label = models.CharField(
+        "nama layanan", max_length=200, blank=True, help_text="Ditampilkan bersama hasil pencocokan."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "pengaturan Dukcapil"
+        verbose_name_plural = "pengaturan Dukcapil"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="civil_settings_one_row")]
+
+    def __str__(self) -> str:
+        return str(_("Pengaturan Dukcapil"))
+
+    @classmethod
+    def load(cls) -> "Settings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Extract(models.Model):
+    """One loaded (or loading) extract file: a generation of `CivilPerson` rows."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Menunggu dimuat")
+        LOADING = "loading", _("Sedang dimuat")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
+
+    source = models.CharField("sumber ekstrak", max_length=200, help_text="Misalnya: Dukcapil Kab. Magelang.")
+    extract_date = models.DateField("tanggal ekstrak")
+    file_name = models.CharField(max_length=255, blank=True)  # shown only
+    stored_name = models.CharField(max_length=64, blank=True)  # an uploaded file, under a generated name
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.CharField(max_length=200, blank=True)
+    error_message = models.TextField(blank=True)
+    current = models.BooleanField(default=False)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_refused = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    actor = models.CharField(max_length=150)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ekstrak Dukcapil"
+        verbose_name_plural = "ekstrak Dukcapil"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["current"], condition=models.Q(current=True), name="civil_one_current"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.extract_date:%Y-%m-%d})"
+
+    def describe(self) -> dict:
+        """What a match result says about where it came from."""
+        return {
+            "kind": "extract",
+            "ref": self.pk,
+            "label": self.source,
+            "date": self.extract_date.isoformat(),
+        }
+
+
+class CivilPerson(models.Model):
+    """One person of an extract (docs/civil_registry.md lists the file's columns)."""
+
+    extract = models.ForeignKey(Extract, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    nik = models.CharField(max_length=16)
+    nama = models.CharField(max_length=150)
+    tempat_lahir = models.CharField(max_length=100, blank=True)
+    tanggal_lahir = models.DateField(null=True, blank=True)
+    jenis_kelamin = models.CharField(max_length=1, blank=True)
+    no_kk = models.CharField(max_length=16, blank=True)
+    village_code = models.CharField(max_length=10)
+    alamat = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "penduduk (ekstrak Dukcapil)"
+        verbose_name_plural = "penduduk (ekstrak Dukcapil)"
+        constraints = [models.UniqueConstraint(fields=["extract", "nik"], name="civil_person_extract_nik")]
+
+    def __str__(self) -> str:
+        return f"{self.nik} ({self.extract_id})"
+
+
+class ExtractError(models.Model):
+    """A row of an extract file refused for a format error (not loaded)."""
+
+    extract = models.ForeignKey(Extract, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(help_text="Nomor baris di berkas (baris 1 = judul kolom).")
+    field = models.CharField(max_length=40)
+    code = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["row", "field"]
+        verbose_name = "baris ekstrak ditolak"
+        verbose_name_plural = "baris ekstrak ditolak"
+
+    def __str__(self) -> str:
+        return f"baris {self.row}: {self.field}"
