@@ -31,12 +31,13 @@ PROBE_COLUMNS = (
 )
 
 
-def configuration(rules: Collection[str]):
-    """(source, NameRules) when a civil rule is to run, else None."""
+def configuration(rules: Collection[str], *, source: str | None = None):
+    """(source, NameRules) when a civil rule is to run, else None. `source` names one instead of the
+    configured one (the reconciliation always reads the extract)."""
     if not set(RULES) & set(rules):
         return None
     settings = Settings.load()
-    factory = SOURCES.get(settings.source)
+    factory = SOURCES.get(source or settings.source)
     if factory is None:
         return None
     return factory(), name_rules(settings)
@@ -87,9 +88,9 @@ def _differs() -> str:
     )
 
 
-def staged_check(cur, probe: str, *, rules: Collection[str]) -> dict:
+def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None = None) -> dict:
     """Set-based: the findings of every row of the temporary table `probe` (see the module docstring)."""
-    config = configuration(rules)
+    config = configuration(rules, source=source)
     if config is None:
         return {}
     source, names = config
