@@ -8,7 +8,7 @@ from dtks.civil.loading import EXTRACT_COLUMNS, civil_extract_load
 from dtks.civil.models import Settings
 
 VILLAGE = "3371011003"  # Rejowinangun Selatan, Kota Magelang
-OTHER_VILLAGE = "3371011004"
+OTHER_VILLAGE = "3371011007"  # Magersari, a sibling village
 
 
 def extract_row(**kw) -> dict:
