@@ -16,13 +16,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dtks.audit.selectors import ReportSection, subject_report_section
+from dtks.civil.demo import demo_persons
+from dtks.civil.matching import Record
 from dtks.core.dashboards import ROLE_QUEUES, QueueState, queue_provider
 from dtks.core.demo import DemoResult, demo_seeder
 from dtks.registry.panels import Panel, PanelRow, panel_provider
 
 from .imports.selectors import import_jobs_visible_to
 from .imports.services import OPEN_IMPORTS
-from .item.models import OPEN_STATES, ProposalPerson
+from .item.models import OPEN_STATES, ProposalItem, ProposalPerson
 from .item.selectors import proposal_items_visible_to, regency_submitted_items, returned_items
 from .musyawarah.models import Musyawarah
 from .musyawarah.selectors import musyawarah_visible_to
@@ -210,3 +212,29 @@ def proposals_demo() -> DemoResult:
     from .demo import proposals_demo_seed
 
     return proposals_demo_seed()
+
+
+@demo_persons("Usulan")
+def proposals_demo_persons() -> list[Record]:
+    """The persons of the open demo items, for the demo's Dukcapil extract (dtks/civil/demo.py)."""
+    from .item.models import OPEN_STATES, ProposalPerson
+
+    people = (
+        ProposalPerson.objects.filter(item__state__in=OPEN_STATES, nik__regex=r"^[0-9]{16}$")
+        .exclude(item__kind=ProposalItem.Kind.DELETION)
+        .select_related("item")
+        .order_by("nik")
+    )
+    return [
+        Record(
+            nik=p.nik,
+            nama=p.nama,
+            tanggal_lahir=p.tanggal_lahir,
+            jenis_kelamin=p.jenis_kelamin,
+            no_kk=p.item.no_kk,
+            village_code=p.item.village_code,
+            alamat=p.item.alamat,
+            tempat_lahir=p.tempat_lahir,
+        )
+        for p in people
+    ]

@@ -1,5 +1,6 @@
 """The demo's Dukcapil extract (`manage.py seed_demo`): the registry's persons, and the persons the
-stages' demo work proposes, as the civil registry would have them — with differences of every kind
+stages' demo work proposes (each stage registers a `demo_persons` provider), as the civil registry
+would have them — with differences of every kind
 planted, so that the demo verifier sees civil-registry results on real work (docs/civil_registry.md).
 
     civil_demo_seed(*, extra: Iterable[Record] = ()) -> DemoResult
@@ -16,7 +17,7 @@ administrator chose another one.
 import csv
 import io
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from dtks.core.demo import DemoResult
+from dtks.core.demo import DemoResult, demo_seeder
 
 from .loading import EXTRACT_COLUMNS, civil_extract_load
 from .matching import Record
@@ -39,6 +40,20 @@ ACTOR = "sistem:seed_demo"
 KINDS = ("title", "spacing", "bin", "nama", "swapped", "sex", "kk", "village", "other_person", "missing")
 CHANGE_ONE_IN = 6
 NAMES = ("SUPRIYADI", "WAHYUNINGSIH", "KUSNADI", "RAHAYU", "SETIAWAN", "PURNAMASARI", "HIDAYAT", "LESTARI")
+
+
+# name -> a function returning the Records of the persons a stage's demo work names (registration point).
+DEMO_PERSONS: dict[str, Callable[[], Iterable[Record]]] = {}
+
+
+def demo_persons(name: str) -> Callable:
+    """Register a stage's demo persons, so the demo extract knows them too."""
+
+    def register(fn: Callable[[], Iterable[Record]]) -> Callable[[], Iterable[Record]]:
+        DEMO_PERSONS[name] = fn
+        return fn
+
+    return register
 
 
 def registry_records() -> list[Record]:
@@ -150,3 +165,10 @@ def civil_demo_seed(*, extra: Iterable[Record] = ()) -> DemoResult:
         kinds = ", ".join(f"{k} {n}" for k, n in planted.items() if n)
         created.append(f"ekstrak Dukcapil #{e.pk}: {e.persons} penduduk (perbedaan ditanam: {kinds})")
     return DemoResult(created=created)
+
+
+@demo_seeder("Dukcapil", order=90)
+def civil_demo() -> DemoResult:
+    """After the stages' demo work: the extract of everybody the demo names."""
+    extra = [r for _name, fn in sorted(DEMO_PERSONS.items()) for r in fn()]
+    return civil_demo_seed(extra=extra)
