@@ -8,7 +8,9 @@ app is ready (proposals/apps.py):
 - panels on the registry's person and family pages (dtks/registry/panels.py): the proposals open on
   the record, as far as the reader's scope goes;
 - a section of the data-subject report (dtks/audit/selectors.py): every proposal naming the NIK;
-- the demo's musyawarah, items and channels (dtks/core/demo.py).
+- the demo's musyawarah, items and channels (dtks/core/demo.py);
+- the civil-registry re-check (dtks/civil/rechecks.py): open items saved while Dukcapil could not
+  answer are checked again once it answers.
 """
 
 from django.db.models import CharField, Count, Min, Q, Value
@@ -18,12 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from dtks.audit.selectors import ReportSection, subject_report_section
 from dtks.civil.demo import demo_persons
 from dtks.civil.matching import Record
+from dtks.civil.rechecks import recheck_provider
 from dtks.core.dashboards import ROLE_QUEUES, QueueState, queue_provider
 from dtks.core.demo import DemoResult, demo_seeder
 from dtks.registry.panels import Panel, PanelRow, panel_provider
 
 from .imports.selectors import import_jobs_visible_to
 from .imports.services import OPEN_IMPORTS
+from .item.integrity_recheck import proposal_items_civil_recheck
 from .item.models import OPEN_STATES, ProposalItem, ProposalPerson
 from .item.selectors import proposal_items_visible_to, regency_submitted_items, returned_items
 from .musyawarah.models import Musyawarah
@@ -202,6 +206,15 @@ def proposals_naming(*, nik: str, person_ids: list[int]) -> ReportSection:
         for p in rows
     ]
     return ReportSection(title="Usulan yang memuat orang ini", lines=lines)
+
+
+# -- the civil-registry re-check --------------------------------------------------------------------------
+
+
+@recheck_provider("proposals")
+def proposals_civil_recheck() -> int:
+    """Open items carrying CIVIL_REGISTRY_UNAVAILABLE, checked again set-based (proposals/item/integrity_recheck.py)."""
+    return proposal_items_civil_recheck()
 
 
 # -- the demo --------------------------------------------------------------------------------------------

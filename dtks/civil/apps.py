@@ -6,5 +6,7 @@ class CivilConfig(AppConfig):
     label = "civil"
     verbose_name = "Dukcapil (pencocokan data kependudukan)"
 
-    def ready(self):
-        from . import demo  # noqa: F401 - registers the demo extract's seeder (dtks/core/demo.py)
+    def ready(self) -> None:
+        # The HTTP adapter registers itself as the source "http" (dtks.civil.sources.SOURCES); the demo
+        # extract's seeder registers with dtks/core/demo.py.
+        from . import demo, http  # noqa: F401

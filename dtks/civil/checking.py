@@ -103,8 +103,8 @@ def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None 
                 out[(k1, k2)] = _unavailable(relation.unavailable, relation.source)
         return out
     unanswered: set[str] = set()
-    for key, ours, theirs in _candidates(cur, probe, relation):
-        if theirs is None and relation.missing == "unavailable":
+    for key, ours, theirs, answered in _candidates(cur, probe, relation):
+        if not answered and relation.missing == "unavailable":
             # A live service's cache without this NIK yet: asked later by a rate-limited task.
             unanswered.add(ours.nik)
             if UNAVAILABLE in rules:
@@ -119,21 +119,24 @@ def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None 
 
 
 def _candidates(cur, probe: str, relation) -> Iterator[tuple]:
-    """(key, ours, theirs | None) for every probe row not equal to its source row on every part."""
+    """(key, ours, theirs | None, answered) for every probe row not equal to its source row on every
+    part. `answered` is false when the source has no row for the NIK; `theirs` is None then, and also
+    when its row says "not found" (`found` false)."""
     ours_cols = "q.nik, q.nama, NULL, q.tanggal_lahir, q.jenis_kelamin, q.no_kk, q.village_code, q.alamat"
     theirs_cols = (
         "c.nik, c.nama, c.tempat_lahir, c.tanggal_lahir, c.jenis_kelamin, c.no_kk, c.village_code, c.alamat"
     )
     cur.execute(
-        f"""SELECT q.k1, q.k2, {ours_cols}, {theirs_cols}
+        f"""SELECT q.k1, q.k2, {ours_cols}, {theirs_cols}, c.found
             FROM {probe} q LEFT JOIN ({relation.sql}) c ON c.nik = q.nik
-            WHERE c.nik IS NULL OR {_differs()}""",
+            WHERE c.nik IS NULL OR NOT c.found OR {_differs()}""",
         relation.params,
     )
     while batch := cur.fetchmany(5000):
         for row in batch:
-            theirs = None if row[10] is None else record_of(row[10:])
-            yield (row[0], row[1]), record_of(row[2:10]), theirs
+            answered = row[10] is not None
+            theirs = record_of(row[10:18]) if answered and row[18] else None
+            yield (row[0], row[1]), record_of(row[2:10]), theirs, answered
 
 
 def probe_records(records: Mapping) -> list[tuple]:

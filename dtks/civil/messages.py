@@ -16,6 +16,7 @@ UNAVAILABLE_REASONS = {
     "breaker_open": "layanan sedang gangguan; pemeriksaan ditunda",
     "queued": "NIK masuk antrean pemeriksaan",
     "rejected": "layanan menolak permintaan",
+    "not_configured": "alamat layanan verifikasi NIK belum diatur",
 }
 
 

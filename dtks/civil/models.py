@@ -7,6 +7,8 @@
   one, so a reader that resolved the previous generation a moment ago still finds all its rows.
 - `CivilPerson`: the extract's rows, keyed by (generation, NIK).
 - `ExtractError`: a row of an extract file refused (not loaded), by row and field.
+- `HttpHealth`, `HttpAnswer`, `HttpQueue`: the live HTTP service's circuit breaker, its answers (what the
+  set-based form joins on) and the NIKs waiting to be asked (dtks/civil/http.py).
 """
 
 from django.conf import settings as django_settings
@@ -165,3 +167,66 @@ class ExtractError(models.Model):
 
     def __str__(self) -> str:
         return f"baris {self.row}: {self.field}"
+
+
+class HttpHealth(models.Model):
+    """The HTTP service's circuit breaker (dtks/civil/http.py): one row (pk = 1), shared by the web and
+    worker processes, so that when the service fails every process stops calling it at once.
+
+    Written only on a connection of its own in autocommit (`http.breaker_write`): a failure counted in a
+    request that then rolls back still counts, and no caller's transaction holds this row's lock."""
+
+    consecutive_failures = models.PositiveIntegerField("gagal berturut-turut", default=0)
+    opened_until = models.DateTimeField(
+        "ditunda sampai", null=True, blank=True, help_text="Selama ini layanan tidak dipanggil."
+    )
+    last_ok_at = models.DateTimeField("terakhir menjawab", null=True, blank=True)
+    last_error = models.CharField("galat terakhir", max_length=20, blank=True)
+    last_error_at = models.DateTimeField("waktu galat terakhir", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "kesehatan layanan NIK"
+        verbose_name_plural = "kesehatan layanan NIK"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="civil_httphealth_one_row")]
+
+    def __str__(self) -> str:
+        return f"{self.consecutive_failures} gagal"
+
+
+class HttpAnswer(models.Model):
+    """The HTTP service's last answer about a NIK: what the set-based form joins on (a live service
+    cannot be joined in SQL). `found = false` is an answer ("no such NIK"); a NIK without a fresh row
+    has not been asked yet. An answer too old to be used is personal data kept for nothing: the drain
+    removes it."""
+
+    nik = models.CharField(max_length=16, primary_key=True)
+    found = models.BooleanField()
+    nama = models.CharField(max_length=150, blank=True)
+    tempat_lahir = models.CharField(max_length=100, blank=True)
+    tanggal_lahir = models.DateField(null=True, blank=True)
+    jenis_kelamin = models.CharField(max_length=1, blank=True)
+    no_kk = models.CharField(max_length=16, blank=True)
+    village_code = models.CharField(max_length=10, blank=True)
+    alamat = models.CharField(max_length=255, blank=True)
+    answered_at = models.DateTimeField(db_index=True)  # older than DTKS_CIVIL_HTTP_MAX_AGE_DAYS: removed
+
+    class Meta:
+        verbose_name = "jawaban layanan NIK"
+        verbose_name_plural = "jawaban layanan NIK"
+
+    def __str__(self) -> str:
+        return self.nik
+
+
+class HttpQueue(models.Model):
+    """NIKs to ask the HTTP service, oldest first, at a limited rate (task `civil.http_drain`)."""
+
+    nik = models.CharField(max_length=16, primary_key=True)
+    queued_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "antrean NIK"
+        verbose_name_plural = "antrean NIK"
+
+    def __str__(self) -> str:
+        return self.nik

@@ -4,13 +4,16 @@ A source answers in two ways, one per form of the integrity engine:
 
     lookup(niks) -> Answers                # per item: one round trip for a handful of NIKs; never raises
     relation() -> Relation                  # set-based: rows to join on NIK in SQL
+    answering() -> bool                     # can it answer now? (the beat task `civil.recheck` asks)
 
 `Answers.records` maps each NIK the source knows to its `Record`; a NIK absent from it is not found —
 unless `Answers.unavailable` is set, in which case the source could not answer at all and nothing may
-be concluded (`CIVIL_REGISTRY_UNAVAILABLE`: never a mismatch, never a pass). A `Relation` is SQL over
-the columns of `civil_civilperson` (nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin, no_kk,
-village_code, alamat); `missing` says what a NIK without a row there means: "not_found" (an extract is
-complete) or "unavailable" (a cache of a live service: the NIK is queued and asked later).
+be concluded (`CIVIL_REGISTRY_UNAVAILABLE`: never a mismatch, never a pass). A `Relation` is SQL whose
+rows have the columns of `civil_civilperson` (nik, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
+no_kk, village_code, alamat) and `found`: a row with `found` false says the source has no such NIK (a
+live service's "not found", cached). `missing` says what a NIK without a row means: "not_found" (an
+extract is complete) or "unavailable" (a cache of a live service: the NIK is queued through `enqueue`
+and asked later).
 
 `active_source()` is None when the configuration names no source: the rules stay off.
 """
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from .matching import NameRules, Record, parse_list
-from .models import Settings
+from .models import Extract, Settings
 
 RECORD_COLUMNS = (
     "nik",
@@ -114,10 +117,14 @@ class ExtractSource:
         # are all still there for the statement that joins them.
         return Relation(
             source={"kind": "extract", "ref": ref, "label": label, "date": day.isoformat()},
-            sql=f"SELECT {', '.join(RECORD_COLUMNS)} FROM civil_civilperson WHERE extract_id = %(civil_extract)s",
+            sql=f"SELECT {', '.join(RECORD_COLUMNS)}, true AS found FROM civil_civilperson "
+            "WHERE extract_id = %(civil_extract)s",
             params={"civil_extract": ref},
             missing="not_found",
         )
+
+    def answering(self) -> bool:
+        return Extract.objects.filter(current=True).exists()
 
 
 # Sources by configuration value; the HTTP adapter registers itself here (dtks/civil/http.py).

@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "dtks.core.tasks.heartbeat", "schedule": 60.0},
     # Unfinished spreadsheet imports are picked up again from their rows (docs/design.md §8).
     "imports-resume": {"task": "proposals.imports_resume", "schedule": 120.0},
+    # The HTTP civil-registry source: NIKs the set-based check queued are asked at a limited rate, and
+    # what was checked while the source could not answer is checked again once it answers.
+    "civil-http-drain": {"task": "civil.http_drain", "schedule": 60.0},
+    "civil-recheck": {"task": "civil.recheck", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
@@ -302,3 +306,17 @@ DTKS_IMPORT_CHUNK = 5000
 DTKS_IMPORT_STALE_SECONDS = 120
 # A preview nobody confirmed or cancelled for this long is cancelled by the same beat task.
 DTKS_IMPORT_PREVIEW_DAYS = 14
+
+# The civil registry's live NIK-verification service (dtks/civil/http.py, docs/civil_registry.md, "The HTTP
+# service"). Its address is configuration (civil.Settings.http_url, in the admin); the token is a secret,
+# so it comes from the environment only (empty: no Authorization header).
+DTKS_CIVIL_HTTP_TOKEN = os.environ.get("DTKS_CIVIL_HTTP_TOKEN", "")
+DTKS_CIVIL_HTTP_TIMEOUT = float(os.environ.get("DTKS_CIVIL_HTTP_TIMEOUT", "3"))  # seconds per request
+DTKS_CIVIL_HTTP_BACKOFF = 0.2  # seconds before the first retry; doubled before the second
+# The circuit breaker: after this many failed lookups in a row the service is not called for that long.
+DTKS_CIVIL_HTTP_BREAKER_FAILURES = int(os.environ.get("DTKS_CIVIL_HTTP_BREAKER_FAILURES", "5"))
+DTKS_CIVIL_HTTP_BREAKER_SECONDS = float(os.environ.get("DTKS_CIVIL_HTTP_BREAKER_SECONDS", "60"))
+# NIKs the set-based check queued are asked at most this many per run of `civil.http_drain` (every minute).
+DTKS_CIVIL_HTTP_RATE = int(os.environ.get("DTKS_CIVIL_HTTP_RATE", "50"))
+# An answer older than this is asked again before the set-based check uses it.
+DTKS_CIVIL_HTTP_MAX_AGE_DAYS = int(os.environ.get("DTKS_CIVIL_HTTP_MAX_AGE_DAYS", "30"))

@@ -13,10 +13,13 @@ stages to it.
   returned item: `proposal_item_update`.
 - Deciding: `proposal_item_transition` (one item) and `proposal_items_bulk_transition` (many),
   which apply the same rules and side effects and write the same history and audit rows.
+- Checking again: `proposal_items_civil_recheck` stores the civil-registry findings of the open items
+  that were saved while Dukcapil could not answer (the core's beat task calls it).
 """
 
 from .content import TargetNotFound
 from .create import REGENCY_KINDS, may_edit, proposal_item_correct, proposal_item_create, proposal_item_update
+from .integrity_recheck import proposal_items_civil_recheck
 from .machine import TRANSITION_LABELS, TRANSITIONS, AlreadyDecided
 from .models import (
     DECIDED_STATES,
@@ -59,6 +62,7 @@ __all__ = [
     "proposal_item_update",
     "proposal_item_versions",
     "proposal_items_bulk_transition",
+    "proposal_items_civil_recheck",
     "proposal_items_of_channel",
     "proposal_items_visible_to",
     "regency_submitted_items",

@@ -251,8 +251,8 @@ def item_findings_set(
 
 
 def resolve_rules(rules: Collection[str] | None = None) -> frozenset[str]:
-    """The rules to run: the configuration's enabled ones, or (tests) the given ones; NIK_INVALID
-    always, since it blocks saving."""
+    """The rules to run: the configuration's enabled ones, or the given ones (tests; the civil-registry
+    re-check, which runs only its own rules); NIK_INVALID always, since it blocks saving."""
     return enabled_rules() if rules is None else frozenset(rules) | SAVE_BLOCKING
 
 
