@@ -212,9 +212,10 @@ def proposals_naming(*, nik: str, person_ids: list[int]) -> ReportSection:
 
 
 @recheck_provider("proposals")
-def proposals_civil_recheck() -> int:
-    """Open items carrying CIVIL_REGISTRY_UNAVAILABLE, checked again set-based (proposals/item/integrity_recheck.py)."""
-    return proposal_items_civil_recheck()
+def proposals_civil_recheck(*, everything: bool = False) -> int:
+    """Open items carrying CIVIL_REGISTRY_UNAVAILABLE (with `everything`: every open item), checked again
+    set-based (proposals/item/integrity_recheck.py)."""
+    return proposal_items_civil_recheck(everything=everything)
 
 
 # -- the demo --------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ planted, so that the demo verifier sees civil-registry results on real work (doc
 
     civil_demo_seed(*, extra: Iterable[Record] = ()) -> DemoResult
 
-Most persons are copied as Dukcapil writes them (names in capitals). About one in six is changed, in
-turn (a kind that does not apply to the person drawn waits for the next one): a harmless variant that must still match (a title such as "H." or "Hj.", doubled spaces,
+Most persons are copied as Dukcapil writes them (names in capitals). About one in six of the registry's
+persons, and one in two of the stages' (the work a verifier opens), is changed, in turn: a harmless variant that must still match (a title such as "H." or "Hj.", doubled spaces,
 "bin …"), or a real difference (another name, day and month swapped, the other sex, another KK,
 another village, somebody else's data under the NIK, or no record at all). The file is written under
 VAR_DIR/demo/ and loaded through the real loader; a rerun with the same persons writes the same
@@ -114,28 +114,44 @@ def _changed(r: Record, kind: str, rng: random.Random, siblings: dict, donor: Re
     return r  # the kind does not apply to this person: copied unchanged
 
 
-def demo_extract_content(records: list[Record]) -> tuple[bytes, dict[str, int]]:
-    """The extract file of `records` with the planted changes, and how many of each kind."""
+def _planted(records: list[Record], *, one_in: int, kinds: tuple[str, ...], rng, siblings, planted) -> list:
+    """`records` as Dukcapil would write them, one in `one_in` changed by the next kind in turn (a kind
+    that does not apply to the person drawn waits for the next one); None for a missing record."""
+    out, turn = [], 0
+    for i, r in enumerate(records):
+        row = replace(r, nama=r.nama.upper())
+        if rng.randrange(one_in) == 0:
+            kind = kinds[turn % len(kinds)]
+            donor = replace(records[(i + len(records) // 2) % len(records)], nama="SRI WAHYUNI PUSPITASARI")
+            changed = _changed(row, kind, rng, siblings, donor)
+            if changed != row:
+                planted[kind] += 1
+                turn += 1
+            row = changed
+        out.append(row)
+    return out
+
+
+def demo_extract_content(records: list[Record], extra: list[Record] = ()) -> tuple[bytes, dict[str, int]]:
+    """The extract file of the registry's `records` and the stages' `extra` persons with the planted
+    changes, and how many of each kind. The stages' persons — the work a verifier opens — differ more
+    often (one in two, real differences first) than the registry's (one in six)."""
     rng = random.Random(SEED)  # noqa: S311 — demo data, reproducible on purpose
-    siblings = _sibling_villages(sorted({r.village_code for r in records}))
+    everyone = sorted({r.nik: r for r in [*records, *extra]}.values(), key=lambda r: r.nik)
+    siblings = _sibling_villages(sorted({r.village_code for r in everyone}))
+    stage_niks = {r.nik for r in extra}
     planted = dict.fromkeys(KINDS, 0)
+    real_first = KINDS[3:] + KINDS[:3]
+    rows = [
+        *_planted([r for r in everyone if r.nik not in stage_niks], one_in=CHANGE_ONE_IN, kinds=KINDS, rng=rng,
+                  siblings=siblings, planted=planted),
+        *_planted([r for r in everyone if r.nik in stage_niks], one_in=2, kinds=real_first, rng=rng,
+                  siblings=siblings, planted=planted),
+    ]  # fmt: skip
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(EXTRACT_COLUMNS)
-    turn = 0
-    ordered = sorted({r.nik: r for r in records}.values(), key=lambda r: r.nik)
-    for i, r in enumerate(ordered):
-        out = replace(r, nama=r.nama.upper())
-        if rng.randrange(CHANGE_ONE_IN) == 0:
-            kind = KINDS[turn % len(KINDS)]
-            donor = replace(ordered[(i + len(ordered) // 2) % len(ordered)], nama="SRI WAHYUNI PUSPITASARI")
-            changed = _changed(out, kind, rng, siblings, donor)
-            if changed != out:  # a kind that does not apply to this person waits for the next one
-                planted[kind] += 1
-                turn += 1
-            out = changed
-        if out is None:
-            continue
+    for out in sorted((r for r in rows if r is not None), key=lambda r: r.nik):
         born = out.tanggal_lahir.isoformat() if out.tanggal_lahir else ""
         w.writerow([out.nik, out.nama, out.tempat_lahir.upper(), born, out.jenis_kelamin, out.no_kk,
                     out.village_code, out.alamat.upper()])  # fmt: skip
@@ -148,18 +164,19 @@ def demo_extract_path() -> Path:
 
 def civil_demo_seed(*, extra: Iterable[Record] = ()) -> DemoResult:
     """Write and load the demo extract (see the module docstring)."""
-    content, planted = demo_extract_content([*registry_records(), *extra])
+    content, planted = demo_extract_content(registry_records(), list(extra))
     path = demo_extract_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_bytes() != content:
         path.write_bytes(content)
-    result = civil_extract_load(path=path, source=SOURCE, extract_date=EXTRACT_DATE, actor=ACTOR)
     created = []
     config = Settings.load()
     if config.source == Settings.Source.NONE:
+        # Before the load, so that the open items are checked against it as it becomes current.
         config.source = Settings.Source.EXTRACT
         config.save(update_fields=["source", "updated_at"])
         created.append("sumber Dukcapil: ekstrak yang dimuat")
+    result = civil_extract_load(path=path, source=SOURCE, extract_date=EXTRACT_DATE, actor=ACTOR)
     if not result.already_loaded:
         e = result.extract
         kinds = ", ".join(f"{k} {n}" for k, n in planted.items() if n)

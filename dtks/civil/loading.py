@@ -31,6 +31,7 @@ from dtks.registry.loading import row_error_message, stage_drop, stage_sheet
 from dtks.registry.reading import FileRefused, Template, open_sheet
 
 from .models import Extract
+from .rechecks import rechecks_run
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +298,8 @@ def civil_extract_load(
             "persons": extract.persons,
         },
     )
+    # Every open record a stage keeps findings for is checked against the new extract.
+    rechecks_run(everything=True)
     result = LoadResult(
         extract=extract,
         warnings=list(sheet.warnings),

@@ -6,12 +6,14 @@ item's `findings`). A stage that stores `CIVIL_REGISTRY_UNAVAILABLE` findings re
 which checks those records again and stores the new findings:
 
     @recheck_provider("proposals")
-    def proposal_items() -> int:      # how many records' findings changed
+    def proposal_items(*, everything: bool = False) -> int:   # how many records' findings changed
         ...
 
 `civil_recheck()` — the beat task `civil.recheck` — calls every re-checker when the configured source
 answers: an extract is loaded, or the HTTP service's circuit breaker is closed. While it cannot answer
-nothing is done, since every re-check would only find it unavailable again.
+nothing is done, since every re-check would only find it unavailable again. When a new extract becomes
+current, the loader calls every re-checker with `everything=True`: each open record is checked again,
+since any answer may have changed.
 """
 
 from collections.abc import Callable
@@ -20,13 +22,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .sources import active_source
 
-RECHECKERS: dict[str, Callable[[], int]] = {}
+RECHECKERS: dict[str, Callable[..., int]] = {}
 
 
 def recheck_provider(name: str):
-    """Register `fn() -> int` as the re-checker called `name` (once per name)."""
+    """Register `fn(*, everything=False) -> int` as the re-checker called `name` (once per name)."""
 
-    def register(fn: Callable[[], int]) -> Callable[[], int]:
+    def register(fn: Callable[..., int]) -> Callable[..., int]:
         if RECHECKERS.get(name, fn) is not fn:
             raise ImproperlyConfigured(f"Re-checker {name!r} is registered twice.")
         RECHECKERS[name] = fn
@@ -35,9 +37,9 @@ def recheck_provider(name: str):
     return register
 
 
-def rechecks_run() -> dict[str, int]:
+def rechecks_run(*, everything: bool = False) -> dict[str, int]:
     """Call every re-checker, in the order registered: {name: records whose findings changed}."""
-    return {name: fn() for name, fn in RECHECKERS.items()}
+    return {name: fn(everything=everything) for name, fn in RECHECKERS.items()}
 
 
 def civil_recheck() -> dict[str, int]:

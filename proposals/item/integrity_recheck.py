@@ -5,7 +5,10 @@ An item saved while the civil-registry source could not answer carries `CIVIL_RE
 `civil.recheck` calls this stage's re-checker (registered in proposals/hooks.py), which runs the
 set-based engine over those items — the civil-registry rules only — and stores the result:
 
-    proposal_items_civil_recheck(*, actor=None, chunk=1000) -> int   # items whose findings changed
+    proposal_items_civil_recheck(*, everything=False, actor=None, chunk=1000) -> int   # items changed
+
+With `everything` (a new extract became current) every open item that proposes persons is checked
+again, not only those found unavailable.
 
 Only the items' CIVIL_REGISTRY_* findings are replaced; the other findings stay as the item's last
 save computed them (the duplicates, for instance, are named as the saving user's scope allows, which a
@@ -14,6 +17,7 @@ audit row. An item being edited at that moment is skipped (its save checks it an
 """
 
 from django.db import transaction
+from django.db.models import Q
 
 from dtks.audit.services import SystemActor, audit_record
 from dtks.civil.checking import RULES as CIVIL_RULES
@@ -40,20 +44,22 @@ def merged_findings(stored: list[dict], civil: list[dict]) -> list[dict]:
     return sorted(kept + civil, key=_order)
 
 
-def proposal_items_civil_recheck(*, actor=None, chunk: int = CHUNK) -> int:
-    """Check again every open item that carries CIVIL_REGISTRY_UNAVAILABLE (see the module docstring);
-    returns how many items' findings changed."""
+def proposal_items_civil_recheck(*, everything: bool = False, actor=None, chunk: int = CHUNK) -> int:
+    """Check again every open item that carries CIVIL_REGISTRY_UNAVAILABLE, or with `everything` every
+    open item that proposes content (see the module docstring); returns how many items' findings changed."""
     rules = enabled_rules() & set(CIVIL_RULES)
     if not rules:
         return 0
     actor = actor or SystemActor(SYSTEM_ACTOR)
+    if everything:
+        which = ~Q(kind=ProposalItem.Kind.DELETION)
+    else:
+        which = Q(findings__contains=[{"rule": UNAVAILABLE}])
     changed, after = 0, 0
     while True:
         with transaction.atomic():
             items = list(
-                ProposalItem.objects.filter(
-                    state__in=OPEN_STATES, pk__gt=after, findings__contains=[{"rule": UNAVAILABLE}]
-                )
+                ProposalItem.objects.filter(which, state__in=OPEN_STATES, pk__gt=after)
                 .order_by("pk")
                 .only("id", "findings")
                 .select_for_update(no_key=True, skip_locked=True)[:chunk]

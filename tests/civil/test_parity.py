@@ -119,3 +119,20 @@ def test_threshold_is_configuration(planted):
     assert civil_of(item_findings(item_data(item))) == []
     use_source("extract", name_threshold=99)
     assert [f["fields"] for f in civil_of(item_findings(item_data(item)))] == [["nama"]]
+
+
+def test_open_items_are_checked_again_when_a_new_extract_becomes_current(tmp_path):
+    use_source("extract")
+    item = make([individual(nama="Budi Santoso")], family_item=False)
+    closed = make([individual(nama="Sudah Ditolak")], family_item=False, state="rejected")
+    person = item.persons.get()
+    load(write_extract(tmp_path / "1.csv", [extract_row(nik=person.nik, nama="BUDI SANTOSO",
+         tanggal_lahir=person.tanggal_lahir.isoformat(), jenis_kelamin=person.jenis_kelamin)]))  # fmt: skip
+    item.refresh_from_db()
+    assert civil_of(item.findings) == []
+    load(write_extract(tmp_path / "2.csv", [extract_row(nik=person.nik, nama="JOKO",
+         tanggal_lahir=person.tanggal_lahir.isoformat(), jenis_kelamin=person.jenis_kelamin)]))  # fmt: skip
+    item.refresh_from_db()
+    assert [x["part"] for f in civil_of(item.findings) for x in f["detail"]["parts"]] == ["nama"]
+    closed.refresh_from_db()
+    assert civil_of(closed.findings or []) == []  # a closed item is left as it was

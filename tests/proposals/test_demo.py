@@ -28,6 +28,12 @@ def test_seed_demo_records_musyawarah_in_every_state_once(settings, tmp_path, me
     assert arrival.village_code == "3371011007" and arrival.state == "submitted"
     correction = items.get(kind="correction")
     assert "alamat" in correction.diff
+    # The demo's Dukcapil extract (dtks/civil/demo.py) knows the demo items' persons, with differences
+    # planted: the open items were checked against it once it was loaded.
+    assert "ekstrak Dukcapil" in out.getvalue()
+    civil = [f for i in items.filter(state__in=["submitted", "draft"]) for f in i.findings or []
+             if f["rule"] == "CIVIL_REGISTRY_MISMATCH"]  # fmt: skip
+    assert len({p["part"] for f in civil for p in f["detail"]["parts"]}) >= 2, civil
     # The draft musyawarah has an import waiting in preview, with two rows to fix on the page.
     job = ImportJob.objects.get()
     assert (job.musyawarah.state, job.status) == ("draft", "previewed")
