@@ -10,9 +10,9 @@ cloned from a migrated template with the regions loaded, untimed:
 2. the Dukcapil extract (`write_dukcapil`): every registry person with a NIK, as Dukcapil would have
    them, from the generator's floor files (what the registry holds), plus 10 % residents the registry
    does not have, with planted differences on about 4 % of the persons: a keyboard slip in the name
-   (a match after the similarity step, but for some short one-word names), another name, day and month swapped, another KK, another
-   village, no record at all, and another person's data under the NIK — loaded with
-   `civil_extract_load`.
+   (a match after the similarity step, but in some short one-word names), another name, day and month
+   swapped, another KK, another village, no record at all, and another person's data under the NIK —
+   loaded with `civil_extract_load`.
 
 Then, timed, in one child process (Django set up, warm cache, alternating, median of --repeat):
 
@@ -77,6 +77,10 @@ PLANTS = (
     ("other_person", 0.005),
 )
 EXTRA_RESIDENTS = 0.10  # Dukcapil's residents the registry does not have
+SESSION = (
+    "ours sets jit off and work_mem 64MB in its transaction (SET LOCAL); the floor sets jit off and runs with"
+    " the settings above (its plan may use parallel workers; the probe of ours, a temporary table, cannot)"
+)
 
 FLOOR_SQL = r"""
 SELECT p.person_id, p.nik, c.nik IS NULL AS missing
@@ -381,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
           f"repeat {args.repeat}")  # fmt: skip
     t = prepare_template(server, template)
     print(f"Template database {template}: migrated, regions loaded in {t:.1f} s")
-    print_settings(server.settings(template), args.pg_option)
+    print_settings(server.settings(template), args.pg_option, SESSION)
     with server.connect(template) as conn:
         villages = [r[0] for r in conn.execute("SELECT code FROM regions_region WHERE level = 4")]
     set_villages(villages)
@@ -438,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ok = all(f["ok"] for f in figures) and quotient <= SCALE_GOAL
     print()
-    print_settings(server.settings(template), args.pg_option)
+    print_settings(server.settings(template), args.pg_option, SESSION)
     if not args.keep:
         server.drop(template)
     if problems:

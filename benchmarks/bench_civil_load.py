@@ -74,7 +74,8 @@ FLOOR_COLUMNS = (
     "alamat",
 )
 LOAD_SESSION = (
-    "the load's own statements run with the server settings above (no SET LOCAL); the floor likewise"
+    "the load's validation and write transactions set work_mem 64MB (SET LOCAL); the floor runs with the"
+    " settings above"
 )
 # Planted format errors, in rotation (each refuses its row with exactly this one error).
 ERRORS = (
