@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# CI: the baseline-load benchmark at smoke size (docs/design.md §8: benchmarks run in CI at smoke size
+# CI: the benchmarks at smoke size (docs/design.md §8: benchmarks run in CI at smoke size
 # only). Uses the PostgreSQL server of DATABASE_URL; creates and drops its own scratch databases
-# (dtks_bench, dtks_bench_tpl — override with --db-name). Prints the figures; exits 0 unless a
+# (dtks_bench, dtks_bench_civil, dtks_bench_check and their _tpl templates). Prints the figures; exits 0 unless a
 # step fails or the loaded counts differ from the generator's (add --strict to fail on goals).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,3 +12,10 @@ PYTHON="${PYTHON:-.venv/bin/python}"
     --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" \
     --workdir "${BENCH_WORKDIR:-var/bench}" "$@"
 "$PYTHON" -m benchmarks.bench_import --rows "${BENCH_IMPORT_ROWS:-5000}" --memory-rows "${BENCH_IMPORT_MEMORY_ROWS:-20000}" --iie-rows 300 --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"
+# The civil registry (docs/civil_registry.md): the matcher on its corpus, the extract load against COPY,
+# the set-based check against one SQL join.
+"$PYTHON" -m benchmarks.bench_civil_corpus --repeat 3
+"$PYTHON" -m benchmarks.bench_civil_load --rows "${BENCH_CIVIL_ROWS:-20000}" --small "${BENCH_CIVIL_SMALL:-5000}" --repeat 1 \
+    --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" --workdir "${BENCH_WORKDIR:-var/bench}"
+"$PYTHON" -m benchmarks.bench_civil_check --persons "${BENCH_CIVIL_PERSONS:-20000}" --small "${BENCH_CIVIL_SMALL:-5000}" --repeat 1 \
+    --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" --workdir "${BENCH_WORKDIR:-var/bench}"

@@ -53,6 +53,9 @@ MAX_LENGTH = {"nama": 150, "tempat_lahir": 100, "alamat": 255}
 SEX = {"L": "L", "P": "P", "LK": "L", "PR": "P", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKI": "L",
        "PEREMPUAN": "P", "WANITA": "P", "PRIA": "L", "1": "L", "2": "P"}  # fmt: skip
 LOCK = "dtks.civil.extract_load"
+STEP_TABLES = ("civil_norm", "civil_dup", "civil_bad")
+# The load's own transactions: hashes and sorts of a million rows in memory (docs/civil_registry.md).
+WORK_MEM = "64MB"
 
 
 class ExtractRefused(Exception):
@@ -114,7 +117,7 @@ def _validate_sql() -> str:
     return f"""
     CREATE TEMP TABLE civil_norm AS
     SELECT s.row_no, s.nik, s.no_kk, s.nama, s.tempat_lahir, s.birth_date AS tanggal_lahir, s.jk, v.code AS village_code,
-           s.alamat, string_to_array(concat_ws(' ', {", ".join(errors)}), ' ') AS errors
+           s.alamat, concat_ws(' ', {", ".join(errors)}) AS errors
     FROM (SELECT row_no, dtks_normalise_id(nik) AS nik, dtks_normalise_id(no_kk) AS no_kk,
                  nullif(btrim(nama, {_TRIM}), '') AS nama,
                  nullif(btrim(tempat_lahir, {_TRIM}), '') AS tempat_lahir,
@@ -130,23 +133,35 @@ def _validate_sql() -> str:
 
 
 def _refused(cur) -> list[tuple[int, str, str | None]]:
-    """(row_no, 'field:kind', value) for every refused row: its errors, or a NIK seen on an earlier row."""
+    """(row_no, 'field:kind', value) for every refused row: its errors, or a NIK seen on an earlier row.
+
+    `civil_norm.errors` is '' for a valid row; only the few refused rows are split and joined back to
+    the staged cells. `civil_dup` holds the NIKs of more than one valid row, with the first row."""
     cur.execute(
         """CREATE TEMP TABLE civil_dup AS
            SELECT nik, min(row_no) AS first FROM civil_norm
-           WHERE nik IS NOT NULL AND cardinality(errors) = 0 GROUP BY nik HAVING count(*) > 1"""
+           WHERE nik IS NOT NULL AND errors = '' GROUP BY nik HAVING count(*) > 1"""
     )
     cur.execute(
-        """SELECT n.row_no, e.code, btrim(CASE split_part(e.code, ':', 1)
-                  WHEN 'nik' THEN s.nik WHEN 'no_kk' THEN s.no_kk WHEN 'tanggal_lahir' THEN s.tanggal_lahir
+        """CREATE TEMP TABLE civil_bad AS
+           SELECT n.row_no, e.code FROM civil_norm n CROSS JOIN LATERAL unnest(string_to_array(n.errors, ' ')) AS e(code)
+           WHERE n.errors <> ''
+           UNION ALL
+           SELECT n.row_no, 'nik:duplicate' FROM civil_norm n
+           JOIN civil_dup d ON d.nik = n.nik AND n.row_no > d.first AND n.errors = ''"""
+    )
+    if not cur.rowcount:
+        return []
+    cur.execute("ANALYZE civil_bad")
+    # The cells as written (a refused birth date was not parsed: load_stage shows it trimmed, as here).
+    cur.execute(
+        f"""SELECT b.row_no, b.code, btrim(CASE split_part(b.code, ':', 1)
+                  WHEN 'nik' THEN s.nik WHEN 'no_kk' THEN s.no_kk
+                  WHEN 'tanggal_lahir' THEN nullif(btrim(s.tanggal_lahir, {_TRIM}), '')
                   WHEN 'jenis_kelamin' THEN s.jenis_kelamin WHEN 'kode_wilayah' THEN s.kode_wilayah
                   ELSE NULL END)
-           FROM civil_norm n CROSS JOIN LATERAL unnest(n.errors) AS e(code)
-           JOIN load_stage s ON s.row_no = n.row_no
-           UNION ALL
-           SELECT n.row_no, 'nik:duplicate', n.nik FROM civil_norm n
-           JOIN civil_dup d ON d.nik = n.nik AND n.row_no > d.first AND cardinality(n.errors) = 0
-           ORDER BY 1, 2"""
+            FROM civil_bad b JOIN load_raw s ON s.row_no = b.row_no
+            ORDER BY 1, 2"""
     )
     return cur.fetchall()
 
@@ -167,7 +182,7 @@ def _write_rows(cur, extract: Extract) -> int:
            SELECT %s, n.nik, n.nama, coalesce(n.tempat_lahir, ''), n.tanggal_lahir, n.jk, coalesce(n.no_kk, ''),
                   n.village_code, coalesce(n.alamat, '')
            FROM civil_norm n
-           WHERE cardinality(n.errors) = 0
+           WHERE n.errors = ''
              AND NOT EXISTS (SELECT 1 FROM civil_dup d WHERE d.nik = n.nik AND n.row_no > d.first)""",
         [extract.pk],
     )
@@ -255,15 +270,18 @@ def civil_extract_load(
                 rows_read = stage_sheet(cur, sheet)
             t = say("copy_stage", "Memeriksa format baris…", t)
             with transaction.atomic():
-                for name in ("civil_norm", "civil_dup"):
+                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                for name in STEP_TABLES:
                     cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
                 cur.execute(_validate_sql())
                 refused = _refused(cur)
                 _write_refusals(cur, extract, refused)
             t = say("validate", "Menulis baris ekstrak…", t)
             with transaction.atomic():
+                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
                 persons = _write_rows(cur, extract)
-                cur.execute("ANALYZE civil_civilperson")
+                # The set-based check joins on (extract_id, nik): their statistics are what it needs.
+                cur.execute("ANALYZE civil_civilperson (extract_id, nik)")
             t = say("write", "Menjadikan ekstrak ini yang berlaku…", t)
             Extract.objects.filter(pk=extract.pk).update(
                 rows_read=rows_read, rows_refused=len({r[0] for r in refused}), persons=persons
@@ -271,7 +289,7 @@ def civil_extract_load(
             _make_current(cur, extract)
             steps["switch"] = round(time.perf_counter() - t, 3)
             stage_drop(cur)
-            for name in ("civil_norm", "civil_dup"):
+            for name in STEP_TABLES:
                 cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
         except Exception as exc:
             # Outside the failed step's transaction: the generation is marked failed, its rows removed.

@@ -56,7 +56,7 @@ class Record:
 
 @dataclass(frozen=True)
 class NameRules:
-    threshold: int = 85
+    threshold: int = 88
     titles: tuple[str, ...] = ()
     patronyms: tuple[str, ...] = ()
 
@@ -111,14 +111,70 @@ def normalise_name(text: str, rules: NameRules) -> str:
     return name
 
 
+# Spellings of one sound, rewritten one way on both sides before scoring (a word at a time, in this
+# order): the old spelling (Soekarno, Djoko, Tjahjo, Jusuf, Sjamsiah), Arabic transliterations (Achmad,
+# Khairul, Dhani, Fathimah, Ghofur, Syamsul, Qomariyah), the Sundanese p for f (Pebri, Yusup) and ai/ae
+# (Zainal, Zaenal); then doubled letters once (Muhammad, Sitti, Abdurrahman).
+_SPELLING = (
+    ("OE", "U"), ("OO", "U"), ("DJ", "J"), ("TJ", "C"), ("J", "Y"), ("CH", "H"), ("KH", "H"), ("DH", "D"),
+    ("TH", "T"), ("GH", "G"), ("SY", "S"), ("Q", "K"), ("F", "P"), ("V", "P"), ("AE", "E"), ("AI", "E"),
+)  # fmt: skip
+_DOUBLED = re.compile(r"(\w)\1+")
+# Muhammad and its abbreviations, after the rewriting above: M., Moh., Moch., Muh., Mhd., Mohd., ….
+_MUHAMMAD = frozenset({"MUHAMAD", "MOHAMAD", "MUHAMED", "MOHAMED", "MUHAMAT", "MOHAMAT", "MOH", "MUH", "MHD",
+                       "MOHD", "MUHD", "MD", "MAMAD"})  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _spelling(word: str) -> str:
+    for old, new in _SPELLING:
+        word = word.replace(old, new)
+    return _DOUBLED.sub(r"\1", word)
+
+
+def name_key(name: str) -> str:
+    """A normalised name with one spelling per sound (see _SPELLING) and Muhammad in one form: what
+    is scored. Two spellings a verifier reads as one name get one key."""
+    words = [_spelling(w) for w in name.split()]
+    if len(words) > 1:
+        words = ["MUHAMAD" if w in _MUHAMMAD or (w == "M" and i < len(words) - 1) else w
+                 for i, w in enumerate(words)]  # fmt: skip
+    return " ".join(words)
+
+
+# Two names whose letters, spaces left out, are this alike are one name split differently (Nur Aini,
+# Nuraini; Abdurrahman, Abdul Rahman): their letters' similarity counts.
+JOINED_SAME = 90
+
+
+def _similarity(ka: str, kb: str) -> float:
+    # Word order does not count (token_sort_ratio), nor where a name is split into words.
+    joined = fuzz.ratio(ka.replace(" ", ""), kb.replace(" ", ""))
+    words = fuzz.token_sort_ratio(ka, kb)
+    return max(words, joined) if joined >= JOINED_SAME else words
+
+
 def name_score(a: str, b: str, rules: NameRules) -> int:
-    """Similarity 0–100 of two names after normalising (word order does not count)."""
+    """Similarity 0–100 of two names after normalising and one spelling per sound (word order and
+    word breaks do not count)."""
     na, nb = normalise_name(a, rules), normalise_name(b, rules)
     if na == nb:
         return 100
     if not na or not nb:
         return 0
-    return round(fuzz.token_sort_ratio(na, nb))
+    return round(_similarity(name_key(na), name_key(nb)))
+
+
+def _own_names_score(a: str, b: str, rules: NameRules) -> int:
+    """The similarity of what two names do not share: the given names of two members of one family
+    (one marga, one family name) — Yohana Manurung, Rudolf Manurung. The full score when one side
+    has nothing of its own."""
+    ka, kb = (name_key(normalise_name(x, rules)).split() for x in (a, b))
+    shared = set(ka) & set(kb)
+    own_a, own_b = [w for w in ka if w not in shared], [w for w in kb if w not in shared]
+    if not shared or not own_a or not own_b:
+        return name_score(a, b, rules)
+    return round(_similarity(" ".join(own_a), " ".join(own_b)))
 
 
 # -- records -------------------------------------------------------------------------------------------
@@ -152,7 +208,13 @@ def compare(ours: Record, theirs: Record | None, rules: NameRules) -> list[dict]
     if ours.jenis_kelamin and theirs.jenis_kelamin and ours.jenis_kelamin != theirs.jenis_kelamin:
         parts.append({"part": "jenis_kelamin", "ours": ours.jenis_kelamin, "theirs": theirs.jenis_kelamin})
     born_or_sex = any(p["part"] in ("jenis_kelamin", "tanggal_lahir") and not p.get("swapped") for p in parts)
-    if score < OTHER_PERSON_BELOW and born_or_sex:
+    if (
+        born_or_sex
+        and score < rules.threshold
+        and (
+            score < OTHER_PERSON_BELOW or _own_names_score(ours.nama, theirs.nama, rules) < OTHER_PERSON_BELOW
+        )
+    ):
         return [{"part": "other_person"}]
     if ours.no_kk and theirs.no_kk and ours.no_kk != theirs.no_kk:
         parts.append({"part": "no_kk", "ours": ours.no_kk, "theirs": theirs.no_kk})

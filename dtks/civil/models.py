@@ -40,7 +40,7 @@ class Settings(models.Model):
     )
     name_threshold = models.PositiveSmallIntegerField(
         "ambang kemiripan nama",
-        default=85,
+        default=88,
         help_text="0–100: dua nama dianggap sama bila kemiripannya (setelah dinormalkan) mencapai angka ini.",
     )
     titles = models.TextField(

@@ -47,10 +47,15 @@ def registry_civil_findings(
         return
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL jit = off")
+        # The probe and the extract hashed in memory, not in a hundred batches on disk (a million persons).
+        cur.execute("SET LOCAL work_mem = '64MB'")
         registry_probe(cur, region=region)
         found = staged_check(cur, "civil_probe", rules=rules, source=source)
+        # A join, not `k1 = ANY(array)`: the array is a literal of tens of thousands of ids, tested
+        # against every probe row (benchmarks/bench_civil_check.py: minutes at a million persons).
         cur.execute(
-            "SELECT k1, nik, village_code FROM civil_probe WHERE k1 = ANY(%s)", [[k[0] for k in found]]
+            "SELECT q.k1, q.nik, q.village_code FROM civil_probe q JOIN unnest(%s::bigint[]) AS f(k1) ON f.k1 = q.k1",
+            [[k[0] for k in found]],
         )
         persons = {k1: (nik, village) for k1, nik, village in cur.fetchall()}
         cur.execute("DROP TABLE IF EXISTS pg_temp.civil_probe")

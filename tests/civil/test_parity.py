@@ -48,7 +48,8 @@ def planted(tmp_path):
     case("titles", individual(nama="Hj. Siti Aminah, S.Pd."), {"nama": "SITI AMINAH"}, [])
     case("bin", individual(nama="Ahmad bin Yusuf"), {"nama": "AHMAD"}, [])
     case("spacing", individual(nama="Nur  Aini"), {"nama": "NUR AINI"}, [])
-    case("typo", individual(nama="Muhamad Rizki"), {"nama": "MUHAMMAD RIZKI"}, [])
+    case("typo", individual(nama="Hendra Gunawan"), {"nama": "HENDRA GUNAWNA"}, [])
+    case("spelling", individual(nama="Moh. Rizki"), {"nama": "MUHAMMAD RIZKI"}, [])
     case("other_name", individual(nama="Bambang"), {"nama": "SUKARNO"}, ["nama"])
     born = date(1980, 5, 3)
     case(
