@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("civil", "0002_rules_on"),
+        ("civil", "0003_http_service"),
     ]
 
     operations = [
