@@ -79,7 +79,7 @@ def test_the_check_floor_is_the_same_comparisons_and_every_planted_difference_is
     relation = ExtractSource().relation()
     with connection.cursor() as cur:
         registry_probe(cur)
-        candidates = {key[0] for key, _ours, _theirs in _candidates(cur, "civil_probe", relation)}
+        candidates = {key[0] for key, *_values in _candidates(cur, "civil_probe", relation)}
         cur.execute(FLOOR_SQL, {"extract": relation.params["civil_extract"]})
         floor = {r[0] for r in cur.fetchall()}
     # One hand-written join and the engine's SQL step keep exactly the same rows.
