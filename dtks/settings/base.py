@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MusyawarahStateEnum": "proposals.models.Musyawarah.State",
         "ProposalItemStateEnum": "proposals.models.ProposalItem.State",
+        # Two lists call their state `status`: each gets its own name.
+        "ImportJobStatusEnum": "proposals.models.ImportJob.Status",
+        "CivilExtractStatusEnum": "dtks.civil.models.Extract.Status",
     },
 }
 
@@ -302,3 +305,11 @@ DTKS_IMPORT_CHUNK = 5000
 DTKS_IMPORT_STALE_SECONDS = 120
 # A preview nobody confirmed or cancelled for this long is cancelled by the same beat task.
 DTKS_IMPORT_PREVIEW_DAYS = 14
+
+# Dukcapil extracts uploaded on the ministry's page (dtks/civil/upload.py): the same checks as every
+# upload, stored under generated names in DTKS_IMPORT_DIR/dukcapil; a regency's extract is larger than
+# a musyawarah's file, so its cap is its own.
+DTKS_CIVIL_EXTRACT_MAX_BYTES = int(os.environ.get("DTKS_CIVIL_EXTRACT_MAX_BYTES", 500 * 1024 * 1024))
+# A queued or loading extract whose row was not touched for this long is sent to a worker again.
+DTKS_CIVIL_STALE_SECONDS = 300
+CELERY_BEAT_SCHEDULE["civil-extracts-resume"] = {"task": "civil.extracts_resume", "schedule": 120.0}
