@@ -24,6 +24,14 @@ SIGNED_IN = "signed_in"  # any signed-in user
 ALL_ROLES = frozenset(Role)
 # The OpenAPI schema and its docs: staff who build or run integrations (Pusdatin, administrators).
 API_DOCS_ROLES = frozenset({Role.MINISTRY_DATA_OFFICER, Role.ADMIN})
+# The civil-registry check (dtks/civil, docs/civil_registry.md "Pages"): the ministry's data unit loads
+# extracts; the administrator, who configures the source, may read its page; regencies, provinces and
+# the ministry read the reconciliation in their scope (the selectors scope it).
+CIVIL_LOADERS = frozenset({Role.MINISTRY_DATA_OFFICER})
+CIVIL_OVERVIEW = frozenset({Role.MINISTRY_DATA_OFFICER, Role.ADMIN})
+CIVIL_RECONCILIATION = frozenset(
+    {Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR, Role.PROVINCE_OFFICER, Role.MINISTRY_DATA_OFFICER}
+)
 
 CORE_ROUTES: dict[str, str | frozenset[str]] = {
     # Public (docs/security.md #3): home, health, language switch, the region picker.
@@ -57,6 +65,19 @@ CORE_ROUTES: dict[str, str | frozenset[str]] = {
     "api:token": SIGNED_IN,  # issuing also needs a TOTP-verified session (dtks/api/apis.py)
     "api:schema": API_DOCS_ROLES,
     "api:docs": API_DOCS_ROLES,
+    # The Dukcapil pages and API (dtks/civil). The extract pages show refused rows, which may quote a
+    # NIK: the data unit's only. The recompute is a POST of the data unit.
+    "civil:overview": CIVIL_OVERVIEW,
+    "civil:extract_upload": CIVIL_LOADERS,
+    "civil:extract": CIVIL_LOADERS,
+    "civil:extract_progress": CIVIL_LOADERS,
+    "civil:extract_refusals": CIVIL_LOADERS,
+    "civil:reconciliation": CIVIL_RECONCILIATION,
+    "civil:reconciliation_xlsx": CIVIL_RECONCILIATION,
+    "civil:reconciliation_recompute": CIVIL_LOADERS,
+    "api:civil-reconciliation": CIVIL_RECONCILIATION,
+    "api:civil-extract-upload": CIVIL_LOADERS,
+    "api:civil-extract-detail": CIVIL_LOADERS,
     # Django's admin: TOTP-verified administrators only (users and configuration). Its login page
     # only redirects to accounts:login.
     "admin:login": PUBLIC,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("wilayah/", include("dtks.regions.urls")),
     path("akun/", include("dtks.accounts.urls")),
     path("registri/", include("dtks.registry.urls")),
+    path("dukcapil/", include("dtks.civil.urls")),
     path("usulan/", include("proposals.urls")),
     path("daftar/", include("proposals.public_urls")),
     path("api/v1/", include("dtks.api.urls")),

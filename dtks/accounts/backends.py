@@ -7,8 +7,9 @@ from .models import Role
 # later stages add their app label here.
 ADMIN_APP_LABELS = frozenset({"accounts", "otp_totp", "axes"})
 # Configuration models inside apps whose other models the admin role must not read: "app.model".
-# The registry's integrity-rule switches and code lists (welfare criteria), never its data.
-ADMIN_MODELS = frozenset({"registry.integrityrule", "registry.code"})
+# The registry's integrity-rule switches and code lists (welfare criteria), never its data; the
+# civil-registry source and the list of loaded extracts, never their rows.
+ADMIN_MODELS = frozenset({"registry.integrityrule", "registry.code", "civil.settings", "civil.extract"})
 
 
 class RolePermissionBackend:

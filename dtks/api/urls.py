@@ -10,6 +10,8 @@ from django.urls import path, register_converter
 from django.utils.module_loading import module_has_submodule
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from dtks.civil import api_urls as civil_api_urls
+
 from . import apis
 
 
@@ -45,6 +47,8 @@ urlpatterns = [
     path("orang/<registry_id:person_id>/", apis.PersonDetailApi.as_view(), name="person-detail"),
     path("wilayah/", apis.RegionChildrenApi.as_view(), name="region-list"),
     path("token/", apis.TokenApi.as_view(), name="token"),
+    # The civil-registry check is the core's (dtks/civil): its operations are listed here directly.
+    *civil_api_urls.urlpatterns,
     *stage_urlpatterns(),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar's own static files; the split view serves its init

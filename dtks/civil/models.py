@@ -9,9 +9,15 @@
 - `ExtractError`: a row of an extract file refused (not loaded), by row and field.
 - `HttpHealth`, `HttpAnswer`, `HttpQueue`: the live HTTP service's circuit breaker, its answers (what the
   set-based form joins on) and the NIKs waiting to be asked (dtks/civil/http.py).
+- `Reconciliation`, `ReconciliationVillage`, `ReconciliationRow`: the registry persons whose data
+  disagree with an extract generation, materialised once per generation (docs/civil_registry.md,
+  "Reconciliation"), so a regency's page and download read an indexed table instead of re-running
+  the national comparison.
 """
 
 from django.conf import settings as django_settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -90,22 +96,33 @@ class Extract(models.Model):
 
     source = models.CharField("sumber ekstrak", max_length=200, help_text="Misalnya: Dukcapil Kab. Magelang.")
     extract_date = models.DateField("tanggal ekstrak")
-    file_name = models.CharField(max_length=255, blank=True)  # shown only
-    stored_name = models.CharField(max_length=64, blank=True)  # an uploaded file, under a generated name
-    sha256 = models.CharField(max_length=64, db_index=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    progress = models.CharField(max_length=200, blank=True)
-    error_message = models.TextField(blank=True)
-    current = models.BooleanField(default=False)
-    rows_read = models.PositiveIntegerField(default=0)
-    rows_refused = models.PositiveIntegerField(default=0)
-    persons = models.PositiveIntegerField(default=0)
-    actor = models.CharField(max_length=150)
+    file_name = models.CharField("nama berkas", max_length=255, blank=True)  # shown only
+    # An uploaded file, under a generated name (docs/security.md #7).
+    stored_name = models.CharField("berkas tersimpan", max_length=64, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.CharField("kemajuan", max_length=200, blank=True)
+    error_message = models.TextField("pesan galat", blank=True)
+    current = models.BooleanField("berlaku", default=False)
+    rows_read = models.PositiveIntegerField("baris dibaca", default=0)
+    rows_refused = models.PositiveIntegerField("baris ditolak", default=0)
+    persons = models.PositiveIntegerField("baris dimuat", default=0)
+    actor = models.CharField("pelaku", max_length=150)
     created_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="diunggah oleh",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("diunggah", auto_now_add=True)
+    finished_at = models.DateTimeField("selesai dimuat", null=True, blank=True)
+    # Touched at every step of an uploaded load, so a load whose worker died is found and run again
+    # (dtks/civil/services.py, `civil_extracts_resume`).
+    updated_at = models.DateTimeField("diperbarui", auto_now=True)
+    # A reconciliation against this generation is queued or running (the page says so).
+    reconciling = models.BooleanField("rekonsiliasi berjalan", default=False)
 
     class Meta:
         verbose_name = "ekstrak Dukcapil"
@@ -230,3 +247,91 @@ class HttpQueue(models.Model):
 
     def __str__(self) -> str:
         return self.nik
+
+
+class Reconciliation(models.Model):
+    """The registry compared with one extract generation: when, how many persons, how many differ.
+
+    Only the latest one is kept: computing a new one (after a load, or "Hitung ulang") replaces the old
+    one, its villages and its rows in one transaction, so a reader sees the old or the new, never a mix.
+    """
+
+    extract = models.OneToOneField(
+        Extract, on_delete=models.PROTECT, related_name="reconciliation", verbose_name="ekstrak"
+    )
+    computed_at = models.DateTimeField("dihitung")
+    persons_checked = models.PositiveIntegerField("orang diperiksa", default=0)
+    persons_differing = models.PositiveIntegerField("orang berbeda", default=0)
+    # {part: persons} nationally; a person with several differing parts counts under each.
+    counts = models.JSONField("jumlah per alasan", default=dict)
+    actor = models.CharField("pelaku", max_length=150)
+
+    class Meta:
+        verbose_name = "rekonsiliasi Dukcapil"
+        verbose_name_plural = "rekonsiliasi Dukcapil"
+
+    def __str__(self) -> str:
+        return f"rekonsiliasi {self.extract_id} ({self.computed_at:%Y-%m-%d %H:%M})"
+
+
+class ReconciliationVillage(models.Model):
+    """The counts of one village: a scoped page sums the villages in its scope (one aggregate over an
+    indexed table of at most ~84,000 rows) instead of counting the differing persons themselves."""
+
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="villages")
+    village_code = models.CharField(max_length=10)
+    persons_checked = models.PositiveIntegerField(default=0)
+    persons_differing = models.PositiveIntegerField(default=0)
+    not_found = models.PositiveIntegerField(default=0)
+    other_person = models.PositiveIntegerField(default=0)
+    nama = models.PositiveIntegerField(default=0)
+    tanggal_lahir = models.PositiveIntegerField(default=0)
+    jenis_kelamin = models.PositiveIntegerField(default=0)
+    no_kk = models.PositiveIntegerField(default=0)
+    kode_wilayah = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "rekonsiliasi per desa"
+        verbose_name_plural = "rekonsiliasi per desa"
+        indexes = [
+            models.Index(
+                fields=["village_code"], name="civil_recvill_village", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reconciliation", "village_code"], name="civil_recvill_one")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_code} ({self.reconciliation_id})"
+
+
+class ReconciliationRow(models.Model):
+    """One registry person that disagrees with the extract: which parts, with both values.
+
+    Rows are written in (village, person) order, so the id is the list's order and its keyset.
+    `detail` is the matcher's `{"parts": [...]}` (dtks/civil/matching.py): never the data of another
+    person for `other_person`. `nama` is our name at the time of the comparison (for the list).
+    """
+
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="rows")
+    person_id = models.BigIntegerField()
+    village_code = models.CharField(max_length=10)
+    nik = models.CharField(max_length=16)
+    nama = models.CharField(max_length=150, blank=True)
+    parts = ArrayField(models.CharField(max_length=16), default=list)
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "orang berbeda dengan Dukcapil"
+        verbose_name_plural = "orang berbeda dengan Dukcapil"
+        indexes = [
+            models.Index(
+                fields=["village_code"], name="civil_recrow_village", opclasses=["varchar_pattern_ops"]
+            ),
+            GinIndex(fields=["parts"], name="civil_recrow_parts"),
+            models.Index(fields=["person_id"], name="civil_recrow_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"orang {self.person_id} ({self.reconciliation_id})"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dtks.accounts.models import Role
 from dtks.accounts.scope import REGION_LENGTH, REGISTRY_ROLES, ROLE_SCOPE, ScopeKind
+from dtks.permissions import allowed, rule_for
 from dtks.regions.models import Region
 from dtks.regions.selectors import region_path
 from dtks.registry.forms import scope_root
@@ -283,12 +284,22 @@ def dashboard_context(*, user) -> dict:
     }
 
 
+# The header's Dukcapil link: the first of these pages the permission table lets the user open.
+CIVIL_PAGES = ("civil:overview", "civil:reconciliation")
+
+
+def civil_page(user) -> str:
+    return next((name for name in CIVIL_PAGES if allowed(user, rule_for(name))), "")
+
+
 def navigation(request) -> dict:
     """Context processor: whether the header offers the registry (only to roles whose work needs it),
-    and the inbox's unread count (counted only when a page shows it)."""
+    the Dukcapil page the role may open, and the inbox's unread count (counted only when a page shows
+    it)."""
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     return {
         "nav_registry": signed_in and user.role in REGISTRY_ROLES,
+        "nav_civil": civil_page(user) if signed_in else "",
         "notifications_unread": SimpleLazyObject(lambda: unread_count(user=user)) if signed_in else 0,
     }

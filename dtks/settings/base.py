@@ -259,6 +259,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MusyawarahStateEnum": "proposals.models.Musyawarah.State",
         "ProposalItemStateEnum": "proposals.models.ProposalItem.State",
+        # Two lists call their state `status`: each gets its own name.
+        "ImportJobStatusEnum": "proposals.models.ImportJob.Status",
+        "CivilExtractStatusEnum": "dtks.civil.models.Extract.Status",
     },
 }
 
@@ -320,3 +323,10 @@ DTKS_CIVIL_HTTP_BREAKER_SECONDS = float(os.environ.get("DTKS_CIVIL_HTTP_BREAKER_
 DTKS_CIVIL_HTTP_RATE = int(os.environ.get("DTKS_CIVIL_HTTP_RATE", "50"))
 # An answer older than this is asked again before the set-based check uses it.
 DTKS_CIVIL_HTTP_MAX_AGE_DAYS = int(os.environ.get("DTKS_CIVIL_HTTP_MAX_AGE_DAYS", "30"))
+# Dukcapil extracts uploaded on the ministry's page (dtks/civil/upload.py): the same checks as every
+# upload, stored under generated names in DTKS_IMPORT_DIR/dukcapil; a regency's extract is larger than
+# a musyawarah's file, so its cap is its own.
+DTKS_CIVIL_EXTRACT_MAX_BYTES = int(os.environ.get("DTKS_CIVIL_EXTRACT_MAX_BYTES", 500 * 1024 * 1024))
+# A queued or loading extract whose row was not touched for this long is sent to a worker again.
+DTKS_CIVIL_STALE_SECONDS = 300
+CELERY_BEAT_SCHEDULE["civil-extracts-resume"] = {"task": "civil.extracts_resume", "schedule": 120.0}

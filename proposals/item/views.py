@@ -24,6 +24,7 @@ from dtks.accounts.auth import client_ip
 from dtks.accounts.models import Role
 from dtks.accounts.scope import FULL_NIK_ROLES
 from dtks.audit.services import audit_full_view
+from dtks.civil.comparison import is_civil
 from dtks.regions.selectors import region_labels
 from dtks.registry.fields import HOUSE_FIELDS, SEX_LABELS, label
 from dtks.registry.masking import mask_id
@@ -205,11 +206,16 @@ def item_detail(request, pk: int):
         if pair is not None:
             decorate([pair])
     decorate([item])
+    # A civil-registry finding also shows its comparison (templates/civil/_comparison.html), naming the
+    # person it is about as the item's person list does.
+    names = {p.position: p.nama for p in persons}
     findings = [
         {
             "rule": Finding.rule_label(f.get("rule")),
             "message": f.get("message", ""),
             "fields": [label(x) for x in (f.get("fields") or ([f["field"]] if f.get("field") else []))],
+            "civil": f if is_civil(f) else None,
+            "person": names.get(f.get("person"), "") if f.get("person") is not None else "",
         }
         for f in item.findings or []
     ]

@@ -182,7 +182,9 @@ def admin_model(
     )
 
 
-def admin_import_export(label: str, app: str, model: str, *, resource: str, rows: bytes) -> tuple[Route, ...]:
+def admin_import_export(
+    label: str, app: str, model: str, *, resource: str, rows: bytes, field: str = "code"
+) -> tuple[Route, ...]:
     """The import (a preview, then the confirm step) and export routes django-import-export adds to a
     configuration table's admin (dtks/core/configuration.py); `rows` is a CSV the preview accepts."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -202,7 +204,7 @@ def admin_import_export(label: str, app: str, model: str, *, resource: str, rows
             f"admin:{label}_export",
             f"{base}/export/",
             "POST",
-            {"format": "0", "resource": "0", f"{resource}_code": "on"},
+            {"format": "0", "resource": "0", f"{resource}_{field}": "on"},
         ),
     )
 
@@ -291,6 +293,28 @@ def refused_api_upload(ctx: Ctx) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return {"file": SimpleUploadedFile("usulan.csv", b"\x00\x01binary", content_type="text/csv")}
+
+
+# --- the Dukcapil pages and API (dtks/civil) ---------------------------------------------------------
+
+
+def civil_extract_url(ctx: Ctx, suffix: str = "") -> str:
+    """The world's extract (world.civil_rows): national data of the ministry's data unit."""
+    return f"/dukcapil/ekstrak/{ctx.world.civil['extract']}/{suffix}"
+
+
+def refused_extract(ctx: Ctx) -> dict:
+    # No source and an empty file: refused (400) field by field; nothing is stored.
+    import uuid
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "file": SimpleUploadedFile("ekstrak.csv", b"", content_type="text/csv"),
+        "sumber": "",
+        "tanggal_ekstrak": "2026-11-30",
+        "kunci": uuid.uuid4().hex,
+    }
 
 
 # --- self-registration and ministry proposals (proposals/channels/self_registration_views.py, ministry_views.py) --------
@@ -761,6 +785,43 @@ ROUTES: tuple[Route, ...] = (
         {"transition": "withdraw", "reason": "Dobel."},
         target=True,
     ),
+    # The Dukcapil pages (dtks/civil/views.py): the data unit's page, its extracts, and the
+    # reconciliation, whose list holds every person of the world (each differs in something).
+    Route("civil:overview", "/dukcapil/"),
+    Route("civil:extract_upload", "/dukcapil/ekstrak/", "POST", refused_extract, ok=400),
+    Route("civil:extract", civil_extract_url),
+    Route("civil:extract_progress", lambda c: civil_extract_url(c, "progres/")),
+    Route("civil:extract_refusals", lambda c: civil_extract_url(c, "ditolak.csv")),
+    Route("civil:reconciliation", "/dukcapil/rekonsiliasi/", rows="person"),
+    Route(
+        "civil:reconciliation",
+        lambda c: f"/dukcapil/rekonsiliasi/?wilayah={c.target.village}",
+        label="wilayah",
+        target=True,
+        rows="person",
+        target_ids=village_person_ids,
+    ),
+    Route(
+        "civil:reconciliation",
+        lambda c: f"/dukcapil/rekonsiliasi/?alasan=nama&wilayah={c.target.village}",
+        label="alasan",
+        target=True,
+        rows="person",
+        target_ids=head_ids,
+    ),
+    Route("civil:reconciliation_xlsx", "/dukcapil/rekonsiliasi/unduh.xlsx"),
+    Route("civil:reconciliation_recompute", "/dukcapil/rekonsiliasi/hitung-ulang/", "POST", {}, ok=302),
+    Route("api:civil-reconciliation", "/api/v1/dukcapil/rekonsiliasi/", rows="person"),
+    Route(
+        "api:civil-reconciliation",
+        lambda c: f"/api/v1/dukcapil/rekonsiliasi/?wilayah={c.target.village}",
+        label="wilayah",
+        target=True,
+        rows="person",
+        target_ids=village_person_ids,
+    ),
+    Route("api:civil-extract-upload", "/api/v1/dukcapil/ekstrak/", "POST", refused_extract, ok=400),
+    Route("api:civil-extract-detail", lambda c: f"/api/v1/dukcapil/ekstrak/{c.world.civil['extract']}/"),
     # Django's admin (administrators only; docs/authentication.md). Its login form only redirects to
     # ours; logging out of it ends the DTKS session.
     Route("admin:login", "/admin/login/", ok=302),
@@ -809,6 +870,18 @@ ROUTES: tuple[Route, ...] = (
         "integrityrule",
         resource="integrityruleresource",
         rows=b"code,label,description,enabled,blocking\nDUPLICATE_NIK,NIK ganda,,1,1\n",
+    ),
+    # The civil-registry source (dtks/civil/admin.py): one row, never added again nor deleted; the
+    # extracts read-only.
+    *admin_model("civil_settings", "civil", "settings", add=403, delete=403),
+    *admin_model("civil_extract", "civil", "extract", add=403, delete=403),
+    *admin_import_export(
+        "civil_settings",
+        "civil",
+        "settings",
+        resource="settingsresource",
+        rows=b"id,source,name_threshold\n1,none,85\n",
+        field="source",
     ),
     *admin_import_export(
         "registry_code",

@@ -118,6 +118,8 @@ class World:
     sessions: dict[int, str] = field(default_factory=dict)  # user pk -> session key (harness.sign_in)
     # Stage 1's rows in every village (harness conftest: `proposal_rows`): kind -> village -> id.
     proposals: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The Dukcapil extract and its reconciliation (harness conftest: `civil_rows`): name -> id.
+    civil: dict[str, int] = field(default_factory=dict)
     _sees: dict[tuple[int, str], bool] = field(default_factory=dict)
 
     def actor(self, role: str) -> User:
@@ -170,16 +172,20 @@ def _nik(district: str, born: date, sex: str, serial: int) -> str:
     return f"{district}{day:02d}{born:%m%y}{serial:04d}"
 
 
-def _household(b, index: int, village: str) -> Household:
-    district, surname = village[:6], SURNAMES[village]
-    base = ID_BASE + index * 10
-    people = (
-        # (offset, name, sex, born, relationship)
+def _people(surname: str) -> tuple[tuple, ...]:
+    """(offset, name, sex, born, relationship) of a village's four persons: head, spouse, child, individual."""
+    return (
         (1, f"Budi {surname}", "L", date(1980, 5, 15), "KEPALA KELUARGA"),
         (2, f"Sri {surname}", "P", date(1982, 6, 15), "ISTRI"),
         (3, f"Adi {surname}", "L", date(2010, 1, 20), "ANAK"),
         (4, f"Mbah {surname}", "P", date(1948, 3, 2), ""),
     )
+
+
+def _household(b, index: int, village: str) -> Household:
+    district, surname = village[:6], SURNAMES[village]
+    base = ID_BASE + index * 10
+    people = _people(surname)
     members = []
     for offset, nama, sex, born, hubungan in people:
         member = Member(base + offset, _nik(district, born, sex, index), nama, hubungan)
@@ -338,3 +344,75 @@ def proposal_rows(world: World) -> None:
             ("import", job.pk),
         ):
             world.proposals.setdefault(kind, {})[village] = pk
+
+
+def _extract_row(h: Household, member: Member, person: tuple, **planted) -> dict:
+    """The extract's row of `member` (its registry values, `person` from `_people`), with `planted`."""
+    _offset, nama, sex, born, _relationship = person
+    row = {
+        "nik": member.nik,
+        "nama": nama,
+        "tempat_lahir": "MAGELANG",
+        "tanggal_lahir": born.isoformat(),
+        "jenis_kelamin": sex,
+        "no_kk": h.no_kk if member.hubungan else "",
+        "kode_wilayah": h.village,
+        "alamat": f"JL. {SURNAMES[h.village].upper()}",
+    }
+    return {**row, **planted}
+
+
+def civil_extract_rows(world: World) -> list[dict]:
+    """A Dukcapil extract of the world's persons in which every person differs in something, so the
+    reconciliation lists all of them (and every reason occurs): the head's name and KK, the spouse's
+    birth date, the child is missing (not found), and the individual by village in turn: sex, the
+    village of the address, or the NIK belongs to somebody else."""
+    rows = []
+    for index, (village, h) in enumerate(world.households.items()):
+        surname = SURNAMES[village]
+        head, spouse, _child, individual = _people(surname)
+        rows.append(
+            _extract_row(
+                h, h.members[0], head, nama=f"Bambang {surname}", no_kk=f"{h.no_kk[:12]}{9000 + index:04d}"
+            )
+        )
+        rows.append(_extract_row(h, h.members[1], spouse, tanggal_lahir="1982-06-16"))
+        # The child (h.members[2]) is not in the extract: not_found.
+        sibling = next(v for v in ALL_VILLAGES if v[:4] == village[:4] and v != village)
+        planted = (
+            {"jenis_kelamin": "L"},
+            {"kode_wilayah": sibling, "alamat": "JL. LAIN 9"},
+            {"nama": "Joko Susilo", "jenis_kelamin": "L"},
+        )[index % 3]
+        rows.append(_extract_row(h, h.individual, individual, **planted))
+    return rows
+
+
+def civil_rows(world: World) -> None:
+    """Loads `civil_extract_rows` as the current extract and computes the reconciliation (test set-up:
+    through the loader and the service, as the task would). The source stays "none": the proposal
+    routes run without the civil-registry rules, and the reconciliation reads the extract anyway."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from dtks.civil.loading import EXTRACT_COLUMNS, civil_extract_load
+    from dtks.civil.models import Settings
+    from dtks.civil.reconciliation import reconciliation_compute
+
+    folder = Path(tempfile.mkdtemp(prefix="dtks-harness-civil-"))
+    path = folder / "ekstrak.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(EXTRACT_COLUMNS)
+        for r in civil_extract_rows(world):
+            writer.writerow([r.get(c, "") for c in EXTRACT_COLUMNS])
+        writer.writerow(["123", "BARIS SALAH", "", "1980-01-01", "L", "", ALL_VILLAGES[0], ""])  # refused
+    result = civil_extract_load(
+        path=path, source="Dukcapil (harness)", extract_date=date(2026, 11, 30), actor="sistem:harness"
+    )
+    path.unlink()
+    folder.rmdir()
+    reconciliation = reconciliation_compute(extract_id=result.extract.pk)
+    world.civil.update(extract=result.extract.pk, reconciliation=reconciliation.pk)
+    world.admin_objects.update(civil_settings=Settings.load(), civil_extract=result.extract)
