@@ -29,7 +29,8 @@ from dtks.core.demo import DemoResult, demo_seeder
 
 from .loading import EXTRACT_COLUMNS, civil_extract_load
 from .matching import Record
-from .models import Settings
+from .models import Reconciliation, Settings
+from .reconciliation import reconciliation_compute
 
 SEED = 1207
 FILE_NAME = "dtks-demo-dukcapil.csv"
@@ -177,6 +178,11 @@ def civil_demo_seed(*, extra: Iterable[Record] = ()) -> DemoResult:
         config.save(update_fields=["source", "updated_at"])
         created.append("sumber Dukcapil: ekstrak yang dimuat")
     result = civil_extract_load(path=path, source=SOURCE, extract_date=EXTRACT_DATE, actor=ACTOR)
+    if not result.already_loaded or not Reconciliation.objects.filter(extract=result.extract).exists():
+        # What the regencies' reconciliation page shows (a page upload queues it as a task).
+        rec = reconciliation_compute(extract_id=result.extract.pk, actor=ACTOR)
+        if rec is not None:
+            created.append(f"rekonsiliasi Dukcapil: {rec.persons_differing} orang berbeda")
     if not result.already_loaded:
         e = result.extract
         kinds = ", ".join(f"{k} {n}" for k, n in planted.items() if n)

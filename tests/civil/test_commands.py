@@ -27,6 +27,7 @@ def test_load_command_reports_rows_and_is_a_no_op_the_second_time(tmp_path):
         "load_civil_registry", str(path), "--source", "Dukcapil Kota Magelang", "--date", "2026-11-30"
     )
     assert "1 dimuat, 1 ditolak" in out and "baris 3, nik:" in out
+    assert "Rekonsiliasi dengan registri: 0 orang diperiksa, 0 berbeda." in out
     out, _ = run(
         "load_civil_registry", str(path), "--source", "Dukcapil Kota Magelang", "--date", "2026-11-30"
     )

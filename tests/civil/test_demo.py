@@ -6,7 +6,7 @@ import pytest
 
 from dtks.civil.demo import civil_demo_seed, demo_extract_content, registry_records
 from dtks.civil.matching import Record
-from dtks.civil.models import Extract, Settings
+from dtks.civil.models import Extract, Reconciliation, Settings
 from dtks.civil.registry_check import registry_civil_findings
 from tests.registry.factories import batch, family, member, person
 
@@ -36,6 +36,9 @@ def test_every_kind_is_planted_and_the_file_is_the_same_twice(registry):
 
 def test_seed_loads_it_sets_the_source_and_the_rerun_changes_nothing(registry):
     first = civil_demo_seed()
+    rec = Reconciliation.objects.get()
+    assert rec.persons_checked == 120 and rec.persons_differing > 0
+    assert any("rekonsiliasi Dukcapil" in c for c in first.created)
     assert Settings.load().source == "extract" and any("ekstrak Dukcapil" in c for c in first.created)
     again = civil_demo_seed()
     assert again.created == [] and Extract.objects.count() == 1

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dtks.civil.loading import ExtractRefused, FileRefused, civil_extract_load
 from dtks.civil.models import ExtractError
+from dtks.civil.reconciliation import reconciliation_compute
 from dtks.core.formatting import angka
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         "Muat ekstrak data kependudukan Dukcapil (CSV/XLSX: nik, nama, tempat_lahir, tanggal_lahir, "
         "jenis_kelamin, no_kk, kode_wilayah, alamat) sebagai ekstrak yang berlaku untuk aturan "
         "CIVIL_REGISTRY_*. Baris yang salah ditolak dan dilaporkan per baris; berkas yang sama dua kali "
-        "tidak mengubah apa pun (docs/civil_registry.md)."
+        "tidak mengubah apa pun. Sesudahnya rekonsiliasi dengan registri dihitung (docs/civil_registry.md)."
     )
 
     def add_arguments(self, parser):
@@ -62,6 +63,12 @@ class Command(BaseCommand):
                 f"{angka(e.rows_refused)} ditolak; {result.seconds:.1f} dtk."
             )
         )
+        rec = reconciliation_compute(extract_id=e.pk, actor=options["actor"])
+        if rec is not None:
+            self.stdout.write(
+                f"Rekonsiliasi dengan registri: {angka(rec.persons_checked)} orang diperiksa, "
+                f"{angka(rec.persons_differing)} berbeda."
+            )
         errors = ExtractError.objects.filter(extract=e)
         for err in errors[:20]:
             self.stdout.write(f"  baris {err.row}, {err.field}: {err.message}")
