@@ -101,3 +101,20 @@ def test_a_failed_load_leaves_the_current_extract_untouched(tmp_path, monkeypatc
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(ExtractRefused):
         civil_extract_load(path=tmp_path / "none.csv", source="x", extract_date=None, actor="t")
+
+
+def test_an_xlsx_extract_loads_like_a_csv(tmp_path):
+    from openpyxl import Workbook
+
+    from dtks.civil.loading import EXTRACT_COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([c.upper() for c in EXTRACT_COLUMNS])
+    ws.append([extract_row()[c] for c in EXTRACT_COLUMNS])
+    ws.append([extract_row(nik=3371011505800002)[c] for c in EXTRACT_COLUMNS])  # a number: Excel lost it
+    path = tmp_path / "x.xlsx"
+    wb.save(path)
+    e = load(path).extract
+    assert (e.persons, e.rows_refused) == (1, 1)
+    assert ExtractError.objects.get(extract=e).message.startswith("NIK tertulis sebagai angka oleh Excel")
