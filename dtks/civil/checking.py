@@ -103,7 +103,7 @@ def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None 
                 out[(k1, k2)] = _unavailable(relation.unavailable, relation.source)
         return out
     unanswered: set[str] = set()
-    for key, ours, theirs, answered in _candidates(cur, probe, relation):
+    for key, ours, theirs, answered in probe_candidates(cur, probe, relation):
         if not answered and relation.missing == "unavailable":
             # A live service's cache without this NIK yet: asked later by a rate-limited task.
             unanswered.add(ours.nik)
@@ -118,7 +118,7 @@ def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None 
     return out
 
 
-def _candidates(cur, probe: str, relation) -> Iterator[tuple]:
+def probe_candidates(cur, probe: str, relation) -> Iterator[tuple]:
     """(key, ours, theirs | None, answered) for every probe row not equal to its source row on every
     part. `answered` is false when the source has no row for the NIK; `theirs` is None then, and also
     when its row says "not found" (`found` false)."""

@@ -18,7 +18,7 @@ from benchmarks.bench_civil_load import (
 from benchmarks.bench_load_registry import run_loader
 from benchmarks.generate_extract import generate
 from dtks.civil import loading
-from dtks.civil.checking import RULES, _candidates
+from dtks.civil.checking import RULES, probe_candidates
 from dtks.civil.loading import civil_extract_load
 from dtks.civil.models import CivilPerson, ExtractError
 from dtks.civil.registry_check import registry_civil_findings, registry_probe
@@ -79,7 +79,7 @@ def test_the_check_floor_is_the_same_comparisons_and_every_planted_difference_is
     relation = ExtractSource().relation()
     with connection.cursor() as cur:
         registry_probe(cur)
-        candidates = {key[0] for key, *_values in _candidates(cur, "civil_probe", relation)}
+        candidates = {key[0] for key, *_values in probe_candidates(cur, "civil_probe", relation)}
         cur.execute(FLOOR_SQL, {"extract": relation.params["civil_extract"]})
         floor = {r[0] for r in cur.fetchall()}
     # One hand-written join and the engine's SQL step keep exactly the same rows.
