@@ -50,7 +50,7 @@ from benchmarks.bench_load_registry import (
     print_settings,
     verdict,
 )
-from benchmarks.generate_extract import FEMALE, LAST, MALE, PLACES, _Draw, generate
+from benchmarks.generate_extract import FEMALE, LAST, MALE, PLACES, Draw, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 RATIO_GOAL = 2.0  # ours, the similarity step aside, ≤ 2 × the floor
@@ -118,7 +118,7 @@ def _tsv_rows(path: str):
             yield line.rstrip("\n").split("\t")
 
 
-def _slip(name: str, d: _Draw) -> str:
+def _slip(name: str, d: Draw) -> str:
     """One keyboard slip in the last word of a name of two words or more (else a letter doubled)."""
     words = name.split(" ")
     w = words[-1]
@@ -127,7 +127,7 @@ def _slip(name: str, d: _Draw) -> str:
     return " ".join(words)
 
 
-def _plant(kind: str | None, row: list[str], last: list[str] | None, d: _Draw) -> str | None:
+def _plant(kind: str | None, row: list[str], last: list[str] | None, d: Draw) -> str | None:
     """Spoil `row` (nik, nama, tempat, born, sex, kk, village, alamat) with a planted difference; returns
     the kind planted (None when the row cannot carry it)."""
     born, sex, kk, village = row[3], row[4], row[5], row[6]
@@ -159,7 +159,7 @@ def write_dukcapil(registry, out_dir: Path, *, seed: int = 7) -> Dukcapil:
     """The extract Dukcapil would give for the registry of the generator's floor files (see the module
     docstring), streamed; its manifest next to it."""
     t0 = time.perf_counter()
-    d = _Draw(seed)
+    d = Draw(seed)
     families = {r[3]: r[4] for r in _tsv_rows(registry.family_tsv)}  # family_id -> no_kk
     member = {r[4]: r[3] for r in _tsv_rows(registry.membership_tsv)}  # person_id -> family_id
     bounds, acc = [], 0.0

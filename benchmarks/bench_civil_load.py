@@ -45,8 +45,8 @@ from benchmarks.generate_extract import (
     MALE,
     PLACES,
     STREETS,
-    _Draw,
-    _Ids,
+    Draw,
+    Ids,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +110,7 @@ def write_extract(*, rows: int, out_dir: Path, villages: list[str], seed: int = 
     t0 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     villages = sorted(villages)
-    d, niks, kks = _Draw(seed), _Ids(), _Ids()
+    d, niks, kks = Draw(seed), Ids(), Ids()
     refused: dict[str, str] = {}
     persons = 0
     first_nik = ""

@@ -307,7 +307,7 @@ class Extract:
         return cls(**json.loads(manifest.read_text()))
 
 
-class _Ids:
+class Ids:
     """Unique NIK/KK serials per (district, YY): a dict of counters, not a set of every number."""
 
     def __init__(self) -> None:
@@ -353,7 +353,7 @@ _PLANTED = {
 }
 
 
-class _Draw:
+class Draw:
     """Every random draw of one extract, from one seeded stream.
 
     The same seed must give the same files, so callers keep the order of their draws: moving a
@@ -480,10 +480,10 @@ class _Generator:
     ) -> None:
         self.out = files
         self.villages = villages
-        self.draw = _Draw(seed)
+        self.draw = Draw(seed)
         self.error_every = error_every
         self.prefix = prefix  # valid_from, published, batch_id of every version row
-        self.nik_ids, self.kk_ids = _Ids(), _Ids()
+        self.nik_ids, self.kk_ids = Ids(), Ids()
         self.row = 0
         self.person_id = 0
         self.family_id = 0
