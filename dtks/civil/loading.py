@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from dtks.audit.services import audit_record
 from dtks.registry.loading import TRIM_CHARS as _TRIM
@@ -53,7 +54,12 @@ MAX_LENGTH = {"nama": 150, "tempat_lahir": 100, "alamat": 255}
 SEX = {"L": "L", "P": "P", "LK": "L", "PR": "P", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKI": "L",
        "PEREMPUAN": "P", "WANITA": "P", "PRIA": "L", "1": "L", "2": "P"}  # fmt: skip
 LOCK = "dtks.civil.extract_load"
-STEP_TABLES = ("civil_bad",)
+STEP_TABLES = ("civil_bad", "civil_repeated", "civil_dup")
+PERSON_COLUMNS = ("extract_id", "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_kk",
+                  "village_code", "alamat")  # fmt: skip
+# Validation and write overlapped on two connections when the load runs in autocommit (False: always
+# the single statement, as inside an outer transaction).
+PIPELINE = True
 # The load's own transactions: hashes and sorts of a million rows in memory (docs/civil_registry.md).
 WORK_MEM = "64MB"
 
@@ -100,9 +106,9 @@ def _sex_map() -> str:
     return json.dumps(SEX).replace("'", "''")
 
 
-def _validate_sql(provinces: str) -> str:
+def _validate_sql(provinces: str, *, repeated: bool = False) -> str:
     """`provinces`: the province codes as a jsonb object literal (a constant is cheaper per row than a
-    join, as in the baseline load)."""
+    join, as in the baseline load). `repeated`: only the rows whose NIK is in `civil_repeated`."""
     errors = [
         "CASE WHEN s.nik IS NULL THEN 'nik:required' END",
         "'nik:' || dtks_id_error(s.nik, true, {provinces} ? left(s.nik, 2))",
@@ -117,6 +123,11 @@ def _validate_sql(provinces: str) -> str:
         *(f"CASE WHEN length(s.{c}) > {n} THEN '{c}:too_long' END" for c, n in MAX_LENGTH.items()),
     ]
     errors = [e.replace("{provinces}", provinces) for e in errors]
+    rows = (
+        "load_stage WHERE dtks_normalise_id(nik) IN (SELECT nik FROM civil_repeated)"
+        if repeated
+        else "load_stage"
+    )
     return f"""
     SELECT s.row_no, s.nik, s.no_kk, s.nama, s.tempat_lahir, s.birth_date AS tanggal_lahir, s.jk, v.code AS village_code,
            s.alamat, concat_ws(' ', {", ".join(errors)}) AS errors
@@ -130,7 +141,7 @@ def _validate_sql(provinces: str) -> str:
                  -- Ten digits as written need no regex (~1 µs a row).
                  CASE WHEN length(kode_wilayah) = 10 AND ltrim(kode_wilayah, '0123456789') = '' THEN kode_wilayah
                       ELSE nullif(regexp_replace(kode_wilayah, '[^0-9]', '', 'g'), '') END AS kode_wilayah
-          FROM load_stage OFFSET 0) s
+          FROM {rows} OFFSET 0) s
     LEFT JOIN regions_region v ON v.code = s.kode_wilayah AND v.level = 4
     """
 
@@ -167,6 +178,78 @@ def _validate_and_write(cur, extract: Extract, provinces: str) -> int:
     return cur.rowcount
 
 
+def _stream_sql(extract: Extract, provinces: str) -> str:
+    """Every staged row once, validated as it is read: a valid row as the columns of `civil_civilperson`
+    (COPY text), a refused one as '!<row_no> <codes>' in its first field. A NIK repeated in the file is
+    refused on every valid row after the first valid one (`civil_dup`)."""
+    return f"""
+    SELECT CASE WHEN e = '' THEN '{int(extract.pk)}' ELSE '!' || row_no || ' ' || e END,
+           nik, nama, coalesce(tempat_lahir, ''), tanggal_lahir, jk, coalesce(no_kk, ''), village_code,
+           coalesce(alamat, '')
+    FROM (SELECT n.*, CASE WHEN n.errors <> '' THEN n.errors WHEN n.row_no > d.first THEN 'nik:duplicate'
+                           ELSE '' END AS e
+          FROM ({_validate_sql(provinces)} OFFSET 0) n
+          LEFT JOIN civil_dup d ON d.nik = n.nik OFFSET 0) x"""
+
+
+# Bytes of valid rows forwarded to the writing connection at a time.
+PIPE_CHUNK = 1 << 20
+
+
+def _pipe_write(cur, extract: Extract, provinces: str) -> int:
+    """The validation and the write on two connections, overlapped (docs/civil_registry.md
+    "Generations"): this one streams the validated rows out (`COPY (SELECT …) TO STDOUT`, nothing
+    materialised), a second one copies them into `civil_civilperson` (`COPY … FROM STDIN`) and commits —
+    rows of a generation that is not current yet, which no reader sees. The refused rows' codes go to
+    `civil_bad`. Returns the number of rows written. Autocommit only (the second connection must see
+    the new `Extract` row, and its rows outlive this transaction)."""
+    cur.execute("CREATE TEMP TABLE civil_bad (row_no int, code text)")
+    # Dates travel as text between the sessions: ISO whatever the server's default.
+    cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+    # The NIKs the file repeats, then — validating those rows only — each one's first valid row.
+    cur.execute(
+        """CREATE TEMP TABLE civil_repeated AS SELECT dtks_normalise_id(nik) AS nik FROM load_raw
+           GROUP BY 1 HAVING count(*) > 1"""
+    )
+    cur.execute(
+        f"""CREATE TEMP TABLE civil_dup AS SELECT nik, min(row_no) AS first
+            FROM ({_validate_sql(provinces, repeated=True)}) n WHERE errors = '' GROUP BY nik"""
+    )
+    cur.execute("ANALYZE civil_dup")
+    raw = getattr(cur, "cursor", cur)  # under Django's debug cursor, the psycopg cursor
+    refused: list[bytes] = []
+    writer = connections.create_connection(connection.alias)
+    try:
+        writer.ensure_connection()
+        with writer.connection.cursor() as out:
+            stmt = f"COPY civil_civilperson ({', '.join(PERSON_COLUMNS)}) FROM STDIN"
+            # A failure on either side leaves the writer's COPY aborted (exited first): nothing written.
+            with (
+                raw.copy(f"COPY ({_stream_sql(extract, provinces)}) TO STDOUT") as src,
+                out.copy(stmt, writer=QueuedLibpqWriter(out)) as dst,
+            ):
+                buf = bytearray()
+                while data := src.read():
+                    if data[0] == 33:  # "!": refused
+                        refused.append(bytes(data))
+                        continue
+                    buf += data
+                    if len(buf) >= PIPE_CHUNK:
+                        dst.write(bytes(buf))
+                        buf.clear()
+                if buf:
+                    dst.write(bytes(buf))
+            persons = out.rowcount
+    finally:
+        writer.close()
+    with cur.copy("COPY civil_bad (row_no, code) FROM STDIN") as cp:
+        for line in refused:
+            row_no, _, codes = line[1 : line.index(b"\t")].decode().partition(" ")
+            for code in codes.split():
+                cp.write_row((int(row_no), code))
+    return persons
+
+
 def _refused(cur) -> list[tuple[int, str, str | None]]:
     """(row_no, 'field:kind', value) for every refused row, with the cell as written (a refused birth
     date was not parsed: shown trimmed)."""
@@ -189,6 +272,24 @@ def _write_refusals(cur, extract: Extract, refused) -> None:
         for row_no, code, value in refused:
             field_name, message = row_message(code, value=value)
             cp.write_row((extract.pk, row_no, field_name, code.partition(":")[2], message[:300]))
+
+
+def _validate_write(cur, extract: Extract, *, pipeline: bool) -> tuple[int, list]:
+    """The staged rows validated, the valid ones written, the refused ones reported: (rows written,
+    refusals)."""
+    with transaction.atomic():
+        cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        for name in STEP_TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        cur.execute("SELECT jsonb_object_agg(code, true)::text FROM regions_region WHERE level = 1")
+        provinces = "'" + (cur.fetchone()[0] or "{}").replace("'", "''") + "'::jsonb"
+        if pipeline:
+            persons = _pipe_write(cur, extract, provinces)
+        else:
+            persons = _validate_and_write(cur, extract, provinces)
+        refused = _refused(cur)
+        _write_refusals(cur, extract, refused)
+    return persons, refused
 
 
 def _make_current(cur, extract: Extract) -> None:
@@ -228,6 +329,9 @@ def civil_extract_load(
 ) -> LoadResult:
     """Load an extract file as the current civil-registry generation (see the module docstring)."""
     started = time.perf_counter()
+    # Two connections only in autocommit (the management command, the task): inside an outer
+    # transaction the second one would not see its rows, and the rows must roll back with it.
+    pipeline = PIPELINE and not connection.in_atomic_block
     steps: dict[str, float] = {}
     path = Path(path)
     if not path.is_file():
@@ -271,17 +375,9 @@ def civil_extract_load(
             with transaction.atomic():
                 rows_read = stage_sheet(cur, sheet)
             t = say("copy_stage", "Memeriksa format baris dan menulis yang benar…", t)
-            with transaction.atomic():
-                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-                for name in STEP_TABLES:
-                    cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-                cur.execute("SELECT jsonb_object_agg(code, true)::text FROM regions_region WHERE level = 1")
-                provinces = "'" + (cur.fetchone()[0] or "{}").replace("'", "''") + "'::jsonb"
-                persons = _validate_and_write(cur, extract, provinces)
-                refused = _refused(cur)
-                _write_refusals(cur, extract, refused)
-                # The set-based check joins on (extract_id, nik): their statistics are what it needs.
-                cur.execute("ANALYZE civil_civilperson (extract_id, nik)")
+            persons, refused = _validate_write(cur, extract, pipeline=pipeline)
+            # The set-based check joins on (extract_id, nik): their statistics are what it needs.
+            cur.execute("ANALYZE civil_civilperson (extract_id, nik)")
             t = say("validate_write", "Menjadikan ekstrak ini yang berlaku…", t)
             Extract.objects.filter(pk=extract.pk).update(
                 rows_read=rows_read, rows_refused=len({r[0] for r in refused}), persons=persons
