@@ -16,6 +16,7 @@ generation marked failed and its rows removed. The same file as the current extr
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from django.db import connection, connections, transaction
 from django.utils import timezone
-from psycopg.copy import QueuedLibpqWriter
+from psycopg.copy import LibpqWriter
 
 from dtks.audit.services import audit_record
 from dtks.registry.loading import TRIM_CHARS as _TRIM
@@ -106,9 +107,10 @@ def _sex_map() -> str:
     return json.dumps(SEX).replace("'", "''")
 
 
-def _validate_sql(provinces: str, *, repeated: bool = False) -> str:
+def _validate_sql(provinces: str, *, repeated: bool = False, cells: bool = False) -> str:
     """`provinces`: the province codes as a jsonb object literal (a constant is cheaper per row than a
-    join, as in the baseline load). `repeated`: only the rows whose NIK is in `civil_repeated`."""
+    join, as in the baseline load). `repeated`: only the rows whose NIK is in `civil_repeated`.
+    `cells`: also the cells a refusal names, as written (`_refused`)."""
     errors = [
         "CASE WHEN s.nik IS NULL THEN 'nik:required' END",
         "'nik:' || dtks_id_error(s.nik, true, {provinces} ? left(s.nik, 2))",
@@ -128,10 +130,17 @@ def _validate_sql(provinces: str, *, repeated: bool = False) -> str:
         if repeated
         else "load_stage"
     )
+    cell_columns = ", s.cell_nik, s.cell_no_kk, s.cell_tgl, s.cell_jk, s.cell_kode" if cells else ""
+    cell_sources = (
+        "nik AS cell_nik, no_kk AS cell_no_kk, CASE WHEN NOT tanggal_lahir_ok THEN tanggal_lahir END AS cell_tgl,"
+        " jenis_kelamin AS cell_jk, kode_wilayah AS cell_kode,"
+        if cells
+        else ""
+    )
     return f"""
     SELECT s.row_no, s.nik, s.no_kk, s.nama, s.tempat_lahir, s.birth_date AS tanggal_lahir, s.jk, v.code AS village_code,
-           s.alamat, concat_ws(' ', {", ".join(errors)}) AS errors
-    FROM (SELECT row_no, dtks_normalise_id(nik) AS nik, dtks_normalise_id(no_kk) AS no_kk,
+           s.alamat, concat_ws(' ', {", ".join(errors)}) AS errors{cell_columns}
+    FROM (SELECT {cell_sources} row_no, dtks_normalise_id(nik) AS nik, dtks_normalise_id(no_kk) AS no_kk,
                  nullif(btrim(nama, {_TRIM}), '') AS nama,
                  nullif(btrim(tempat_lahir, {_TRIM}), '') AS tempat_lahir,
                  nullif(btrim(alamat, {_TRIM}), '') AS alamat, birth_date, tanggal_lahir_ok,
@@ -179,31 +188,59 @@ def _validate_and_write(cur, extract: Extract, provinces: str) -> int:
 
 
 def _stream_sql(extract: Extract, provinces: str) -> str:
-    """Every staged row once, validated as it is read: a valid row as the columns of `civil_civilperson`
-    (COPY text), a refused one as '!<row_no> <codes>' in its first field. A NIK repeated in the file is
-    refused on every valid row after the first valid one (`civil_dup`)."""
+    """Every staged row once, validated as it is read (COPY text). A valid row: the columns of
+    `civil_civilperson` (PERSON_COLUMNS). A refused one: '!<row_no> <codes>', then the cells its codes
+    can name as `_refused` shows them (REFUSAL_CELLS). A NIK repeated in the file is refused on every
+    valid row after its first valid one (`civil_dup`)."""
     return f"""
     SELECT CASE WHEN e = '' THEN '{int(extract.pk)}' ELSE '!' || row_no || ' ' || e END,
-           nik, nama, coalesce(tempat_lahir, ''), tanggal_lahir, jk, coalesce(no_kk, ''), village_code,
-           coalesce(alamat, '')
+           CASE WHEN e = '' THEN nik ELSE btrim(cell_nik) END,
+           CASE WHEN e = '' THEN nama ELSE btrim(cell_no_kk) END,
+           CASE WHEN e = '' THEN coalesce(tempat_lahir, '') ELSE btrim(cell_tgl) END,
+           CASE WHEN e = '' THEN tanggal_lahir::text ELSE btrim(cell_jk) END,
+           CASE WHEN e = '' THEN jk ELSE btrim(cell_kode) END,
+           coalesce(no_kk, ''), village_code, coalesce(alamat, '')
     FROM (SELECT n.*, CASE WHEN n.errors <> '' THEN n.errors WHEN n.row_no > d.first THEN 'nik:duplicate'
                            ELSE '' END AS e
-          FROM ({_validate_sql(provinces)} OFFSET 0) n
+          FROM ({_validate_sql(provinces, cells=True)} OFFSET 0) n
           LEFT JOIN civil_dup d ON d.nik = n.nik OFFSET 0) x"""
+
+
+# The fields after the first of a refused row's line in `_stream_sql`.
+REFUSAL_CELLS = ("nik", "no_kk", "tanggal_lahir", "jenis_kelamin", "kode_wilayah")
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_text_field(raw: bytes) -> str | None:
+    """One field of COPY's text format, unescaped."""
+    if raw == b"\\N":
+        return None
+    return re.sub(r"\\(.)", lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), raw.decode())
+
+
+def _refused_lines(lines: list[bytes]) -> list[tuple[int, str, str | None]]:
+    """The refused rows' lines of `_stream_sql` as `_refused` gives them."""
+    refused = []
+    for line in lines:
+        head, *cells = line.split(b"\t")
+        row_no, _, codes = head[1:].decode().partition(" ")
+        values = dict(zip(REFUSAL_CELLS, map(_copy_text_field, cells), strict=False))
+        refused += [(int(row_no), code, values.get(code.partition(":")[0])) for code in codes.split()]
+    return sorted(refused, key=lambda r: r[:2])
 
 
 # Bytes of valid rows forwarded to the writing connection at a time.
 PIPE_CHUNK = 1 << 20
 
 
-def _pipe_write(cur, extract: Extract, provinces: str) -> int:
+def _pipe_write(cur, extract: Extract, provinces: str) -> tuple[int, list[tuple[int, str, str | None]]]:
     """The validation and the write on two connections, overlapped (docs/civil_registry.md
     "Generations"): this one streams the validated rows out (`COPY (SELECT …) TO STDOUT`, nothing
     materialised), a second one copies them into `civil_civilperson` (`COPY … FROM STDIN`) and commits —
-    rows of a generation that is not current yet, which no reader sees. The refused rows' codes go to
-    `civil_bad`. Returns the number of rows written. Autocommit only (the second connection must see
-    the new `Extract` row, and its rows outlive this transaction)."""
-    cur.execute("CREATE TEMP TABLE civil_bad (row_no int, code text)")
+    rows of a generation that is not current yet, which no reader sees. The refused rows come back
+    as lines of their own, few, and are kept (as `_refused` would give them). Returns (rows written,
+    refusals). Autocommit only: the second connection must see the new `Extract` row, and its rows
+    outlive this transaction (a failure later removes them as a failed generation's)."""
     # Dates travel as text between the sessions: ISO whatever the server's default.
     cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
     # The NIKs the file repeats, then — validating those rows only — each one's first valid row.
@@ -226,7 +263,7 @@ def _pipe_write(cur, extract: Extract, provinces: str) -> int:
             # A failure on either side leaves the writer's COPY aborted (exited first): nothing written.
             with (
                 raw.copy(f"COPY ({_stream_sql(extract, provinces)}) TO STDOUT") as src,
-                out.copy(stmt, writer=QueuedLibpqWriter(out)) as dst,
+                out.copy(stmt, writer=LibpqWriter(out)) as dst,
             ):
                 buf = bytearray()
                 while data := src.read():
@@ -242,12 +279,7 @@ def _pipe_write(cur, extract: Extract, provinces: str) -> int:
             persons = out.rowcount
     finally:
         writer.close()
-    with cur.copy("COPY civil_bad (row_no, code) FROM STDIN") as cp:
-        for line in refused:
-            row_no, _, codes = line[1 : line.index(b"\t")].decode().partition(" ")
-            for code in codes.split():
-                cp.write_row((int(row_no), code))
-    return persons
+    return persons, _refused_lines(refused)
 
 
 def _refused(cur) -> list[tuple[int, str, str | None]]:
@@ -284,10 +316,10 @@ def _validate_write(cur, extract: Extract, *, pipeline: bool) -> tuple[int, list
         cur.execute("SELECT jsonb_object_agg(code, true)::text FROM regions_region WHERE level = 1")
         provinces = "'" + (cur.fetchone()[0] or "{}").replace("'", "''") + "'::jsonb"
         if pipeline:
-            persons = _pipe_write(cur, extract, provinces)
+            persons, refused = _pipe_write(cur, extract, provinces)
         else:
             persons = _validate_and_write(cur, extract, provinces)
-        refused = _refused(cur)
+            refused = _refused(cur)
         _write_refusals(cur, extract, refused)
     return persons, refused
 
