@@ -107,9 +107,9 @@ def _sex_map() -> str:
     return json.dumps(SEX).replace("'", "''")
 
 
-def _validate_sql(provinces: str, *, repeated: bool = False, cells: bool = False) -> str:
+def _validate_sql(provinces: str, *, rows: str = "load_stage", cells: bool = False) -> str:
     """`provinces`: the province codes as a jsonb object literal (a constant is cheaper per row than a
-    join, as in the baseline load). `repeated`: only the rows whose NIK is in `civil_repeated`.
+    join, as in the baseline load). `rows`: the staged rows to validate (`load_stage`, or some of them).
     `cells`: also the cells a refusal names, as written (`_refused`)."""
     errors = [
         "CASE WHEN s.nik IS NULL THEN 'nik:required' END",
@@ -125,11 +125,6 @@ def _validate_sql(provinces: str, *, repeated: bool = False, cells: bool = False
         *(f"CASE WHEN length(s.{c}) > {n} THEN '{c}:too_long' END" for c, n in MAX_LENGTH.items()),
     ]
     errors = [e.replace("{provinces}", provinces) for e in errors]
-    rows = (
-        "load_stage WHERE dtks_normalise_id(nik) IN (SELECT nik FROM civil_repeated)"
-        if repeated
-        else "load_stage"
-    )
     cell_columns = ", s.cell_nik, s.cell_no_kk, s.cell_tgl, s.cell_jk, s.cell_kode" if cells else ""
     cell_sources = (
         "nik AS cell_nik, no_kk AS cell_no_kk, CASE WHEN NOT tanggal_lahir_ok THEN tanggal_lahir END AS cell_tgl,"
@@ -243,15 +238,27 @@ def _pipe_write(cur, extract: Extract, provinces: str) -> tuple[int, list[tuple[
     outlive this transaction (a failure later removes them as a failed generation's)."""
     # Dates travel as text between the sessions: ISO whatever the server's default.
     cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-    # The NIKs the file repeats, then — validating those rows only — each one's first valid row.
+    # The NIKs the file repeats, with their first rows; then each one's first valid row: its first
+    # row, validated alone, or — only for a NIK whose first row is refused — the first of its others.
     cur.execute(
-        """CREATE TEMP TABLE civil_repeated AS SELECT dtks_normalise_id(nik) AS nik FROM load_raw
-           GROUP BY 1 HAVING count(*) > 1"""
+        """CREATE TEMP TABLE civil_repeated AS SELECT dtks_normalise_id(nik) AS nik, min(row_no) AS first
+           FROM load_raw GROUP BY 1 HAVING count(*) > 1 AND dtks_normalise_id(nik) IS NOT NULL"""
+    )
+    first_rows = "load_stage WHERE row_no IN (SELECT first FROM civil_repeated)"
+    cur.execute(
+        f"""CREATE TEMP TABLE civil_dup AS SELECT nik, row_no AS first
+            FROM ({_validate_sql(provinces, rows=first_rows)}) n WHERE errors = ''"""
     )
     cur.execute(
-        f"""CREATE TEMP TABLE civil_dup AS SELECT nik, min(row_no) AS first
-            FROM ({_validate_sql(provinces, repeated=True)}) n WHERE errors = '' GROUP BY nik"""
+        "SELECT EXISTS (SELECT FROM civil_repeated r WHERE NOT EXISTS (SELECT FROM civil_dup d WHERE d.nik = r.nik))"
     )
+    if cur.fetchone()[0]:
+        others = """load_stage WHERE dtks_normalise_id(nik) IN (
+            SELECT nik FROM civil_repeated r WHERE NOT EXISTS (SELECT FROM civil_dup d WHERE d.nik = r.nik))"""
+        cur.execute(
+            f"""INSERT INTO civil_dup SELECT nik, min(row_no)
+                FROM ({_validate_sql(provinces, rows=others)}) n WHERE errors = '' GROUP BY nik"""
+        )
     cur.execute("ANALYZE civil_dup")
     raw = getattr(cur, "cursor", cur)  # under Django's debug cursor, the psycopg cursor
     refused: list[bytes] = []
