@@ -240,9 +240,15 @@ def _pipe_write(cur, extract: Extract, provinces: str) -> tuple[int, list[tuple[
     cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
     # The NIKs the file repeats, with their first rows; then each one's first valid row: its first
     # row, validated alone, or — only for a NIK whose first row is refused — the first of its others.
+    # Only valid rows count, and a cell of 16 bytes is a valid NIK only as 16 digits, which
+    # normalising leaves as they are: such cells are grouped as written (no per-row normalising).
     cur.execute(
-        """CREATE TEMP TABLE civil_repeated AS SELECT dtks_normalise_id(nik) AS nik, min(row_no) AS first
-           FROM load_raw GROUP BY 1 HAVING count(*) > 1 AND dtks_normalise_id(nik) IS NOT NULL"""
+        """CREATE TEMP TABLE civil_repeated AS
+           SELECT CASE WHEN octet_length(nik) = 16 THEN nik ELSE dtks_normalise_id(nik) END AS nik,
+                  min(row_no) AS first
+           FROM load_raw GROUP BY 1 HAVING count(*) > 1
+                                      AND CASE WHEN octet_length(nik) = 16 THEN nik ELSE dtks_normalise_id(nik) END
+                                          IS NOT NULL"""
     )
     first_rows = "load_stage WHERE row_no IN (SELECT first FROM civil_repeated)"
     cur.execute(
