@@ -9,6 +9,11 @@ Refused rows are reported per row and field (`ExtractError`) and not loaded. The
 current in one UPDATE at the end — before that no reader sees any of its rows, after it every reader
 sees all of them — and generations older than the previous one are removed.
 
+In autocommit (the management command, the task) the validation and the write overlap on two
+connections: this one streams the validated rows out with `COPY (SELECT …) TO STDOUT`, a second one
+copies them in with `COPY … FROM STDIN` (`_pipe_write`); inside an outer transaction one statement does
+both (`_validate_and_write`). Same rows, same refusals.
+
 Each step commits on its own (the rows of a generation that is not current are invisible to readers),
 so the upload page can show the progress written between steps; a load that fails leaves its
 generation marked failed and its rows removed. The same file as the current extract is a no-op.
