@@ -235,7 +235,7 @@ PIPE_CHUNK = 1 << 20
 
 def _pipe_write(cur, extract: Extract, provinces: str) -> tuple[int, list[tuple[int, str, str | None]]]:
     """The validation and the write on two connections, overlapped (docs/civil_registry.md
-    "Generations"): this one streams the validated rows out (`COPY (SELECT …) TO STDOUT`, nothing
+    "How a load runs"): this one streams the validated rows out (`COPY (SELECT …) TO STDOUT`, nothing
     materialised), a second one copies them into `civil_civilperson` (`COPY … FROM STDIN`) and commits —
     rows of a generation that is not current yet, which no reader sees. The refused rows come back
     as lines of their own, few, and are kept (as `_refused` would give them). Returns (rows written,
