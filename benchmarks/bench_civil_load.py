@@ -74,8 +74,8 @@ FLOOR_COLUMNS = (
     "alamat",
 )
 LOAD_SESSION = (
-    "the load's validation and write transactions set work_mem 64MB (SET LOCAL); the floor runs with the"
-    " settings above"
+    "the load's validating transaction sets work_mem 64MB (SET LOCAL); its writing connection and the floor"
+    " run with the settings above"
 )
 # Planted format errors, in rotation (each refuses its row with exactly this one error).
 ERRORS = (

@@ -9,6 +9,11 @@ Refused rows are reported per row and field (`ExtractError`) and not loaded. The
 current in one UPDATE at the end — before that no reader sees any of its rows, after it every reader
 sees all of them — and generations older than the previous one are removed.
 
+In autocommit (the management command, the task) the validation and the write overlap on two
+connections: this one streams the validated rows out with `COPY (SELECT …) TO STDOUT`, a second one
+copies them in with `COPY … FROM STDIN` (`_pipe_write`); inside an outer transaction one statement does
+both (`_validate_and_write`). Same rows, same refusals.
+
 Each step commits on its own (the rows of a generation that is not current are invisible to readers),
 so the upload page can show the progress written between steps; a load that fails leaves its
 generation marked failed and its rows removed. The same file as the current extract is a no-op.
@@ -16,14 +21,16 @@ generation marked failed and its rows removed. The same file as the current extr
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
+from psycopg.copy import LibpqWriter
 
 from dtks.audit.services import audit_record
 from dtks.registry.loading import TRIM_CHARS as _TRIM
@@ -53,7 +60,12 @@ MAX_LENGTH = {"nama": 150, "tempat_lahir": 100, "alamat": 255}
 SEX = {"L": "L", "P": "P", "LK": "L", "PR": "P", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKI": "L",
        "PEREMPUAN": "P", "WANITA": "P", "PRIA": "L", "1": "L", "2": "P"}  # fmt: skip
 LOCK = "dtks.civil.extract_load"
-STEP_TABLES = ("civil_bad",)
+STEP_TABLES = ("civil_bad", "civil_repeated", "civil_dup")
+PERSON_COLUMNS = ("extract_id", "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_kk",
+                  "village_code", "alamat")  # fmt: skip
+# Validation and write overlapped on two connections when the load runs in autocommit (False: always
+# the single statement, as inside an outer transaction).
+PIPELINE = True
 # The load's own transactions: hashes and sorts of a million rows in memory (docs/civil_registry.md).
 WORK_MEM = "64MB"
 
@@ -100,9 +112,10 @@ def _sex_map() -> str:
     return json.dumps(SEX).replace("'", "''")
 
 
-def _validate_sql(provinces: str) -> str:
+def _validate_sql(provinces: str, *, rows: str = "load_stage", cells: bool = False) -> str:
     """`provinces`: the province codes as a jsonb object literal (a constant is cheaper per row than a
-    join, as in the baseline load)."""
+    join, as in the baseline load). `rows`: the staged rows to validate (`load_stage`, or some of them).
+    `cells`: also the cells a refusal names, as written (`_refused`)."""
     errors = [
         "CASE WHEN s.nik IS NULL THEN 'nik:required' END",
         "'nik:' || dtks_id_error(s.nik, true, {provinces} ? left(s.nik, 2))",
@@ -117,10 +130,17 @@ def _validate_sql(provinces: str) -> str:
         *(f"CASE WHEN length(s.{c}) > {n} THEN '{c}:too_long' END" for c, n in MAX_LENGTH.items()),
     ]
     errors = [e.replace("{provinces}", provinces) for e in errors]
+    cell_columns = ", s.cell_nik, s.cell_no_kk, s.cell_tgl, s.cell_jk, s.cell_kode" if cells else ""
+    cell_sources = (
+        "nik AS cell_nik, no_kk AS cell_no_kk, CASE WHEN NOT tanggal_lahir_ok THEN tanggal_lahir END AS cell_tgl,"
+        " jenis_kelamin AS cell_jk, kode_wilayah AS cell_kode,"
+        if cells
+        else ""
+    )
     return f"""
     SELECT s.row_no, s.nik, s.no_kk, s.nama, s.tempat_lahir, s.birth_date AS tanggal_lahir, s.jk, v.code AS village_code,
-           s.alamat, concat_ws(' ', {", ".join(errors)}) AS errors
-    FROM (SELECT row_no, dtks_normalise_id(nik) AS nik, dtks_normalise_id(no_kk) AS no_kk,
+           s.alamat, concat_ws(' ', {", ".join(errors)}) AS errors{cell_columns}
+    FROM (SELECT {cell_sources} row_no, dtks_normalise_id(nik) AS nik, dtks_normalise_id(no_kk) AS no_kk,
                  nullif(btrim(nama, {_TRIM}), '') AS nama,
                  nullif(btrim(tempat_lahir, {_TRIM}), '') AS tempat_lahir,
                  nullif(btrim(alamat, {_TRIM}), '') AS alamat, birth_date, tanggal_lahir_ok,
@@ -130,7 +150,7 @@ def _validate_sql(provinces: str) -> str:
                  -- Ten digits as written need no regex (~1 µs a row).
                  CASE WHEN length(kode_wilayah) = 10 AND ltrim(kode_wilayah, '0123456789') = '' THEN kode_wilayah
                       ELSE nullif(regexp_replace(kode_wilayah, '[^0-9]', '', 'g'), '') END AS kode_wilayah
-          FROM load_stage OFFSET 0) s
+          FROM {rows} OFFSET 0) s
     LEFT JOIN regions_region v ON v.code = s.kode_wilayah AND v.level = 4
     """
 
@@ -167,6 +187,119 @@ def _validate_and_write(cur, extract: Extract, provinces: str) -> int:
     return cur.rowcount
 
 
+def _stream_sql(extract: Extract, provinces: str) -> str:
+    """Every staged row once, validated as it is read (COPY text). A valid row: the columns of
+    `civil_civilperson` (PERSON_COLUMNS). A refused one: '!<row_no> <codes>', then the cells its codes
+    can name as `_refused` shows them (REFUSAL_CELLS). A NIK repeated in the file is refused on every
+    valid row after its first valid one (`civil_dup`)."""
+    return f"""
+    SELECT CASE WHEN e = '' THEN '{int(extract.pk)}' ELSE '!' || row_no || ' ' || e END,
+           CASE WHEN e = '' THEN nik ELSE btrim(cell_nik) END,
+           CASE WHEN e = '' THEN nama ELSE btrim(cell_no_kk) END,
+           CASE WHEN e = '' THEN coalesce(tempat_lahir, '') ELSE btrim(cell_tgl) END,
+           CASE WHEN e = '' THEN tanggal_lahir::text ELSE btrim(cell_jk) END,
+           CASE WHEN e = '' THEN jk ELSE btrim(cell_kode) END,
+           coalesce(no_kk, ''), village_code, coalesce(alamat, '')
+    FROM (SELECT n.*, CASE WHEN n.errors <> '' THEN n.errors WHEN n.row_no > d.first THEN 'nik:duplicate'
+                           ELSE '' END AS e
+          FROM ({_validate_sql(provinces, cells=True)} OFFSET 0) n
+          LEFT JOIN civil_dup d ON d.nik = n.nik OFFSET 0) x"""
+
+
+# The fields after the first of a refused row's line in `_stream_sql`.
+REFUSAL_CELLS = ("nik", "no_kk", "tanggal_lahir", "jenis_kelamin", "kode_wilayah")
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_text_field(raw: bytes) -> str | None:
+    """One field of COPY's text format, unescaped."""
+    if raw == b"\\N":
+        return None
+    return re.sub(r"\\(.)", lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), raw.decode())
+
+
+def _refused_lines(lines: list[bytes]) -> list[tuple[int, str, str | None]]:
+    """The refused rows' lines of `_stream_sql` as `_refused` gives them."""
+    refused = []
+    for line in lines:
+        head, *cells = line.split(b"\t")
+        row_no, _, codes = head[1:].decode().partition(" ")
+        values = dict(zip(REFUSAL_CELLS, map(_copy_text_field, cells), strict=False))
+        refused += [(int(row_no), code, values.get(code.partition(":")[0])) for code in codes.split()]
+    return sorted(refused, key=lambda r: r[:2])
+
+
+# Bytes of valid rows forwarded to the writing connection at a time.
+PIPE_CHUNK = 1 << 20
+
+
+def _pipe_write(cur, extract: Extract, provinces: str) -> tuple[int, list[tuple[int, str, str | None]]]:
+    """The validation and the write on two connections, overlapped (docs/civil_registry.md
+    "How a load runs"): this one streams the validated rows out (`COPY (SELECT …) TO STDOUT`, nothing
+    materialised), a second one copies them into `civil_civilperson` (`COPY … FROM STDIN`) and commits —
+    rows of a generation that is not current yet, which no reader sees. The refused rows come back
+    as lines of their own, few, and are kept (as `_refused` would give them). Returns (rows written,
+    refusals). Autocommit only: the second connection must see the new `Extract` row, and its rows
+    outlive this transaction (a failure later removes them as a failed generation's)."""
+    # Dates travel as text between the sessions: ISO whatever the server's default.
+    cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+    # The NIKs the file repeats, with their first rows; then each one's first valid row: its first
+    # row, validated alone, or — only for a NIK whose first row is refused — the first of its others.
+    # Only valid rows count, and a cell of 16 bytes is a valid NIK only as 16 digits, which
+    # normalising leaves as they are: such cells are grouped as written (no per-row normalising).
+    cur.execute(
+        """CREATE TEMP TABLE civil_repeated AS
+           SELECT CASE WHEN octet_length(nik) = 16 THEN nik ELSE dtks_normalise_id(nik) END AS nik,
+                  min(row_no) AS first
+           FROM load_raw GROUP BY 1 HAVING count(*) > 1
+                                      AND CASE WHEN octet_length(nik) = 16 THEN nik ELSE dtks_normalise_id(nik) END
+                                          IS NOT NULL"""
+    )
+    first_rows = "load_stage WHERE row_no IN (SELECT first FROM civil_repeated)"
+    cur.execute(
+        f"""CREATE TEMP TABLE civil_dup AS SELECT nik, row_no AS first
+            FROM ({_validate_sql(provinces, rows=first_rows)}) n WHERE errors = ''"""
+    )
+    cur.execute(
+        "SELECT EXISTS (SELECT FROM civil_repeated r WHERE NOT EXISTS (SELECT FROM civil_dup d WHERE d.nik = r.nik))"
+    )
+    if cur.fetchone()[0]:
+        others = """load_stage WHERE dtks_normalise_id(nik) IN (
+            SELECT nik FROM civil_repeated r WHERE NOT EXISTS (SELECT FROM civil_dup d WHERE d.nik = r.nik))"""
+        cur.execute(
+            f"""INSERT INTO civil_dup SELECT nik, min(row_no)
+                FROM ({_validate_sql(provinces, rows=others)}) n WHERE errors = '' GROUP BY nik"""
+        )
+    cur.execute("ANALYZE civil_dup")
+    raw = getattr(cur, "cursor", cur)  # under Django's debug cursor, the psycopg cursor
+    refused: list[bytes] = []
+    writer = connections.create_connection(connection.alias)
+    try:
+        writer.ensure_connection()
+        with writer.connection.cursor() as out:
+            stmt = f"COPY civil_civilperson ({', '.join(PERSON_COLUMNS)}) FROM STDIN"
+            # A failure on either side leaves the writer's COPY aborted (exited first): nothing written.
+            with (
+                raw.copy(f"COPY ({_stream_sql(extract, provinces)}) TO STDOUT") as src,
+                out.copy(stmt, writer=LibpqWriter(out)) as dst,
+            ):
+                buf = bytearray()
+                while data := src.read():
+                    if data[0] == 33:  # "!": refused
+                        refused.append(bytes(data))
+                        continue
+                    buf += data
+                    if len(buf) >= PIPE_CHUNK:
+                        dst.write(bytes(buf))
+                        buf.clear()
+                if buf:
+                    dst.write(bytes(buf))
+            persons = out.rowcount
+    finally:
+        writer.close()
+    return persons, _refused_lines(refused)
+
+
 def _refused(cur) -> list[tuple[int, str, str | None]]:
     """(row_no, 'field:kind', value) for every refused row, with the cell as written (a refused birth
     date was not parsed: shown trimmed)."""
@@ -189,6 +322,24 @@ def _write_refusals(cur, extract: Extract, refused) -> None:
         for row_no, code, value in refused:
             field_name, message = row_message(code, value=value)
             cp.write_row((extract.pk, row_no, field_name, code.partition(":")[2], message[:300]))
+
+
+def _validate_write(cur, extract: Extract, *, pipeline: bool) -> tuple[int, list]:
+    """The staged rows validated, the valid ones written, the refused ones reported: (rows written,
+    refusals)."""
+    with transaction.atomic():
+        cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        for name in STEP_TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        cur.execute("SELECT jsonb_object_agg(code, true)::text FROM regions_region WHERE level = 1")
+        provinces = "'" + (cur.fetchone()[0] or "{}").replace("'", "''") + "'::jsonb"
+        if pipeline:
+            persons, refused = _pipe_write(cur, extract, provinces)
+        else:
+            persons = _validate_and_write(cur, extract, provinces)
+            refused = _refused(cur)
+        _write_refusals(cur, extract, refused)
+    return persons, refused
 
 
 def _make_current(cur, extract: Extract) -> None:
@@ -228,6 +379,9 @@ def civil_extract_load(
 ) -> LoadResult:
     """Load an extract file as the current civil-registry generation (see the module docstring)."""
     started = time.perf_counter()
+    # Two connections only in autocommit (the management command, the task): inside an outer
+    # transaction the second one would not see its rows, and the rows must roll back with it.
+    pipeline = PIPELINE and not connection.in_atomic_block
     steps: dict[str, float] = {}
     path = Path(path)
     if not path.is_file():
@@ -271,17 +425,9 @@ def civil_extract_load(
             with transaction.atomic():
                 rows_read = stage_sheet(cur, sheet)
             t = say("copy_stage", "Memeriksa format baris dan menulis yang benar…", t)
-            with transaction.atomic():
-                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-                for name in STEP_TABLES:
-                    cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-                cur.execute("SELECT jsonb_object_agg(code, true)::text FROM regions_region WHERE level = 1")
-                provinces = "'" + (cur.fetchone()[0] or "{}").replace("'", "''") + "'::jsonb"
-                persons = _validate_and_write(cur, extract, provinces)
-                refused = _refused(cur)
-                _write_refusals(cur, extract, refused)
-                # The set-based check joins on (extract_id, nik): their statistics are what it needs.
-                cur.execute("ANALYZE civil_civilperson (extract_id, nik)")
+            persons, refused = _validate_write(cur, extract, pipeline=pipeline)
+            # The set-based check joins on (extract_id, nik): their statistics are what it needs.
+            cur.execute("ANALYZE civil_civilperson (extract_id, nik)")
             t = say("validate_write", "Menjadikan ekstrak ini yang berlaku…", t)
             Extract.objects.filter(pk=extract.pk).update(
                 rows_read=rows_read, rows_refused=len({r[0] for r in refused}), persons=persons

@@ -118,3 +118,112 @@ def test_an_xlsx_extract_loads_like_a_csv(tmp_path):
     e = load(path).extract
     assert (e.persons, e.rows_refused) == (1, 1)
     assert ExtractError.objects.get(extract=e).message.startswith("NIK tertulis sebagai angka oleh Excel")
+
+
+# -- the two-connection load (autocommit) against the single statement (inside a transaction) ----------
+
+PIPE_ROWS = [
+    extract_row(),
+    extract_row(
+        nik="3371015708850002", nama="Siti Aminah", jenis_kelamin="PEREMPUAN", tanggal_lahir="17/08/1985"
+    ),
+    extract_row(nik=" 12\\34\t5 "),  # format; the cell shown with its backslash and tab
+    extract_row(nik="3371011505800003", jenis_kelamin=" X "),  # unknown sex
+    extract_row(nik="3371011505800004", kode_wilayah="99\t99"),  # unknown village
+    extract_row(nik="3371011505800005", tanggal_lahir="31-02-1980"),  # no such date
+    extract_row(nik="3371011505800001", nama="DUPLIKAT"),  # the first row's NIK again
+    extract_row(nik="3371.0115.0580.0001", nama="TITIK"),  # the same NIK, spelled with dots
+    extract_row(nik="3371011505800006", nama="", no_kk="1234"),  # two errors in one row
+    extract_row(nik="3371011505800007", jenis_kelamin="?"),  # refused: not the first valid row
+    extract_row(nik="3371011505800007", nama="PERTAMA YANG BENAR"),
+    extract_row(nik="3371011505800007", nama="KEDUA"),  # duplicate of the row above
+    extract_row(nik="3371011505800008", tanggal_lahir="", alamat="A" * 300),
+    extract_row(nik="3371011505800009", no_kk="", tempat_lahir=" "),
+]
+
+
+def _loaded(extract):
+    persons = sorted(
+        CivilPerson.objects.filter(extract=extract).values_list(
+            "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_kk", "village_code", "alamat"
+        )
+    )
+    errors = sorted(
+        ExtractError.objects.filter(extract=extract).values_list("row", "field", "code", "message")
+    )
+    return persons, errors, (extract.rows_read, extract.rows_refused, extract.persons)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_two_connection_load_gives_what_the_single_statement_gives(tmp_path, monkeypatch):
+    import dtks.civil.loading as loading
+
+    piped = []
+    pipe_write = loading._pipe_write
+    monkeypatch.setattr(loading, "_pipe_write", lambda *a: piped.append(1) or pipe_write(*a))
+    try:
+        monkeypatch.setattr(loading, "PIPELINE", False)
+        one = load(write_extract(tmp_path / "1.csv", PIPE_ROWS)).extract
+        assert not piped
+        monkeypatch.setattr(loading, "PIPELINE", True)
+        # The same rows; another file (LF line ends), so not a no-op.
+        path = tmp_path / "2.csv"
+        path.write_text((tmp_path / "1.csv").read_text().replace("\r\n", "\n"))
+        two = load(path).extract
+        assert piped
+        assert _loaded(two) == _loaded(one)
+        persons, errors, counts = _loaded(two)
+        assert counts == (14, 10, 4)
+        assert {(r, f, c) for r, f, c, _ in errors} == {
+            (4, "nik", "format"),
+            (5, "jenis_kelamin", "unknown"),
+            (6, "kode_wilayah", "region_unknown"),
+            (7, "tanggal_lahir", "date"),
+            (8, "nik", "duplicate"),
+            (9, "nik", "duplicate"),
+            (10, "nama", "required"),
+            (10, "no_kk", "format"),
+            (11, "jenis_kelamin", "unknown"),
+            (13, "nik", "duplicate"),
+            (14, "tanggal_lahir", "required"),
+            (14, "alamat", "too_long"),
+        }
+        messages = {(r, f): m for r, f, _, m in errors}
+        # The cells as written (trimmed): a tab inside, the NIK with dots, 7 characters with the backslash.
+        assert '"99\t99"' in messages[(6, "kode_wilayah")] and "3371.0115.0580.0001" in messages[(9, "nik")]
+        assert "7 karakter" in messages[(4, "nik")]
+        assert [p[1] for p in persons if p[0] == "3371011505800007"] == ["PERTAMA YANG BENAR"]
+        assert Extract.objects.get(current=True) == two
+
+        # A failure after the second connection committed: the generation is failed, its rows removed.
+        def boom(cur, extract):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(loading, "_make_current", boom)
+        with pytest.raises(RuntimeError):
+            load(write_extract(tmp_path / "3.csv", [*PIPE_ROWS, extract_row(nik="3371011505800010")]))
+        failed = Extract.objects.get(status="failed")
+        assert CivilPerson.objects.filter(extract=failed).count() == 0
+        assert Extract.objects.get(current=True) == two and _loaded(two)[0] == persons
+
+        # A failure while the rows stream, some already forwarded: the writer's COPY is aborted.
+        stream_sql = loading._stream_sql
+        monkeypatch.setattr(loading, "PIPE_CHUNK", 1)
+        monkeypatch.setattr(
+            loading,
+            "_stream_sql",
+            lambda *a: stream_sql(*a).replace("coalesce(alamat, '')", "(1 / (row_no - 12))::text"),
+        )
+        with pytest.raises(Exception, match="division by zero"):
+            load(write_extract(tmp_path / "4.csv", [*PIPE_ROWS, extract_row(nik="3371011505800011")]))
+        assert not CivilPerson.objects.exclude(extract__in=[one, two]).exists()
+        assert Extract.objects.get(current=True) == two
+        with connection.cursor() as cur:  # the lock is released
+            cur.execute("SELECT pg_try_advisory_lock(hashtext('dtks.civil.extract_load'))")
+            assert cur.fetchone()[0]
+            cur.execute("SELECT pg_advisory_unlock(hashtext('dtks.civil.extract_load'))")
+    finally:
+        # Not left for the next test (the flush removes the rows; the files are tmp_path's).
+        CivilPerson.objects.all().delete()
+        ExtractError.objects.all().delete()
+        Extract.objects.all().delete()
