@@ -79,7 +79,7 @@ PLANTS = (
 EXTRA_RESIDENTS = 0.10  # Dukcapil's residents the registry does not have
 SESSION = (
     "ours sets jit off and work_mem 64MB in its transaction (SET LOCAL); the floor sets jit off and runs with"
-    " the settings above (its plan may use parallel workers; the probe of ours, a temporary table, cannot)"
+    " the settings above (both plans may use parallel workers: ours reads the registry tables directly)"
 )
 
 FLOOR_SQL = r"""

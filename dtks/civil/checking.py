@@ -8,8 +8,10 @@ Both return, for each person that does not match, one finding as the engines' ra
 `CIVIL_REGISTRY_UNAVAILABLE` when the source could not answer. A person that matches has no entry.
 Nothing runs when neither rule is in `rules` or no source is configured.
 
-The set-based form takes a temporary table the caller filled (`probe`, columns in PROBE_COLUMNS,
-keyed by (k1, k2) — an item and a position, or a person and 0) and joins the source on NIK. Rows whose
+The set-based form takes a temporary table the caller filled, or a subquery (`probe`, columns in
+PROBE_COLUMNS, keyed by (k1, k2) — an item and a position, or a person and 0), and joins the source
+on NIK. A subquery over regular tables lets the planner run the join with parallel workers, which a
+temporary table (backend-local) never allows. Rows whose
 values are equal on every part after SQL's simple normalisation never leave the database; the others
 are streamed through the same `compare` as the per-item form, so the two agree
 (tests/civil/test_parity.py).
@@ -88,8 +90,11 @@ def _differs() -> str:
     )
 
 
-def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None = None) -> dict:
-    """Set-based: the findings of every row of the temporary table `probe` (see the module docstring)."""
+def staged_check(
+    cur, probe: str, *, rules: Collection[str], source: str | None = None, params: Mapping | None = None
+) -> dict:
+    """Set-based: the findings of every row of `probe` (see the module docstring): a temporary table,
+    or a parenthesised subquery with the probe's columns (and `params` for it)."""
     config = configuration(rules, source=source)
     if config is None:
         return {}
@@ -98,12 +103,12 @@ def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None 
     out: dict = {}
     if relation.unavailable:
         if UNAVAILABLE in rules:
-            cur.execute(f"SELECT k1, k2 FROM {probe}")
+            cur.execute(f"SELECT q.k1, q.k2 FROM {probe} q", params or {})
             for k1, k2 in cur.fetchall():
                 out[(k1, k2)] = _unavailable(relation.unavailable, relation.source)
         return out
     unanswered: set[str] = set()
-    for key, ours, theirs, answered in probe_candidates(cur, probe, relation):
+    for key, ours, theirs, answered in probe_candidates(cur, probe, relation, params=params):
         if not answered and relation.missing == "unavailable":
             # A live service's cache without this NIK yet: asked later by a rate-limited task.
             unanswered.add(ours.nik)
@@ -118,7 +123,7 @@ def staged_check(cur, probe: str, *, rules: Collection[str], source: str | None 
     return out
 
 
-def probe_candidates(cur, probe: str, relation) -> Iterator[tuple]:
+def probe_candidates(cur, probe: str, relation, *, params: Mapping | None = None) -> Iterator[tuple]:
     """(key, ours, theirs | None, answered) for every probe row not equal to its source row on every
     part. `answered` is false when the source has no row for the NIK; `theirs` is None then, and also
     when its row says "not found" (`found` false)."""
@@ -130,7 +135,7 @@ def probe_candidates(cur, probe: str, relation) -> Iterator[tuple]:
         f"""SELECT q.k1, q.k2, {ours_cols}, {theirs_cols}, c.found
             FROM {probe} q LEFT JOIN ({relation.sql}) c ON c.nik = q.nik
             WHERE c.nik IS NULL OR NOT c.found OR {_differs()}""",
-        relation.params,
+        {**relation.params, **(params or {})},
     )
     while batch := cur.fetchmany(5000):
         for row in batch:
