@@ -78,7 +78,7 @@ PLANTS = (
 )
 EXTRA_RESIDENTS = 0.10  # Dukcapil's residents the registry does not have
 SESSION = (
-    "ours sets jit off and work_mem 64MB in its transaction (SET LOCAL); the floor sets jit off and runs with"
+    "ours and the floor set jit off and run with"
     " the settings above (both plans may use parallel workers: ours reads the registry tables directly)"
 )
 

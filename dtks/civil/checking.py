@@ -17,6 +17,7 @@ are streamed through the same `compare` as the per-item form, so the two agree
 (tests/civil/test_parity.py).
 """
 
+import gc
 from collections.abc import Collection, Iterator, Mapping
 
 from .matching import NameRules, Record, compare, fields_of
@@ -108,6 +109,21 @@ def staged_check(
                 out[(k1, k2)] = _unavailable(relation.unavailable, relation.source)
         return out
     unanswered: set[str] = set()
+    # The loop builds tens of thousands of small objects that live on (the findings) and no cycles:
+    # the cyclic collector's full passes over them only cost time (benchmarks/README.md: 0.64 → 0.30 s at 1 M).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _compare_all(cur, probe, relation, params, rules, names, out, unanswered)
+    finally:
+        if collecting:
+            gc.enable()
+    if unanswered and relation.enqueue is not None:
+        relation.enqueue(sorted(unanswered))
+    return out
+
+
+def _compare_all(cur, probe, relation, params, rules, names, out: dict, unanswered: set) -> None:
     for key, ours, theirs, answered in probe_candidates(cur, probe, relation, params=params):
         if not answered and relation.missing == "unavailable":
             # A live service's cache without this NIK yet: asked later by a rate-limited task.
@@ -118,9 +134,6 @@ def staged_check(
         parts = compare(ours, theirs, names)
         if parts and MISMATCH in rules:
             out[key] = _finding(parts, relation.source)
-    if unanswered and relation.enqueue is not None:
-        relation.enqueue(sorted(unanswered))
-    return out
 
 
 def probe_candidates(cur, probe: str, relation, *, params: Mapping | None = None) -> Iterator[tuple]:

@@ -50,8 +50,6 @@ def registry_civil_findings(
         return
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL jit = off")
-        # The probe and the extract hashed in memory, not in a hundred batches on disk (a million persons).
-        cur.execute("SET LOCAL work_mem = '64MB'")
         prefix = {"prefix": (region or "") + "%"}
         # Straight over the registry tables (no copy of a million persons first): the join may run in
         # parallel, and only the persons that differ come back.
