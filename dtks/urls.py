@@ -14,6 +14,7 @@ urlpatterns = [
     path("dukcapil/", include("dtks.civil.urls")),
     path("usulan/", include("proposals.urls")),
     path("daftar/", include("proposals.public_urls")),
+    path("verval/", include("verification.urls")),
     path("api/v1/", include("dtks.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

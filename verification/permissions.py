@@ -1,0 +1,10 @@
+"""Stage 2's rows of the permission table (dtks/permissions.py collects every stage's): each page and
+API operation of `verification` with the roles allowed (docs/security.md #3). Who may take which step on
+an item is the item machine's (proposals.item); what a role sees is the scoped selectors'."""
+
+from dtks.accounts.models import Role
+
+VERIFIERS = frozenset({Role.REGENCY_VERIFIER})
+REGENCY = frozenset({Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR})
+
+ROUTES: dict[str, str | frozenset[str]] = {}
