@@ -2,8 +2,8 @@
 app is ready (proposals/apps.py):
 
 - dashboard queues (dtks/core/dashboards.py): the village operator's musyawarah still open, the items
-  the regency returned, and its imports not finished; the regency verifier's submitted items to
-  decide (`verval`, until the verification stage builds its own) — a role's queues counted by one
+  the regency returned, and its imports not finished (the regency verifier's `verval` queue is the
+  verification stage's, verification/hooks.py) — a role's queues counted by one
   query (a UNION ALL of one aggregate per queue), kept on the request's user for the other providers;
 - panels on the registry's person and family pages (dtks/registry/panels.py): the proposals open on
   the record, as far as the reader's scope goes;
@@ -29,7 +29,7 @@ from .imports.selectors import import_jobs_visible_to
 from .imports.services import OPEN_IMPORTS
 from .item.integrity_recheck import proposal_items_civil_recheck
 from .item.models import OPEN_STATES, ProposalItem, ProposalPerson
-from .item.selectors import proposal_items_visible_to, regency_submitted_items, returned_items
+from .item.selectors import proposal_items_visible_to, returned_items
 from .musyawarah.models import Musyawarah
 from .musyawarah.selectors import musyawarah_visible_to
 
@@ -48,9 +48,6 @@ def _branches(user) -> dict:
             lambda: import_jobs_visible_to(user=user).filter(status__in=OPEN_IMPORTS),
             "created_at",
         ),
-        # Until the verification stage brings its own queue: the submitted items the regency decides,
-        # waiting since they were (re)submitted.
-        "verval": (lambda: regency_submitted_items(user=user), "updated_at"),
     }
 
 
@@ -126,19 +123,6 @@ def open_imports(*, user) -> QueueState:
         url=lambda first: (
             reverse("proposals:import_job", args=[first]) if first else reverse("proposals:musyawarah_list")
         ),
-    )
-
-
-@queue_provider("verval")
-def regency_verval(*, user) -> QueueState:
-    """The regency verifier's queue: submitted items its regency decides. The button opens the
-    regency's page, where an item is returned to the village (the verification stage replaces both)."""
-    return _queue(
-        user,
-        "verval",
-        caption=_("usulan menunggu keputusan kabupaten/kota"),
-        label=_("usulan"),
-        url=lambda _first: reverse("proposals:regency"),
     )
 
 

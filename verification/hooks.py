@@ -1,2 +1,48 @@
 """The verification stage's registrations with the core's registration points (docs/design.md §3):
-dashboard queues, panels, notifications, demo. Imported by VerificationConfig.ready()."""
+dashboard queues, panels, notifications, demo. Imported by VerificationConfig.ready().
+
+- dashboard queues of the regency verifier: `verval` (the submitted items its regency decides) and
+  `returned_by_ministry` (items the ministry returned for correction), both counted by one query
+  (verification/selectors.py: verval_dashboard_counts) and opening the queue at /verval/ on its tab.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dtks.core.dashboards import QueueState, queue_provider
+
+from .selectors import TAB_QUEUE, TAB_RETURNED, verval_dashboard_counts
+
+MEMO = "_verval_queue_counts"
+
+
+def _counts(user) -> dict:
+    memo = getattr(user, MEMO, None)
+    if memo is None:
+        memo = verval_dashboard_counts(user=user)
+        setattr(user, MEMO, memo)
+    return memo
+
+
+def _state(user, tab: str, *, caption) -> QueueState:
+    n, oldest = _counts(user)[tab]
+    url = reverse("verification:queue") + ("" if tab == TAB_QUEUE else f"?tab={tab}")
+    return QueueState(
+        count=n,
+        caption=caption,
+        oldest_since=oldest,
+        oldest_label=str(_("usulan")) if oldest else "",
+        url=url,
+    )
+
+
+@queue_provider("verval")
+def verval_queue(*, user) -> QueueState:
+    """The regency's verval queue: submitted items it decides, oldest first."""
+    return _state(user, TAB_QUEUE, caption=_("usulan menunggu keputusan kabupaten/kota"))
+
+
+@queue_provider("returned_by_ministry")
+def returned_by_ministry(*, user) -> QueueState:
+    """Items the ministry returned to the regency for correction (the queue's second tab)."""
+    return _state(user, TAB_RETURNED, caption=_("data dikembalikan Kementerian Sosial"))

@@ -7,4 +7,13 @@ from dtks.accounts.models import Role
 VERIFIERS = frozenset({Role.REGENCY_VERIFIER})
 REGENCY = frozenset({Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR})
 
-ROUTES: dict[str, str | frozenset[str]] = {}
+ROUTES: dict[str, str | frozenset[str]] = {
+    # The verval queue, its export and the item review (verification/views.py, apis.py): the regency
+    # reads them; deciding is the verifier's (the decisions' own routes).
+    "verification:queue": REGENCY,
+    "verification:queue_xlsx": REGENCY,
+    "verification:review": REGENCY,
+    "api:verval-queue": REGENCY,
+    "api:verval-search": REGENCY,
+    "api:verval-review": REGENCY,
+}

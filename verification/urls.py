@@ -1,4 +1,15 @@
 """The verification stage's pages, mounted at /verval/ (dtks/urls.py)."""
 
+from django.urls import path
+
+from . import (
+    converters,  # noqa: F401 - registers `verval_id`
+    views,
+)
+
 app_name = "verification"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.queue, name="queue"),
+    path("unduh/", views.queue_xlsx, name="queue_xlsx"),
+    path("usulan/<verval_id:pk>/", views.review, name="review"),
+]

@@ -13,6 +13,8 @@ stages to it.
   returned item: `proposal_item_update`.
 - Deciding: `proposal_item_transition` (one item) and `proposal_items_bulk_transition` (many),
   which apply the same rules and side effects and write the same history and audit rows.
+- Labels: `TRANSITION_LABELS` (a transition as history reads it), `STAGE_LABELS` (the stage a
+  history row's `detail` names), for later stages' pages showing an item's history.
 - Checking again: `proposal_items_civil_recheck` stores the civil-registry findings of the open items
   that were saved while Dukcapil could not answer (the core's beat task calls it).
 """
@@ -20,7 +22,7 @@ stages to it.
 from .content import TargetNotFound
 from .create import REGENCY_KINDS, may_edit, proposal_item_correct, proposal_item_create, proposal_item_update
 from .integrity_recheck import proposal_items_civil_recheck
-from .machine import TRANSITION_LABELS, TRANSITIONS, AlreadyDecided
+from .machine import STAGE_LABELS, TRANSITION_LABELS, TRANSITIONS, AlreadyDecided
 from .models import (
     DECIDED_STATES,
     EDITABLE_STATES,
@@ -45,6 +47,7 @@ __all__ = [
     "EDITABLE_STATES",
     "OPEN_STATES",
     "REGENCY_KINDS",
+    "STAGE_LABELS",
     "TRANSITIONS",
     "TRANSITION_LABELS",
     "AlreadyDecided",

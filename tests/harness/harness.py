@@ -38,7 +38,7 @@ NO_OBJECT = "-"
 ROW_LINK = {
     "family": re.compile(r'href="/registri/keluarga/(\d+)/"'),
     "person": re.compile(r'href="/registri/orang/(\d+)/"'),
-    "item": re.compile(r'href="/usulan/(?:item|kementerian)/(\d+)/"'),
+    "item": re.compile(r'href="/(?:usulan/(?:item|kementerian)|verval/usulan)/(\d+)/"'),
     "musyawarah": re.compile(r'href="/usulan/musyawarah/(\d+)/"'),
 }
 ROW_KEY = {"family": "family_id", "person": "person_id", "item": "id", "musyawarah": "id", "import": "id"}

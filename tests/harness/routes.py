@@ -466,6 +466,13 @@ def target_item(ctx: Ctx):
     return target_musyawarah(ctx).items.order_by("pk").first()
 
 
+def queue_item(ctx: Ctx):
+    """The target village's submitted self-registration (world.proposal_rows): in its regency's queue."""
+    from proposals.models import ProposalItem
+
+    return ProposalItem.objects.get(pk=ctx.world.proposals["self_registration"][ctx.target.village])
+
+
 def musyawarah_body(ctx: Ctx) -> dict:
     import uuid
 
@@ -785,6 +792,32 @@ ROUTES: tuple[Route, ...] = (
         {"transition": "withdraw", "reason": "Dobel."},
         target=True,
     ),
+    # The regency's verval queue (verification/views.py, apis.py): the world's submitted
+    # self-registrations and ministry proposals are in it; the review opens one item per relation.
+    Route("verification:queue", "/verval/", rows="item", row_kinds=("self_registration", "ministry")),
+    Route(
+        "verification:queue",
+        "/verval/",
+        "POST",
+        lambda c: {"nomor": c.target.head.nik},
+        label="NIK",
+        target=True,
+        rows="item",
+        row_kinds=("self_registration", "ministry"),
+    ),
+    Route("verification:queue_xlsx", "/verval/unduh/"),
+    Route("verification:review", lambda c: f"/verval/usulan/{queue_item(c).pk}/", target=True),
+    Route("api:verval-queue", "/api/v1/verval/", rows="item", row_kinds=("self_registration", "ministry")),
+    Route(
+        "api:verval-search",
+        "/api/v1/verval/cari/",
+        "POST",
+        lambda c: {"nomor": c.target.head.nik},
+        target=True,
+        rows="item",
+        row_kinds=("self_registration", "ministry"),
+    ),
+    Route("api:verval-review", lambda c: f"/api/v1/verval/usulan/{queue_item(c).pk}/", target=True),
     # The Dukcapil pages (dtks/civil/views.py): the data unit's page, its extracts, and the
     # reconciliation, whose list holds every person of the world (each differs in something).
     Route("civil:overview", "/dukcapil/"),

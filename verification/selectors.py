@@ -1,0 +1,289 @@
+"""The regency's verval queue (issue 14): every item its regency decides, read through the
+`proposals.item` scoped selectors and filtered, counted and paged in SQL.
+
+- Tab `antrean`: submitted items the regency verifies (its villages' musyawarah, self-registrations,
+  ministry proposals routed to it, transfer arrivals into its villages); tab `dikembalikan`: items
+  the ministry returned to the regency for correction.
+- Filters: village, kind, channel, age (days waiting since the item last changed), integrity finding
+  (a rule code, or a civil-registry part: `findings @> [{"rule": …, "detail": {"parts": [{"part": …}]}}]`,
+  or `tanpa` for none) and a name or item-number search. A NIK or KK is searched only through
+  `verval_queue_number_search` (a POST body, never a URL).
+- Counts per filter value: one GROUP BY per dimension (with the other filters applied) and one
+  aggregate for findings and ages — a fixed number of queries whatever the rows.
+- Keyset paging on a stable key: (updated_at, id), oldest first by default.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from dtks.accounts.scope import region_q, scoped_selector
+from dtks.civil.forms import REASON_LABELS
+from dtks.registry.models import Finding
+from proposals.item import ProposalItem, ProposalPerson, listed_items, proposal_items_visible_to
+
+S = ProposalItem.State
+TAB_QUEUE = "antrean"
+TAB_RETURNED = "dikembalikan"
+TABS = {TAB_QUEUE: S.SUBMITTED, TAB_RETURNED: S.RETURNED_TO_REGENCY}
+# Age buckets: (code, from day, to day inclusive or None).
+AGES = (("0-7", 0, 7), ("8-30", 8, 30), ("31+", 31, None))
+SORTS = ("lama", "baru", "nomor")  # oldest first (default), newest first, item number
+NO_FINDING = "tanpa"
+CIVIL_PREFIX = "dukcapil:"
+CIVIL_MISMATCH = "CIVIL_REGISTRY_MISMATCH"
+PAGE_SIZE = 50
+NAME_MAX = 100
+ITEM_NUMBER_DIGITS = 12  # an item number; 16 digits is a NIK/KK and is never searched from a URL
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def finding_values() -> list[str]:
+    """Every finding filter value: each rule, each civil-registry part, none."""
+    return [*Finding.Rule.values, *(CIVIL_PREFIX + p for p in REASON_LABELS), NO_FINDING]
+
+
+@dataclass
+class QueueFilters:
+    tab: str = TAB_QUEUE
+    village: str = ""
+    kind: str = ""
+    channel: str = ""
+    age: str = ""
+    finding: str = ""
+    q: str = ""
+    sort: str = "lama"
+    after: str = ""  # the keyset cursor of the page to show
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, data) -> "QueueFilters":
+        """From a query string (or a DRF query_params): unknown values are dropped, not trusted."""
+
+        def pick(name: str, allowed) -> str:
+            value = (data.get(name) or "").strip()
+            return value if value in allowed else ""
+
+        f = cls()
+        f.tab = pick("tab", TABS) or TAB_QUEUE
+        village = (data.get("desa") or "").strip()
+        f.village = village if village.isascii() and village.isdigit() and len(village) == 10 else ""
+        f.kind = pick("jenis", ProposalItem.Kind.values)
+        f.channel = pick("saluran", ProposalItem.Channel.values)
+        f.age = pick("umur", [a[0] for a in AGES])
+        f.finding = pick("temuan", finding_values())
+        f.sort = pick("urut", SORTS) or "lama"
+        raw = data.get("q") or ""
+        # Printable text only: a NUL or a lone surrogate never reaches the database.
+        q = "".join(ch for ch in raw if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF).strip()[
+            :NAME_MAX
+        ]
+        if q.isdigit() and len(q) > ITEM_NUMBER_DIGITS:
+            f.errors.append("nomor")  # a NIK/KK typed into the GET search: not searched, not echoed
+            q = ""
+        f.q = q
+        f.after = (data.get("setelah") or "").strip()[:40]
+        return f
+
+    def query(self, *, without: tuple[str, ...] = ()) -> dict[str, str]:
+        """The filters as query-string parameters (for links), leaving out `without`."""
+        pairs = {
+            "tab": self.tab if self.tab != TAB_QUEUE else "",
+            "desa": self.village,
+            "jenis": self.kind,
+            "saluran": self.channel,
+            "umur": self.age,
+            "temuan": self.finding,
+            "q": self.q,
+            "urut": self.sort if self.sort != "lama" else "",
+        }
+        return {k: v for k, v in pairs.items() if v and k not in without}
+
+
+@scoped_selector
+def verval_items_visible_to(*, user) -> QuerySet[ProposalItem]:
+    """Every item the user's regency decides now, in both tabs: submitted items it verifies and
+    items the ministry returned to it. Only items of its own villages (not the arrivals of its
+    departures, which the destination's regency decides)."""
+    return (
+        proposal_items_visible_to(user=user)
+        .filter(region_q(user))
+        .filter(Q(state=S.SUBMITTED, verifier=ProposalItem.Verifier.REGENCY) | Q(state=S.RETURNED_TO_REGENCY))
+    )
+
+
+def _finding_q(value: str) -> Q:
+    if value == NO_FINDING:
+        return Q(findings=[])
+    if value.startswith(CIVIL_PREFIX):
+        part = value.removeprefix(CIVIL_PREFIX)
+        return Q(findings__contains=[{"rule": CIVIL_MISMATCH, "detail": {"parts": [{"part": part}]}}])
+    return Q(findings__contains=[{"rule": value}])
+
+
+def _age_q(code: str, now: datetime) -> Q:
+    for c, low, high in AGES:
+        if c == code:
+            q = Q(updated_at__lte=now - timedelta(days=low))
+            if high is not None:
+                q &= Q(updated_at__gt=now - timedelta(days=high + 1))
+            return q
+    return Q()
+
+
+def _name_q(q: str) -> Q:
+    if q.isdigit():
+        return Q(pk=int(q))
+    named = ProposalPerson.objects.filter(item=OuterRef("pk"), nama__icontains=q)
+    return Q(Exists(named))
+
+
+def _filtered(qs: QuerySet, f: QueueFilters, *, now: datetime, without: str = "") -> QuerySet:
+    if without != "tab":
+        qs = qs.filter(state=TABS[f.tab])
+    if f.village and without != "village":
+        qs = qs.filter(village_code=f.village)
+    if f.kind and without != "kind":
+        qs = qs.filter(kind=f.kind)
+    if f.channel and without != "channel":
+        qs = qs.filter(channel=f.channel)
+    if f.age and without != "age":
+        qs = qs.filter(_age_q(f.age, now))
+    if f.finding and without != "finding":
+        qs = qs.filter(_finding_q(f.finding))
+    if f.q:
+        qs = qs.filter(_name_q(f.q))
+    return qs
+
+
+@scoped_selector
+def verval_queue_visible_to(*, user, filters: QueueFilters | None = None) -> QuerySet[ProposalItem]:
+    """The queue's rows in the user's scope with `filters` applied, decorated for a list (first
+    person's name, number of persons), in the sort's order (oldest first by default)."""
+    f = filters or QueueFilters()
+    qs = _filtered(verval_items_visible_to(user=user), f, now=timezone.now())
+    return listed_items(qs).order_by(*ORDERINGS[f.sort])
+
+
+ORDERINGS = {"lama": ("updated_at", "pk"), "baru": ("-updated_at", "-pk"), "nomor": ("pk",)}
+
+
+# -- keyset paging ------------------------------------------------------------------------------------
+
+
+def _micros(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def cursor_of(item, sort: str) -> str:
+    if sort == "nomor":
+        return str(item.pk)
+    return f"{_micros(item.updated_at)}.{item.pk}"
+
+
+def _after_q(cursor: str, sort: str) -> Q | None:
+    """The rows after `cursor` in `sort`'s order; None for a cursor that is not one of ours."""
+    parts = cursor.split(".")
+    if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+        return None
+    if sort == "nomor":
+        return Q(pk__gt=int(parts[0])) if len(parts) == 1 else None
+    if len(parts) != 2:
+        return None
+    try:
+        at = EPOCH + timedelta(microseconds=int(parts[0]))
+    except OverflowError:
+        return None
+    pk = int(parts[1])
+    if sort == "baru":
+        return Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=pk)
+    return Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk)
+
+
+@dataclass
+class QueuePage:
+    rows: list
+    next_cursor: str = ""
+    bad_cursor: bool = False
+
+
+def verval_queue_page(*, user, filters: QueueFilters, size: int = PAGE_SIZE) -> QueuePage:
+    """One keyset page of the queue: `size` rows after `filters.after`, and the next page's cursor."""
+    qs = verval_queue_visible_to(user=user, filters=filters)
+    bad = False
+    if filters.after:
+        after = _after_q(filters.after, filters.sort)
+        if after is None:
+            bad = True
+        else:
+            qs = qs.filter(after)
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return QueuePage(rows=rows, next_cursor=cursor_of(rows[-1], filters.sort) if more else "", bad_cursor=bad)
+
+
+# -- counts per filter value ----------------------------------------------------------------------------
+
+
+def verval_queue_counts(*, user, filters: QueueFilters) -> dict[str, dict[str, int]]:
+    """{dimension: {value: rows}} — each dimension counted with the other filters applied (so a
+    count says what choosing that value would list). Five queries whatever the number of rows."""
+    now = timezone.now()
+    base = verval_items_visible_to(user=user)
+    counts: dict[str, dict[str, int]] = {}
+    for dim, column in (
+        ("tab", "state"),
+        ("village", "village_code"),
+        ("kind", "kind"),
+        ("channel", "channel"),
+    ):
+        rows = (
+            _filtered(base, filters, now=now, without=dim)
+            .order_by()
+            .values(column)
+            .annotate(n=Count("pk"))
+            .values_list(column, "n")
+        )
+        got = dict(rows)
+        if dim == "tab":
+            got = {tab: got.get(state, 0) for tab, state in TABS.items()}
+        counts[dim] = got
+    # Ages and findings: one aggregate each with a filtered count per value.
+    ages = _filtered(base, filters, now=now, without="age").aggregate(
+        **{f"a{i}": Count("pk", filter=_age_q(code, now)) for i, (code, _lo, _hi) in enumerate(AGES)}
+    )
+    counts["age"] = {code: ages[f"a{i}"] for i, (code, _lo, _hi) in enumerate(AGES)}
+    values = finding_values()
+    found = _filtered(base, filters, now=now, without="finding").aggregate(
+        **{f"f{i}": Count("pk", filter=_finding_q(v)) for i, v in enumerate(values)}
+    )
+    counts["finding"] = {v: found[f"f{i}"] for i, v in enumerate(values)}
+    return counts
+
+
+# -- NIK / KK search (POST only) ---------------------------------------------------------------------------
+
+
+def verval_queue_number_search(*, user, number: str, tab: str = TAB_QUEUE, limit: int = PAGE_SIZE) -> list:
+    """Queue rows (both tabs unless `tab`) naming a NIK (a person of the item) or a KK — the number
+    arrives in a POST body and is never put into a URL."""
+    named = ProposalPerson.objects.filter(item=OuterRef("pk"), nik=number)
+    qs = verval_items_visible_to(user=user).filter(Q(no_kk=number) | Q(Exists(named)))
+    if tab in TABS:
+        qs = qs.filter(state=TABS[tab])
+    return list(listed_items(qs).order_by(*ORDERINGS["lama"])[:limit])
+
+
+# -- the dashboard's queues -------------------------------------------------------------------------------
+
+
+def verval_dashboard_counts(*, user) -> dict[str, tuple[int, datetime | None]]:
+    """{tab: (rows, oldest updated_at)} in one query."""
+    agg = verval_items_visible_to(user=user).aggregate(
+        **{f"n_{tab}": Count("pk", filter=Q(state=state)) for tab, state in TABS.items()},
+        **{f"at_{tab}": Min("updated_at", filter=Q(state=state)) for tab, state in TABS.items()},
+    )
+    return {tab: (agg[f"n_{tab}"], agg[f"at_{tab}"]) for tab in TABS}

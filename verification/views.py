@@ -1,0 +1,226 @@
+"""The regency's verval pages (issue 14): the queue at /verval/ (two tabs, filters with counts,
+keyset paging, NIK/KK search by POST only), the item review at /verval/usulan/<id>/, and the
+export of the filtered list at /verval/unduh/. Thin views over verification/selectors.py and
+verification/review.py; roles per route are in verification/permissions.py."""
+
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dtks.accounts.auth import client_ip
+from dtks.accounts.models import Role
+from dtks.audit.services import audit_full_view, audit_record
+from dtks.civil.forms import REASON_LABELS
+from dtks.regions.models import Level, Region
+from dtks.regions.selectors import region_labels
+from dtks.registry.forms import NumberSearchForm
+from dtks.registry.masking import mask_id
+from dtks.registry.models import Finding
+from proposals.item import ProposalItem
+
+from . import export
+from .review import build_review, half_label, review_item
+from .selectors import (
+    AGES,
+    CIVIL_PREFIX,
+    NO_FINDING,
+    TAB_QUEUE,
+    TAB_RETURNED,
+    QueueFilters,
+    finding_values,
+    verval_queue_counts,
+    verval_queue_number_search,
+    verval_queue_page,
+    verval_queue_visible_to,
+)
+
+SORT_LABELS = {
+    "lama": gettext_lazy("Terlama dulu"),
+    "baru": gettext_lazy("Terbaru dulu"),
+    "nomor": gettext_lazy("Nomor usulan"),
+}
+
+
+def decide_url(pk: int) -> str:
+    """The decision form (built with the decisions), by name once it exists."""
+    try:
+        return reverse("verification:decide", args=[pk])
+    except NoReverseMatch:
+        return f"/verval/usulan/{pk}/putuskan/"
+
+
+def finding_label(value: str) -> str:
+    if value == NO_FINDING:
+        return _("Tanpa temuan")
+    if value.startswith(CIVIL_PREFIX):
+        return _("Dukcapil: %(reason)s") % {
+            "reason": REASON_LABELS.get(value.removeprefix(CIVIL_PREFIX), value)
+        }
+    return Finding.rule_label(value)
+
+
+def age_label(code: str) -> str:
+    return {"0-7": _("0–7 hari"), "8-30": _("8–30 hari"), "31+": _("Lebih dari 30 hari")}[code]
+
+
+def decorate(rows, *, now=None) -> list:
+    now = now or timezone.now()
+    labels = region_labels(r.village_code for r in rows) if rows else {}
+    for r in rows:
+        r.kind_label = r.get_kind_display()
+        r.half = half_label(r)
+        r.channel_label = r.get_channel_display()
+        r.state_label = r.get_state_display()
+        r.region_label = labels.get(r.village_code, r.village_code)
+        r.masked_kk = mask_id(r.no_kk)
+        r.age_days = max((now - r.updated_at).days, 0)
+        r.finding_labels = sorted({Finding.rule_label(f.get("rule")) for f in r.findings or []})
+    return rows
+
+
+def _facets(f: QueueFilters, counts: dict, villages: dict[str, str]) -> list[dict]:
+    """Each filter's options with their counts, as the page's <select>s show them."""
+
+    def options(dim: str, values) -> list[dict]:
+        got = counts.get(dim, {})
+        return [{"value": v, "label": lab, "count": got.get(v, 0)} for v, lab in values]
+
+    return [
+        {"name": "desa", "label": _("Kelurahan/desa"), "current": f.village,
+         "options": options("village", sorted(villages.items(), key=lambda kv: kv[1]))},
+        {"name": "jenis", "label": _("Jenis usulan"), "current": f.kind,
+         "options": options("kind", ProposalItem.Kind.choices)},
+        {"name": "saluran", "label": _("Saluran"), "current": f.channel,
+         "options": options("channel", ProposalItem.Channel.choices)},
+        {"name": "umur", "label": _("Lama menunggu"), "current": f.age,
+         "options": options("age", [(c, age_label(c)) for c, _lo, _hi in AGES])},
+        {"name": "temuan", "label": _("Temuan integritas"), "current": f.finding,
+         "options": options("finding", [(v, finding_label(v)) for v in finding_values()])},
+    ]  # fmt: skip
+
+
+def _villages(user, counts) -> dict[str, str]:
+    """The regency's villages (and any village with rows), named: two queries."""
+    codes = set(counts.get("village", {}))
+    if user.region_code and len(user.region_code) == 4:
+        codes |= set(
+            Region.objects.filter(code__startswith=user.region_code, level=Level.VILLAGE).values_list(
+                "code", flat=True
+            )
+        )
+    return region_labels(codes) if codes else {}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def queue(request):
+    user = request.user
+    f = QueueFilters.parse(request.GET)
+    number_form = NumberSearchForm(request.POST if request.method == "POST" else None)
+    searched = None
+    page = None
+    if number_form.is_bound and number_form.is_valid():
+        number = number_form.cleaned_data["nomor"]
+        rows = verval_queue_number_search(user=user, number=number, tab="")
+        searched = {"masked": mask_id(number), "count": len(rows)}
+        number_form = NumberSearchForm()  # the number is not echoed back into the page
+    else:
+        page = verval_queue_page(user=user, filters=f)
+        rows = page.rows
+    counts = verval_queue_counts(user=user, filters=f)
+    villages = _villages(user, counts)
+    decorate(rows)
+    for r in rows:
+        r.decide_url = decide_url(r.pk)
+    base = QueryDict(mutable=True)
+    base.update(f.query())
+    next_query = base.copy()
+    if page and page.next_cursor:
+        next_query["setelah"] = page.next_cursor
+    tabs = []
+    for tab, label in (
+        (TAB_QUEUE, _("Antrean keputusan")),
+        (TAB_RETURNED, _("Dikembalikan Kementerian Sosial")),
+    ):
+        q = QueryDict(mutable=True)
+        q.update({k: v for k, v in f.query(without=("tab",)).items()})
+        if tab != TAB_QUEUE:
+            q["tab"] = tab
+        tabs.append({"tab": tab, "label": label, "count": counts["tab"].get(tab, 0), "query": q.urlencode(),
+                     "current": tab == f.tab})  # fmt: skip
+    context = {
+        "filters": f,
+        "facets": _facets(f, counts, villages),
+        "tabs": tabs,
+        "rows": rows,
+        "page": page,
+        "searched": searched,
+        "number_form": number_form,
+        "query": base.urlencode(),
+        "next_query": next_query.urlencode() if page and page.next_cursor else "",
+        "first_page": not f.after,
+        "sorts": SORT_LABELS.items(),
+        "filtered": bool(f.query(without=("tab", "urut"))),
+        "number_in_get": "nomor" in f.errors,
+        "is_verifier": user.role == Role.REGENCY_VERIFIER,
+        "xlsx_max": export.MAX_ROWS,
+    }
+    return render(request, "verification/queue.html", context)
+
+
+@never_cache
+@require_GET
+def review(request, pk: int):
+    user = request.user
+    item = review_item(user=user, pk=pk)
+    if item is None:
+        raise Http404
+    data = build_review(user=user, item=item)
+    if data.full and (item.no_kk or data.persons):
+        audit_full_view(
+            request,
+            action="verification.review_view_full",
+            object_type="proposals.item",
+            object_id=item.pk,
+            region_code=item.village_code,
+            persons=len(data.persons),
+        )
+    item.kind_label = item.get_kind_display()
+    item.half = half_label(item)
+    context = {
+        "item": item,
+        "review": data,
+        "decide_url": decide_url(item.pk),
+        "decidable": item.state in (ProposalItem.State.SUBMITTED, ProposalItem.State.RETURNED_TO_REGENCY)
+        and user.role == Role.REGENCY_VERIFIER,
+    }
+    return render(request, "verification/review.html", context)
+
+
+@never_cache
+@require_GET
+def queue_xlsx(request):
+    """The filtered list (as the queue shows it, every page) as XLSX: NIK/KK masked, the reader's
+    scope, one audit row per download."""
+    user = request.user
+    f = QueueFilters.parse(request.GET)
+    rows = verval_queue_visible_to(user=user, filters=f)
+    body, n = export.queue_workbook(rows=rows, filters=f)
+    audit_record(
+        actor=user,
+        action="verification.queue_download",
+        object_type="verification.queue",
+        region_code=user.region_code or "",
+        ip=client_ip(request),
+        detail={**f.query(), "rows": n},
+    )
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="antrean-verval-{f.tab}.xlsx"'
+    return response
