@@ -1,0 +1,4 @@
+"""Fixtures of the verification tests: the role × region harness's world and a media folder of the
+test's own (tests/proposals/flow.py)."""
+
+from tests.proposals.flow import media, world  # noqa: F401
