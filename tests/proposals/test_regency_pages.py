@@ -138,12 +138,12 @@ def test_only_the_villages_proposals_have_a_return_form(world):
     assert "Pendaftaran mandiri: diverifikasi atau ditolak dinas sosial" in html
 
 
-def test_the_verifiers_dashboard_counts_the_items_it_decides_and_links_the_regency_page(
+def test_the_verifiers_dashboard_counts_the_items_it_decides_and_opens_the_verval_queue(
     world, django_assert_max_num_queries
 ):
-    """Until the verification stage brings its queue, `verval` counts the submitted items the regency
-    decides (not another regency's, not the ministry's own), says how long the oldest waits, and
-    opens /usulan/kabupaten/; the dashboard keeps its query budget (tests/core/test_dashboard.py)."""
+    """`verval` (the verification stage's, verification/hooks.py) counts the submitted items the
+    regency decides (not another regency's, not the ministry's own), says how long the oldest waits,
+    and opens the queue at /verval/; the dashboard keeps its query budget (tests/core/test_dashboard.py)."""
     c = client_for(verifier(world))
     empty = c.get("/dasbor/")
     (verval, _returned) = empty.context["queues"]
@@ -163,4 +163,4 @@ def test_the_verifiers_dashboard_counts_the_items_it_decides_and_links_the_regen
     assert verval.state.oldest_since == min(ours.updated_at, sibling.updated_at)
     html = response.content.decode()
     assert "2</span> usulan menunggu keputusan kabupaten/kota" in html
-    assert "Terlama: usulan, menunggu" in html and 'href="/usulan/kabupaten/"' in html
+    assert "Terlama: usulan, menunggu" in html and 'href="/verval/"' in html
