@@ -35,6 +35,7 @@ def arguments(fn, world) -> dict:
         "item_id": ProposalItem.objects.values_list("pk", flat=True).first(),
         "musyawarah_id": Musyawarah.objects.values_list("pk", flat=True).first(),
         "channel": ProposalItem.Channel.MUSYAWARAH,
+        "filters": None,  # verification.selectors.verval_queue_visible_to: no filter
     }
     params = [p for p in inspect.signature(fn).parameters if p != "user"]
     return {p: given[p] for p in params}
