@@ -7,4 +7,13 @@ from dtks.accounts.models import Role
 VERIFIERS = frozenset({Role.REGENCY_VERIFIER})
 REGENCY = frozenset({Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR})
 
-ROUTES: dict[str, str | frozenset[str]] = {}
+ROUTES: dict[str, str | frozenset[str]] = {
+    # Decisions (issue 14): the regency verifier decides; the supervisor may read a bulk decision's
+    # progress and result. An item or bulk decision outside the caller's scope answers 404.
+    "verification:decide": VERIFIERS,
+    "verification:bulk": VERIFIERS,
+    "verification:bulk_progress": REGENCY,
+    "api:verval-decide": VERIFIERS,
+    "api:verval-bulk": VERIFIERS,
+    "api:verval-bulk-detail": REGENCY,
+}
