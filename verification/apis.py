@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from dtks.accounts.auth import client_ip
 from dtks.api.apis import ERRORS, NOT_FOUND, id_parameter
 from dtks.api.idempotency import IDEMPOTENCY, idempotency_key
-from proposals.item import AlreadyDecided
+from proposals.item import AlreadyDecided, ProposalItem
 
-from .models import BULK_DECISION_CHOICES, BulkDecision, DecisionKind, RejectReason, VervalDecision
+from .models import BulkDecision, DecisionKind, RejectReason, VervalDecision
 from .selectors import bulk_decisions_visible_to, items_to_decide
 from .services import ItemNotFound, verval_decide, verval_decide_bulk
 
@@ -56,16 +56,13 @@ class DecisionResultSerializer(serializers.ModelSerializer):
 
 class BulkFilterSerializer(serializers.Serializer):
     village = serializers.RegexField(r"^[0-9]{2,10}$", required=False, allow_blank=True, default="")
-    channel = serializers.ChoiceField(
-        choices=("musyawarah", "self_registration", "ministry", "regency", "reverification"), **TEXT
-    )
-    kind = serializers.ChoiceField(
-        choices=("addition", "deletion", "replacement", "correction", "transfer"), **TEXT
-    )
+    channel = serializers.ChoiceField(choices=ProposalItem.Channel.choices, **TEXT)
+    kind = serializers.ChoiceField(choices=ProposalItem.Kind.choices, **TEXT)
 
 
 class BulkSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=BULK_DECISION_CHOICES)
+    # The full list (one enum in the schema); the service refuses "verify_corrected" in bulk (400).
+    decision = serializers.ChoiceField(choices=DecisionKind.choices)
     item_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=10**18 - 1), required=False, max_length=100_000
     )
