@@ -3,6 +3,9 @@ decision with its progress page. Thin views: reads through scoped selectors (out
 writes through verification/services.py, refusals shown as messages. Roles are in
 verification/permissions.py."""
 
+import re
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -26,6 +29,12 @@ from .services import ItemNotFound, verval_decide, verval_decide_bulk
 def item_page(pk: int) -> str:
     """The item's verification page (verification:item, /verval/usulan/<id>/)."""
     return f"/verval/usulan/{pk}/"
+
+
+def _form_key(request) -> str | None:
+    """The form's idempotency key (`kunci`), when it is one a form of ours could have sent."""
+    key = request.POST.get("kunci") or ""
+    return key if re.fullmatch(r"[0-9a-f]{32}", key) else None
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -72,7 +81,7 @@ def decide(request, pk: int):
                     note=d["note"],
                     overrides=form.overrides() if d["decision"] in ("verify", "verify_corrected") else None,
                     corrections=form.corrections(),
-                    idempotency_key=request.POST.get("kunci") or None,
+                    idempotency_key=_form_key(request),
                     ip=client_ip(request),
                 )
             except AlreadyDecided as exc:
@@ -119,6 +128,8 @@ def decide(request, pk: int):
         ],
         "decisions": decisions_of_item(user=user, item_id=item.pk)[:5],
         "item_page": item_page(item.pk),
+        # A fresh key per rendered form: a double submit decides once (dtks/core/idempotency.py).
+        "kunci": _form_key(request) or uuid.uuid4().hex,
     }
     return render(request, "verification/decide.html", context, status=status)
 
@@ -144,7 +155,7 @@ def bulk(request):
                 reason=d["reason"],
                 reason_code=d["reason_code"],
                 note=d["note"],
-                idempotency_key=request.POST.get("kunci") or None,
+                idempotency_key=_form_key(request),
                 ip=client_ip(request),
                 **kwargs,
             )

@@ -493,3 +493,16 @@ def test_api_bulk_and_its_progress(u):
         content_type="application/json",
     )
     assert both.status_code == 400 and "item_ids" in both.json()["errors"]
+
+
+def test_a_double_submitted_decision_form_decides_once(u):
+    obj = item(S.SUBMITTED)
+    c = client_for(u["regency"])
+    html = c.get(f"/verval/usulan/{obj.pk}/putuskan/").content.decode()
+    key = html.split('name="kunci" value="', 1)[1][:32]
+    data = {"decision": "reject", "reason_code": "pindah", "kunci": key}
+    first = c.post(f"/verval/usulan/{obj.pk}/putuskan/", data)
+    assert first.status_code == 302
+    # The form page now says the item is decided; a hostile key is simply not used.
+    assert c.post(f"/verval/usulan/{obj.pk}/putuskan/", {**data, "kunci": "x" * 10_000}).status_code == 409
+    assert VervalDecision.objects.filter(item=obj).count() == 1
