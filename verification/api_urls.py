@@ -5,10 +5,20 @@ from django.urls import path
 from . import (
     apis,
     converters,  # noqa: F401 - registers `verval_id`
+    decision_apis,
 )
 
 urlpatterns: list = [
     path("verval/", apis.VervalQueueApi.as_view(), name="verval-queue"),
     path("verval/cari/", apis.VervalSearchApi.as_view(), name="verval-search"),
     path("verval/usulan/<verval_id:pk>/", apis.VervalReviewApi.as_view(), name="verval-review"),
+    path(
+        "verval/usulan/<verval_id:pk>/keputusan/", decision_apis.DecisionApi.as_view(), name="verval-decide"
+    ),
+    path("verval/keputusan-massal/", decision_apis.BulkApi.as_view(), name="verval-bulk"),
+    path(
+        "verval/keputusan-massal/<verval_id:pk>/",
+        decision_apis.BulkDetailApi.as_view(),
+        name="verval-bulk-detail",
+    ),
 ]

@@ -16,4 +16,12 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:verval-queue": REGENCY,
     "api:verval-search": REGENCY,
     "api:verval-review": REGENCY,
+    # Decisions (issue 14): the regency verifier decides; the supervisor may read a bulk decision's
+    # progress and result. An item or bulk decision outside the caller's scope answers 404.
+    "verification:decide": VERIFIERS,
+    "verification:bulk": VERIFIERS,
+    "verification:bulk_progress": REGENCY,
+    "api:verval-decide": VERIFIERS,
+    "api:verval-bulk": VERIFIERS,
+    "api:verval-bulk-detail": REGENCY,
 }

@@ -262,6 +262,9 @@ SPECTACULAR_SETTINGS = {
         # Two lists call their state `status`: each gets its own name.
         "ImportJobStatusEnum": "proposals.models.ImportJob.Status",
         "CivilExtractStatusEnum": "dtks.civil.models.Extract.Status",
+        "BulkDecisionStatusEnum": "verification.models.BulkDecision.Status",
+        # The verifier's decision (verification/models.py), beside an item transition's `decision`.
+        "VervalDecisionEnum": "verification.models.DecisionKind",
     },
 }
 

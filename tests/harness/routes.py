@@ -458,6 +458,47 @@ def village_musyawarah(world: World, village: str):
     return m
 
 
+def verval_item(ctx: Ctx) -> int:
+    """A submitted item of the target village that the regency verifies (a self-registration)."""
+    return ctx.world.proposals["self_registration"][ctx.target.village]
+
+
+def verval_bulk(ctx: Ctx):
+    """A finished bulk decision taken in the target village's region (test set-up: written directly)."""
+    from dtks.accounts.models import Role
+    from verification.models import BulkDecision
+
+    return BulkDecision.objects.create(
+        decision="reject",
+        reason="Data ganda",
+        reason_code="data_ganda",
+        item_ids=[verval_item(ctx)],
+        status=BulkDecision.Status.DONE,
+        total=1,
+        done=1,
+        skipped={str(verval_item(ctx)): "sudah diputuskan"},
+        region_code=ctx.target.village,
+        created_by=ctx.world.users[(Role.REGENCY_VERIFIER, ctx.target.village[:4])],
+    )
+
+
+VERVAL_REJECT = {"decision": "reject", "reason_code": "data_ganda", "reason": "Terdaftar di desa lain."}
+
+
+def verval_bulk_ids(ctx: Ctx) -> list[int]:
+    # Every village's self-registration: those outside the caller's scope are skipped ("tidak
+    # ditemukan"), so every permitted caller gets the same answer.
+    return sorted(ctx.world.proposals["self_registration"].values())
+
+
+def verval_bulk_body(ctx: Ctx) -> dict:
+    return {**VERVAL_REJECT, "item": verval_bulk_ids(ctx)}
+
+
+def verval_bulk_api_body(ctx: Ctx) -> dict:
+    return {**VERVAL_REJECT, "item_ids": verval_bulk_ids(ctx)}
+
+
 def target_musyawarah(ctx: Ctx):
     return village_musyawarah(ctx.world, ctx.target.village)
 
@@ -818,6 +859,42 @@ ROUTES: tuple[Route, ...] = (
         row_kinds=("self_registration", "ministry"),
     ),
     Route("api:verval-review", lambda c: f"/api/v1/verval/usulan/{queue_item(c).pk}/", target=True),
+    # The verifier's decisions (verification/decision_views.py, decision_apis.py): one item's decision
+    # (a self-registration of the target village, which the regency verifies), the bulk decision
+    # (ids outside the caller's scope are skipped, so it answers the same everywhere) and its result.
+    Route("verification:decide", lambda c: f"/verval/usulan/{verval_item(c)}/putuskan/", target=True),
+    Route(
+        "verification:decide",
+        lambda c: f"/verval/usulan/{verval_item(c)}/putuskan/",
+        "POST",
+        VERVAL_REJECT,
+        target=True,
+        ok=302,
+    ),
+    Route("verification:bulk", "/verval/keputusan-massal/", "POST", verval_bulk_body, ok=302),
+    Route(
+        "verification:bulk_progress", lambda c: f"/verval/keputusan-massal/{verval_bulk(c).pk}/", target=True
+    ),
+    Route(
+        "api:verval-decide",
+        lambda c: f"/api/v1/verval/usulan/{verval_item(c)}/keputusan/",
+        "POST",
+        VERVAL_REJECT,
+        target=True,
+        ok=201,
+    ),
+    Route(
+        "api:verval-bulk",
+        "/api/v1/verval/keputusan-massal/",
+        "POST",
+        verval_bulk_api_body,
+        ok=201,
+    ),
+    Route(
+        "api:verval-bulk-detail",
+        lambda c: f"/api/v1/verval/keputusan-massal/{verval_bulk(c).pk}/",
+        target=True,
+    ),
     # The Dukcapil pages (dtks/civil/views.py): the data unit's page, its extracts, and the
     # reconciliation, whose list holds every person of the world (each differs in something).
     Route("civil:overview", "/dukcapil/"),

@@ -1,0 +1,189 @@
+"""The verifier's decision pages (issue 14, "Decisions"): one item's decision form and the bulk
+decision with its progress page. Thin views: reads through scoped selectors (out of scope → 404),
+writes through verification/services.py, refusals shown as messages. Roles are in
+verification/permissions.py."""
+
+import re
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from dtks.accounts.auth import client_ip
+from dtks.registry.models import Finding
+from proposals.item import DECIDED_STATES, AlreadyDecided, ProposalItem, proposal_items_visible_to
+
+from .forms import BulkDecisionForm, DecisionForm
+from .models import DecisionKind
+from .selectors import bulk_decisions_visible_to, decisions_of_item, items_to_decide
+from .services import ItemNotFound, verval_decide, verval_decide_bulk
+
+
+def item_page(pk: int) -> str:
+    """The item's verification page (verification:item, /verval/usulan/<id>/)."""
+    return f"/verval/usulan/{pk}/"
+
+
+def _form_key(request) -> str | None:
+    """The form's idempotency key (`kunci`), when it is one a form of ours could have sent."""
+    key = request.POST.get("kunci") or ""
+    return key if re.fullmatch(r"[0-9a-f]{32}", key) else None
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Puts a service's refusal on the form's fields where it names one."""
+    if not hasattr(exc, "error_dict"):
+        for m in exc.messages:
+            form.add_error(None, m)
+        return
+    for key, errors in exc.error_dict.items():
+        messages_ = [m for e in errors for m in e.messages]
+        field = key
+        if key.startswith("overrides."):
+            field = f"override_{key.split('.', 1)[1]}"
+        elif key.startswith("corrections.persons."):
+            parts = key.split(".")
+            field = f"p{parts[2]}_{parts[3]}" if len(parts) >= 4 else "__all__"
+        elif key.startswith("corrections.") and key.split(".", 1)[1] in ("no_kk", "rt", "rw", "alamat"):
+            field = f"family_{key.split('.', 1)[1]}"
+        for m in messages_:
+            if field in form.fields:
+                form.add_error(field, m)
+            else:
+                form.add_error(None, m)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def decide(request, pk: int):
+    user = request.user
+    item = get_object_or_404(proposal_items_visible_to(user=user), pk=pk)
+    decided = item.state != ProposalItem.State.SUBMITTED
+    form = DecisionForm(request.POST or None, item=item)
+    status = 200
+    if request.method == "POST" and not decided:
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                verval_decide(
+                    item_id=item.pk,
+                    decision=d["decision"],
+                    actor=user,
+                    reason=d["reason"],
+                    reason_code=d["reason_code"],
+                    note=d["note"],
+                    overrides=form.overrides() if d["decision"] in ("verify", "verify_corrected") else None,
+                    corrections=form.corrections(),
+                    idempotency_key=_form_key(request),
+                    ip=client_ip(request),
+                )
+            except AlreadyDecided as exc:
+                item.refresh_from_db()
+                decided = True
+                messages.error(request, exc.messages[0])
+                status = 409
+            except ItemNotFound:
+                raise Http404 from None
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+                status = 403
+            except ValidationError as exc:
+                _form_errors(form, exc)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("Usulan #%(id)d: %(what)s.")
+                    % {"id": item.pk, "what": DecisionKind(d["decision"]).label},
+                )
+                return HttpResponseRedirect(item_page(item.pk))
+        else:
+            status = 400
+    elif request.method == "POST":
+        messages.error(
+            request,
+            _("Usulan #%(id)d sudah diputuskan (%(state)s).")
+            % {"id": item.pk, "state": item.get_state_display()},
+        )
+        status = 409
+    context = {
+        "item": item,
+        "form": form,
+        "decided": decided,
+        "already": item.state in DECIDED_STATES,
+        "findings": [
+            {
+                "rule": f.get("rule"),
+                "label": Finding.rule_label(f.get("rule")),
+                "message": f.get("message", ""),
+            }
+            for f in item.findings or []
+        ],
+        "decisions": decisions_of_item(user=user, item_id=item.pk)[:5],
+        "item_page": item_page(item.pk),
+        # A fresh key per rendered form: a double submit decides once (dtks/core/idempotency.py).
+        "kunci": _form_key(request) or uuid.uuid4().hex,
+    }
+    return render(request, "verification/decide.html", context, status=status)
+
+
+@never_cache
+@require_POST
+def bulk(request):
+    form = BulkDecisionForm(request.POST)
+    status = 400
+    if form.is_valid():
+        d = form.cleaned_data
+        kwargs = {}
+        if d["all_results"]:
+            kwargs["queryset"] = items_to_decide(
+                user=request.user, village=d["village"] or "", channel=d["channel"], kind=d["kind"]
+            )
+        else:
+            kwargs["item_ids"] = d["item"]
+        try:
+            job = verval_decide_bulk(
+                actor=request.user,
+                decision=d["decision"],
+                reason=d["reason"],
+                reason_code=d["reason_code"],
+                note=d["note"],
+                idempotency_key=_form_key(request),
+                ip=client_ip(request),
+                **kwargs,
+            )
+        except ValidationError as exc:
+            for key, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                for m in errors:
+                    form.add_error(key if key in form.fields else None, m)
+        else:
+            if job.running:
+                messages.info(request, _("Keputusan massal sedang diproses."))
+            else:
+                messages.success(
+                    request,
+                    _("Keputusan massal selesai: %(n)d usulan diputuskan, %(s)d dilewati.")
+                    % {"n": len(job.changed), "s": len(job.skipped)},
+                )
+            return HttpResponseRedirect(reverse("verification:bulk_progress", args=[job.pk]))
+    return render(request, "verification/bulk_refused.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_GET
+def bulk_progress(request, pk: int):
+    job = get_object_or_404(bulk_decisions_visible_to(user=request.user), pk=pk)
+    if request.htmx:
+        if not job.running:
+            return HttpResponseClientRefresh()
+        return render(request, "verification/_bulk_progress.html", {"job": job})
+    skipped = sorted(((int(k), v) for k, v in (job.skipped or {}).items()), key=lambda kv: kv[0])
+    context = {"job": job, "skipped": skipped[:500], "skipped_more": max(0, len(skipped) - 500)}
+    return render(request, "verification/bulk.html", context)

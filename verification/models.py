@@ -1,0 +1,103 @@
+"""The verification stage's records (docs/design.md §3, "Where the verification stage's code goes"):
+they sit next to the proposal items and point at them by key; an item is never given a field."""
+
+from django.conf import settings
+from django.db import models
+
+from proposals.item import ProposalItem
+
+
+class DecisionKind(models.TextChoices):
+    VERIFY = "verify", "Verifikasi sesuai usulan"
+    VERIFY_CORRECTED = "verify_corrected", "Verifikasi dengan perbaikan"
+    RETURN = "return", "Kembalikan ke desa/kelurahan"
+    REJECT = "reject", "Tolak"
+
+
+# The item machine's transition each decision fires (proposals.item).
+TRANSITION_OF = {
+    DecisionKind.VERIFY: "verify",
+    DecisionKind.VERIFY_CORRECTED: "verify",
+    DecisionKind.RETURN: "return_to_village",
+    DecisionKind.REJECT: "reject",
+}
+
+
+class RejectReason(models.TextChoices):
+    NOT_ELIGIBLE = "tidak_memenuhi_kriteria", "Tidak memenuhi kriteria"
+    DUPLICATE = "data_ganda", "Data ganda"
+    DECEASED = "meninggal", "Meninggal dunia"
+    MOVED = "pindah", "Pindah domisili"
+    NOT_FOUND = "tidak_ditemukan", "Tidak ditemukan saat kunjungan"
+    OTHER = "lainnya", "Lainnya"
+
+
+class VervalDecision(models.Model):
+    """One decision of the regency verifier on one item: what was decided, why, which findings were
+    overridden with which reason, and — for a verification with corrections — the diff."""
+
+    item = models.ForeignKey(ProposalItem, on_delete=models.PROTECT, related_name="verval_decisions")
+    decision = models.CharField(max_length=20, choices=DecisionKind.choices)
+    reason = models.TextField(blank=True)
+    reason_code = models.CharField(max_length=32, choices=RejectReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    overrides = models.JSONField(default=dict, blank=True)
+    diff = models.JSONField(default=dict, blank=True)
+    bulk = models.ForeignKey("BulkDecision", null=True, blank=True, on_delete=models.SET_NULL)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "keputusan verval"
+        verbose_name_plural = "keputusan verval"
+        indexes = [models.Index(fields=["item", "-decided_at"], name="verval_decision_item")]
+
+    def __str__(self) -> str:
+        return f"#{self.item_id} {self.decision}"
+
+
+class BulkDecision(models.Model):
+    """One bulk decision over many items; a large one runs as a Celery task and the page polls it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Menunggu"
+        RUNNING = "running", "Sedang diproses"
+        DONE = "done", "Selesai"
+        FAILED = "failed", "Gagal"
+
+    decision = models.CharField(max_length=20, choices=DecisionKind.choices)
+    reason = models.TextField(blank=True)
+    reason_code = models.CharField(max_length=32, choices=RejectReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    item_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    changed = models.JSONField(default=list, blank=True)
+    skipped = models.JSONField(default=dict, blank=True)  # {item id: reason}
+    error_message = models.TextField(blank=True)
+    region_code = models.CharField(max_length=10, blank=True)  # the actor's region, for scope
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "keputusan massal verval"
+        verbose_name_plural = "keputusan massal verval"
+
+    def __str__(self) -> str:
+        return f"{self.decision} ×{self.total}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100
+
+
+BULK_DECISION_CHOICES = [
+    (k.value, k.label) for k in (DecisionKind.VERIFY, DecisionKind.RETURN, DecisionKind.REJECT)
+]

@@ -1,0 +1,406 @@
+"""The verification stage's writes (docs/design.md §3): the regency verifier's decision on one item
+and on many. Each calls the `proposals.item` services for the item's content and state — the only
+writers of an item — and writes its own record (`VervalDecision`, `BulkDecision`) in the same
+transaction."""
+
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from dtks.accounts.models import Role
+from dtks.core.idempotency import idempotency_claim
+from dtks.core.notifications import notify_many
+from dtks.registry.models import Finding
+from proposals.item import (
+    DECIDED_STATES,
+    AlreadyDecided,
+    ProposalItem,
+    ProposalItemHistory,
+    proposal_item_correct,
+    proposal_item_transition,
+    proposal_items_bulk_transition,
+    proposal_items_visible_to,
+)
+
+from .models import TRANSITION_OF, BulkDecision, DecisionKind, RejectReason, VervalDecision
+
+# Above this many items a bulk decision runs as a Celery task, in chunks of this size.
+BULK_ASYNC_THRESHOLD = 500
+BULK_CHUNK = 500
+# Decisions that may be taken on many items at once (a correction is one item's business).
+BULK_DECISIONS = (DecisionKind.VERIFY, DecisionKind.RETURN, DecisionKind.REJECT)
+HAS_FINDINGS = "memiliki temuan integritas; putuskan satu per satu dengan alasan pengabaian"
+
+
+class ItemNotFound(ObjectDoesNotExist):
+    """The item does not exist or is outside the actor's scope (callers answer 404)."""
+
+
+def _clean_request(
+    *, decision: str, reason: str, reason_code: str, note: str, bulk: bool = False
+) -> tuple[str, str]:
+    """Refuses bad input before anything is read; returns (decision, the reason the village reads)."""
+    errors: dict[str, str] = {}
+    allowed = BULK_DECISIONS if bulk else DecisionKind.values
+    if decision not in allowed:
+        errors["decision"] = (
+            "Pilih keputusan: " + ", ".join(str(DecisionKind(d).label) for d in allowed) + "."
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        errors["reason"] = "Alasan paling panjang 2.000 karakter."
+    if len(note or "") > 4000:
+        errors["note"] = "Catatan paling panjang 4.000 karakter."
+    if decision == DecisionKind.RETURN and not reason:
+        errors["reason"] = "Tulis alasan pengembalian; desa/kelurahan membacanya untuk memperbaiki usulan."
+    if decision == DecisionKind.REJECT:
+        if reason_code not in RejectReason.values:
+            errors["reason_code"] = "Pilih alasan penolakan dari daftar."
+        elif reason_code == RejectReason.OTHER and not reason:
+            errors["reason"] = "Tulis alasan penolakan untuk pilihan Lainnya."
+    elif reason_code:
+        errors["reason_code"] = "Kode alasan hanya untuk keputusan Tolak."
+    if errors:
+        raise ValidationError(errors)
+    if decision == DecisionKind.REJECT:
+        label = str(RejectReason(reason_code).label)
+        reason = f"{label}: {reason}" if reason else label
+    return decision, reason
+
+
+def _clean_overrides(overrides) -> dict[str, str]:
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise ValidationError({"overrides": "Alasan pengabaian berupa pasangan aturan dan alasan."})
+    out = {}
+    for rule, text in overrides.items():
+        text = "" if text is None else str(text).strip()
+        if len(text) > 2000:
+            raise ValidationError({f"overrides.{rule}": "Alasan pengabaian paling panjang 2.000 karakter."})
+        if text:
+            out[str(rule)] = text
+    return out
+
+
+def missing_overrides(item: ProposalItem, overrides: Mapping[str, str]) -> list[str]:
+    """The rules found on the item that neither the item nor this decision gives a reason for."""
+    given = {**(item.overrides or {}), **overrides}
+    rules = []
+    for f in item.findings or []:
+        rule = f.get("rule")
+        if rule and not str(given.get(rule, "")).strip() and rule not in rules:
+            rules.append(rule)
+    return rules
+
+
+def _refuse_missing_overrides(rules: list[str]) -> None:
+    raise ValidationError(
+        {
+            f"overrides.{rule}": f"Usulan ini memiliki temuan {Finding.rule_label(rule)} ({rule}); "
+            "tulis alasan pengabaiannya untuk memverifikasi."
+            for rule in rules
+        }
+    )
+
+
+def _locked_item(item_id: int, actor) -> ProposalItem:
+    if not proposal_items_visible_to(user=actor).filter(pk=item_id).exists():
+        raise ItemNotFound("Usulan tidak ditemukan.")
+    # Locked before anything is decided: a second verifier waits here, then reads the first's state.
+    return ProposalItem.objects.select_for_update(no_key=True, of=("self",)).get(pk=item_id)
+
+
+def _refuse_decided(item: ProposalItem) -> None:
+    if item.state in DECIDED_STATES:
+        raise AlreadyDecided(
+            f"Usulan #{item.pk} sudah diputuskan ({item.get_state_display()}).", code="already_decided"
+        )
+    if item.state != ProposalItem.State.SUBMITTED:
+        raise ValidationError(
+            f"Hanya usulan berstatus Diajukan yang diputuskan di sini (sekarang {item.get_state_display()}).",
+            code="invalid_state",
+        )
+
+
+def _corrections(corrections) -> tuple[dict | None, list[dict]]:
+    if not isinstance(corrections, Mapping) or not isinstance(corrections.get("persons"), list):
+        raise ValidationError({"corrections": "Isi perbaikan: data keluarga dan daftar anggota."})
+    family = corrections.get("family")
+    if family is not None and not isinstance(family, Mapping):
+        raise ValidationError({"corrections.family": "Data keluarga tidak terbaca."})
+    persons = corrections["persons"]
+    if not all(isinstance(p, Mapping) for p in persons):
+        raise ValidationError({"corrections.persons": "Data anggota tidak terbaca."})
+    return (dict(family) if family is not None else None), [dict(p) for p in persons]
+
+
+def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
+    if hasattr(exc, "error_dict"):
+        return ValidationError(
+            {
+                (prefix if key == "__all__" else f"{prefix}.{key}"): errors
+                for key, errors in exc.error_dict.items()
+            }
+        )
+    return ValidationError({prefix: exc.messages})
+
+
+def _notify_corrected(item: ProposalItem, actor) -> None:
+    # The village is told its proposal was verified with changes, and where to read them.
+    if getattr(actor, "role", None) == Role.VILLAGE_OPERATOR:
+        return
+    notify_many(
+        [
+            {
+                "role": Role.VILLAGE_OPERATOR,
+                "region_code": item.village_code,
+                "kind": "verified_corrected",
+                "message": f"Usulan #{item.pk} diverifikasi dinas sosial dengan perbaikan; lihat perubahannya.",
+                "url": reverse("proposals:item", args=[item.pk]),
+                "count": 1,
+            }
+        ]
+    )
+
+
+@transaction.atomic
+def verval_decide(
+    *,
+    item_id: int,
+    decision: str,
+    actor,
+    reason: str = "",
+    reason_code: str = "",
+    note: str = "",
+    overrides: Mapping[str, str] | None = None,
+    corrections: Mapping | None = None,
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> VervalDecision:
+    """The regency verifier's decision on one item, in one transaction: for a verification with
+    corrections the corrected content first (`proposal_item_correct`: the diff goes into the item's
+    history), then the machine's transition with the overrides, and the decision's record.
+
+    Refusals: ItemNotFound (out of scope), AlreadyDecided (someone decided first), PermissionDenied
+    (role or region), ValidationError naming the fields (input, missing override reasons, state)."""
+    decision, village_reason = _clean_request(
+        decision=decision, reason=reason, reason_code=reason_code, note=note
+    )
+    overrides = _clean_overrides(overrides)
+    fingerprint = f"{item_id}:{decision}"
+    claim = idempotency_claim(
+        scope="verval.decide", actor=actor, key=idempotency_key, fingerprint=fingerprint
+    )
+    if claim.replayed:
+        return VervalDecision.objects.get(pk=claim.object_id)
+    item = _locked_item(item_id, actor)
+    _refuse_decided(item)
+    diff: dict = {}
+    if decision == DecisionKind.VERIFY_CORRECTED:
+        family, persons = _corrections(corrections)
+        try:
+            item = proposal_item_correct(
+                item_id=item.pk, actor=actor, family=family, persons=persons, reason=village_reason, ip=ip
+            )
+        except ValidationError as exc:
+            raise _prefixed(exc, "corrections") from exc
+        row = (
+            ProposalItemHistory.objects.filter(item_id=item.pk, transition="correct")
+            .order_by("-pk")
+            .values_list("detail", flat=True)
+            .first()
+        )
+        diff = (row or {}).get("diff") or {}
+    elif corrections:
+        raise ValidationError({"corrections": "Perbaikan hanya untuk keputusan Verifikasi dengan perbaikan."})
+    transition = TRANSITION_OF[decision]
+    if transition == "verify":
+        missing = missing_overrides(item, overrides)
+        if missing:
+            _refuse_missing_overrides(missing)
+        found = {f.get("rule") for f in item.findings or []}
+        unknown = sorted(set(overrides) - found)
+        if unknown:
+            raise ValidationError(
+                {f"overrides.{rule}": f"Usulan ini tidak memiliki temuan {rule}." for rule in unknown}
+            )
+    elif overrides:
+        raise ValidationError({"overrides": "Alasan pengabaian hanya untuk keputusan verifikasi."})
+    record = VervalDecision.objects.create(
+        item=item,
+        decision=decision,
+        reason=village_reason,
+        reason_code=reason_code or "",
+        note=(note or "").strip(),
+        overrides=overrides,
+        diff=diff,
+        decided_by=actor,
+    )
+    detail = {"verval_decision": record.pk, "decision": decision}
+    if reason_code:
+        detail["reason_code"] = reason_code
+    proposal_item_transition(
+        item_id=item.pk,
+        transition=transition,
+        actor=actor,
+        reason=village_reason,
+        overrides=overrides or None,
+        detail=detail,
+        ip=ip,
+    )
+    if decision == DecisionKind.VERIFY_CORRECTED:
+        _notify_corrected(item, actor)
+    claim.answer(record.pk)
+    return record
+
+
+# ---- many items -----------------------------------------------------------------------------------
+
+
+def _ids_of(item_ids: Iterable[int] | None, queryset: QuerySet | None) -> list[int]:
+    if (item_ids is None) == (queryset is None):
+        raise ValidationError({"item_ids": "Pilih usulan: daftar nomor usulan atau hasil saringan."})
+    if queryset is not None:
+        return list(queryset.values_list("pk", flat=True))
+    try:
+        ids = sorted({int(i) for i in item_ids})
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"item_ids": "Nomor usulan harus berupa angka."}) from exc
+    if any(i <= 0 or i >= 2**63 for i in ids):
+        raise ValidationError({"item_ids": "Nomor usulan di luar jangkauan."})
+    return ids
+
+
+def verval_decide_bulk(
+    *,
+    actor,
+    decision: str,
+    item_ids: Iterable[int] | None = None,
+    queryset: QuerySet | None = None,
+    reason: str = "",
+    reason_code: str = "",
+    note: str = "",
+    ip: str | None = None,
+    idempotency_key: str | None = None,
+) -> BulkDecision:
+    """One decision on a selection (`item_ids`) or a whole filter result (`queryset`), through the
+    item machine's bulk-transition service. Only items without findings are decided; the others are
+    reported with the reason (`skipped`). Up to BULK_ASYNC_THRESHOLD items are decided at once;
+    more run as a Celery task whose progress the returned `BulkDecision` carries."""
+    decision, village_reason = _clean_request(
+        decision=decision, reason=reason, reason_code=reason_code, note=note, bulk=True
+    )
+    if getattr(actor, "role", None) != Role.REGENCY_VERIFIER:
+        raise PermissionDenied("Hanya verifikator kabupaten/kota yang memutuskan usulan.")
+    ids = _ids_of(item_ids, queryset)
+    if not ids:
+        raise ValidationError({"item_ids": "Pilih paling sedikit satu usulan."})
+    with transaction.atomic():
+        claim = idempotency_claim(
+            scope="verval.decide_bulk",
+            actor=actor,
+            key=idempotency_key,
+            fingerprint=f"{decision}:{len(ids)}:{ids[0]}:{ids[-1]}",
+        )
+        if claim.replayed:
+            return BulkDecision.objects.get(pk=claim.object_id)
+        job = BulkDecision.objects.create(
+            decision=decision,
+            reason=village_reason,
+            reason_code=reason_code or "",
+            note=(note or "").strip(),
+            item_ids=ids,
+            total=len(ids),
+            region_code=getattr(actor, "region_code", "") or "",
+            ip=ip,
+            created_by=actor,
+        )
+        claim.answer(job.pk)
+        if len(ids) > BULK_ASYNC_THRESHOLD:
+            from .tasks import bulk_decide
+
+            bulk_decide.delay_on_commit(job.pk)
+            return job
+    verval_bulk_run(bulk_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _decide_chunk(job: BulkDecision, ids: list[int], actor) -> tuple[list[int], dict[int, str]]:
+    skipped: dict[int, str] = {}
+    ready = []
+    visible = proposal_items_visible_to(user=actor).filter(pk__in=ids)
+    for pk, findings, overrides in visible.values_list("pk", "findings", "overrides"):
+        given = overrides or {}
+        if any(not str(given.get(f.get("rule"), "")).strip() for f in findings or []):
+            skipped[pk] = HAS_FINDINGS
+        else:
+            ready.append(pk)
+    changed: list[int] = []
+    if ready:
+        detail = {"bulk_decision": job.pk, "decision": job.decision}
+        if job.reason_code:
+            detail["reason_code"] = job.reason_code
+        result = proposal_items_bulk_transition(
+            item_ids=ready,
+            transition=TRANSITION_OF[job.decision],
+            actor=actor,
+            reason=job.reason,
+            detail=detail,
+            ip=job.ip,
+        )
+        changed = list(result.changed)
+        skipped.update(result.skipped)
+        VervalDecision.objects.bulk_create(
+            VervalDecision(
+                item_id=pk,
+                decision=job.decision,
+                reason=job.reason,
+                reason_code=job.reason_code,
+                note=job.note,
+                bulk=job,
+                decided_by=actor,
+            )
+            for pk in changed
+        )
+    seen = set(ready) | set(skipped)
+    for pk in ids:
+        if pk not in seen:
+            skipped[pk] = "tidak ditemukan"
+    return changed, skipped
+
+
+def verval_bulk_run(*, bulk_id: int) -> None:
+    """Decides a bulk decision's items chunk by chunk, each chunk its own transaction, recording the
+    progress; a rerun continues after the last chunk written."""
+    job = BulkDecision.objects.select_related("created_by").get(pk=bulk_id)
+    if not job.running:
+        return
+    actor = job.created_by
+    BulkDecision.objects.filter(pk=job.pk).update(status=BulkDecision.Status.RUNNING)
+    try:
+        for start in range(job.done, len(job.item_ids), BULK_CHUNK):
+            ids = job.item_ids[start : start + BULK_CHUNK]
+            with transaction.atomic():
+                job = BulkDecision.objects.select_for_update().get(pk=job.pk)
+                if job.done > start:
+                    continue
+                changed, skipped = _decide_chunk(job, ids, actor)
+                job.changed = [*job.changed, *changed]
+                job.skipped = {**job.skipped, **{str(k): v for k, v in skipped.items()}}
+                job.done = start + len(ids)
+                job.save(update_fields=["changed", "skipped", "done"])
+    except Exception as exc:
+        messages = getattr(exc, "messages", None) or ["Keputusan massal gagal; coba lagi."]
+        BulkDecision.objects.filter(pk=job.pk).update(
+            status=BulkDecision.Status.FAILED, error_message=messages[0], finished_at=timezone.now()
+        )
+        if not isinstance(exc, ValidationError):
+            raise
+        return
+    BulkDecision.objects.filter(pk=job.pk).update(status=BulkDecision.Status.DONE, finished_at=timezone.now())
