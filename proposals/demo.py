@@ -12,7 +12,10 @@ shows what the pages really do:
 - the other two channels, never in a musyawarah: two ministry proposals (a flood-hit family the
   Kota Magelang verifier is to verify; a neglected elder without a NIK yet, `NIK_PENDING`, the
   ministry verifies itself) and a citizen's self-registration of a family, which goes to the Kota
-  Magelang verifier and which the village sees for information.
+  Magelang verifier and which the village sees for information;
+- a second submitted one (`VERVAL_SERIALS`), left for the verification stage's demo
+  (verification/demo.py) to decide through its own service: one returned, one verified with a
+  correction, one verified overriding a finding, one rejected, and one still waiting.
 
 Idempotent: musyawarah are recognised by their place; a rerun adds nothing. Needs the demo registry
 and demo users (seeded before).
@@ -44,7 +47,18 @@ PLACES = {
     "draft": "Balai RW 03 (demo)",
     "held": "Pendopo kelurahan (demo)",
     "submitted": "Aula kelurahan (demo)",
+    "verval": "Balai RW 07 (demo)",
 }
+# The families of the "verval" musyawarah (`_new_family` serials), with their heads' names; the third's
+# second member has a birth date that disagrees with her NIK (a finding the verifier overrides).
+VERVAL_SERIALS = {
+    7201: "Sugiyono",
+    7202: "Bambang Riyanto",
+    7203: "Tukiman",
+    7204: "Sarwono",
+    7205: "Mulyadi",
+}
+VERVAL_FINDING = 7203
 DESTINATION = "3371011007"  # Magersari, Kota Magelang
 # A small, valid PDF: the minutes of the demo musyawarah.
 MINUTES_PDF = (
@@ -227,6 +241,18 @@ def proposals_demo_seed() -> DemoResult:
             )
             del stays
             result.created.append(PLACES["submitted"])
+        if PLACES["verval"] not in done:
+            m = _musyawarah(operator, PLACES["verval"], minutes=True, held_on=date(2026, 11, 5))
+            for serial, head in VERVAL_SERIALS.items():
+                family, persons = _new_family(serial)
+                persons[0]["nama"] = head
+                if serial == VERVAL_FINDING:
+                    persons[1]["tanggal_lahir"] = date(1992, 7, 22)  # disagrees with the NIK
+                create.proposal_item_create(
+                    kind="addition", actor=operator, musyawarah_id=m.pk, family=family, persons=persons
+                )
+            musyawarah_services.musyawarah_submit(musyawarah_id=m.pk, actor=operator)
+            result.created.append(PLACES["verval"])
     _other_channels(result)
     return result
 

@@ -4,12 +4,15 @@ dashboard queues, panels, notifications, demo. Imported by VerificationConfig.re
 - dashboard queues of the regency verifier: `verval` (the submitted items its regency decides) and
   `returned_by_ministry` (items the ministry returned for correction), both counted by one query
   (verification/selectors.py: verval_dashboard_counts) and opening the queue at /verval/ on its tab.
+- the demo's verval decisions (verification/demo.py), after the musyawarah demo and before the
+  Dukcapil extract.
 """
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dtks.core.dashboards import QueueState, queue_provider
+from dtks.core.demo import DemoResult, demo_seeder
 
 from .selectors import TAB_QUEUE, TAB_RETURNED, verval_dashboard_counts
 
@@ -46,3 +49,10 @@ def verval_queue(*, user) -> QueueState:
 def returned_by_ministry(*, user) -> QueueState:
     """Items the ministry returned to the regency for correction (the queue's second tab)."""
     return _state(user, TAB_RETURNED, caption=_("data dikembalikan Kementerian Sosial"))
+
+
+@demo_seeder("Verval", order=20)
+def verification_demo() -> DemoResult:
+    from .demo import verification_demo_seed
+
+    return verification_demo_seed()

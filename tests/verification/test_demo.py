@@ -1,0 +1,90 @@
+"""`manage.py seed_demo` gives the Kota Magelang verifier real work in progress, decided through
+`verval_decide`: items waiting in the queue, one returned with a reason, one verified with a
+correction, one verified overriding a finding, one rejected with a reason code; a rerun adds nothing."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
+from dtks.accounts.models import Role, User
+from proposals.item import ProposalItem, ProposalItemHistory
+from tests.conftest import otp_force_login
+from verification.demo import DECISIONS, kk_of
+from verification.models import VervalDecision
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_decides_the_verval_demo_once(settings, tmp_path, media):
+    settings.VAR_DIR = tmp_path
+    out = seed()
+    assert "Verval demo dibuat" in out, out
+    verifier = User.objects.get(is_demo=True, role=Role.REGENCY_VERIFIER, region_code=CITY)
+    decisions = VervalDecision.objects.filter(item__no_kk__in=[kk_of(d.serial) for d in DECISIONS])
+    assert decisions.count() == 4
+    assert set(decisions.values_list("decided_by", flat=True)) == {verifier.pk}
+    by_kind = {d.decision: d for d in decisions.select_related("item")}
+    assert set(by_kind) == {"return", "verify_corrected", "verify", "reject"}
+
+    returned = by_kind["return"].item
+    assert returned.state == ProposalItem.State.RETURNED_TO_VILLAGE
+    assert "Foto KK tidak terbaca" in returned.last_reason
+
+    corrected = by_kind["verify_corrected"]
+    assert corrected.item.state == ProposalItem.State.VERIFIED
+    assert corrected.diff["alamat"] == ["Jl. Tidar Baru", "Jl. Tidar Baru No. 14"]
+    assert corrected.item.alamat == "Jl. Tidar Baru No. 14"
+    assert ProposalItemHistory.objects.filter(item=corrected.item, transition="correct").count() == 1
+
+    overridden = by_kind["verify"]
+    assert overridden.item.state == ProposalItem.State.VERIFIED
+    # The birth date that disagrees with the NIK (the Dukcapil re-check may add findings later).
+    assert "NIK_MISMATCH" in overridden.overrides
+    assert set(overridden.overrides) <= {f["rule"] for f in overridden.item.findings}
+    assert any("22 Juli 1992" in text for text in overridden.overrides.values())
+
+    rejected = by_kind["reject"]
+    assert (rejected.item.state, rejected.reason_code) == (ProposalItem.State.REJECTED, "data_ganda")
+    assert rejected.reason.startswith("Data ganda")
+
+    # Items still wait in the queue: the fifth family of the verval musyawarah and stage 1's others.
+    waiting = ProposalItem.objects.filter(
+        state=ProposalItem.State.SUBMITTED, verifier="regency", village_code__startswith=CITY
+    )
+    assert waiting.filter(no_kk=kk_of(7205)).exists() and waiting.count() >= 3
+
+    # The verifier logs in to it: the queue lists the waiting items and not the decided ones.
+    c = Client()
+    otp_force_login(c, verifier)
+    html = c.get("/verval/").content.decode()
+    assert f'data-item="{waiting.get(no_kk=kk_of(7205)).pk}"' in html
+    assert f'data-item="{returned.pk}"' not in html
+    # The village reads the outcomes on its items.
+    operator = User.objects.get(is_demo=True, role=Role.VILLAGE_OPERATOR, region_code=OPERATOR_VILLAGE)
+    village = Client()
+    village.force_login(operator)
+    assert "Foto KK tidak terbaca" in village.get(f"/usulan/item/{returned.pk}/").content.decode()
+    page = village.get(f"/usulan/item/{corrected.item_id}/").content.decode()
+    assert "Jl. Tidar Baru No. 14" in page and "Alamat dilengkapi dengan nomor rumah" in page
+
+    counts = (
+        VervalDecision.objects.count(),
+        ProposalItem.objects.count(),
+        ProposalItemHistory.objects.count(),
+    )
+    again = seed()
+    assert "Verval demo sudah ada; tidak ada yang diubah." in again, again
+    assert (
+        VervalDecision.objects.count(),
+        ProposalItem.objects.count(),
+        ProposalItemHistory.objects.count(),
+    ) == counts

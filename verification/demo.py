@@ -1,0 +1,137 @@
+"""Demo verval (`manage.py seed_demo`, after the musyawarah demo and before the Dukcapil one): the
+Kota Magelang verifier's work in progress. Of the five families the Rejowinangun Selatan operator
+submitted for it (proposals/demo.py, `VERVAL_SERIALS`), four are decided through `verval_decide`, as the
+decision page does:
+
+- one returned to the village with a reason (the village reads it on its "perlu diperbaiki" list);
+- one verified with a correction (the address completed; the village sees what changed);
+- one verified overriding its finding (a birth date that disagrees with the NIK) with a reason;
+- one rejected with a reason code;
+
+and the fifth stays in the queue with the stage 1 demo's other submitted items. Idempotent: an item
+already decided is left alone, so a rerun decides nothing. Needs the musyawarah demo (seeded before).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
+from dtks.accounts.models import Role, User
+from dtks.core.demo import DemoResult, DemoUnavailable
+from dtks.registry.fields import PERSON_FIELDS
+from proposals.item import ProposalItem
+
+from .models import DecisionKind, RejectReason
+from .services import verval_decide
+
+CHECKED = "Diperiksa saat kunjungan lapangan: data sesuai dokumen asli."
+
+
+@dataclass(frozen=True)
+class Decision:
+    serial: int  # the family's serial in proposals/demo.py (its KK number ends with it)
+    decision: str
+    reason: str = ""
+    reason_code: str = ""
+    note: str = ""
+    overrides: dict = field(default_factory=dict)
+    alamat: str = ""  # a verification with corrections: the corrected address
+
+
+DECISIONS = (
+    Decision(
+        7201,
+        DecisionKind.RETURN,
+        reason="Foto KK tidak terbaca dan surat keterangan tidak mampu belum dilampirkan; lengkapi lalu ajukan kembali.",
+    ),
+    Decision(
+        7202,
+        DecisionKind.VERIFY_CORRECTED,
+        reason="Alamat dilengkapi dengan nomor rumah sesuai kunjungan lapangan.",
+        alamat="Jl. Tidar Baru No. 14",
+    ),
+    Decision(
+        7203,
+        DecisionKind.VERIFY,
+        note="Kunjungan 12 November 2026.",
+        overrides={
+            "*": "KTP asli diperiksa: tanggal lahir yang benar 22 Juli 1992; NIK lama belum dimutakhirkan Dukcapil."
+        },
+    ),
+    Decision(
+        7204,
+        DecisionKind.REJECT,
+        reason_code=RejectReason.DUPLICATE,
+        reason="Keluarga ini sudah terdaftar di DTKS dengan nomor KK lama.",
+    ),
+)
+
+
+def kk_of(serial: int) -> str:
+    """The demo family's KK number (proposals/demo.py, `_new_family`)."""
+    return f"{OPERATOR_VILLAGE[:6]}150826{serial:04d}"
+
+
+def _corrections(item: ProposalItem, alamat: str) -> dict:
+    """The item's content with the address corrected, as `verval_decide` takes it."""
+    persons = []
+    for p in item.persons.order_by("position"):
+        row = {"target_person_id": p.target_person_id, **{k: getattr(p, k) for k in PERSON_FIELDS}}
+        if row.get("tanggal_lahir") is not None:
+            row["tanggal_lahir"] = row["tanggal_lahir"].isoformat()
+        persons.append(row)
+    family = {
+        "no_kk": item.no_kk,
+        "rt": item.rt,
+        "rw": item.rw,
+        "alamat": alamat,
+        "house": dict(item.house or {}),
+        "is_family": True,
+    }
+    return {"family": family, "persons": persons}
+
+
+def _overrides(item: ProposalItem, given: dict) -> dict:
+    """A reason for every finding on the item: the decision's own (`"*"` for any rule), else CHECKED."""
+    rules = {f.get("rule") for f in item.findings or [] if f.get("rule")}
+    return {rule: given.get(rule) or given.get("*") or CHECKED for rule in sorted(rules)}
+
+
+def verification_demo_seed() -> DemoResult:
+    verifier = User.objects.filter(
+        is_demo=True, role=Role.REGENCY_VERIFIER, region_code=CITY, is_active=True
+    ).first()
+    if verifier is None:
+        raise DemoUnavailable("Akun demo verifikator Kota Magelang belum ada.")
+    items = {
+        i.no_kk: i
+        for i in ProposalItem.objects.filter(
+            village_code=OPERATOR_VILLAGE,
+            channel=ProposalItem.Channel.MUSYAWARAH,
+            no_kk__in=[kk_of(d.serial) for d in DECISIONS],
+        )
+    }
+    if len(items) < len(DECISIONS):
+        raise DemoUnavailable("Usulan demo musyawarah untuk verval belum ada; jalankan demo Musyawarah dulu.")
+    result = DemoResult()
+    with transaction.atomic():
+        for d in DECISIONS:
+            item = items[kk_of(d.serial)]
+            if item.state != ProposalItem.State.SUBMITTED:
+                continue  # decided already (this demo's earlier run, or by hand)
+            verifies = d.decision in (DecisionKind.VERIFY, DecisionKind.VERIFY_CORRECTED)
+            verval_decide(
+                item_id=item.pk,
+                decision=d.decision,
+                actor=verifier,
+                reason=d.reason,
+                reason_code=d.reason_code,
+                note=d.note,
+                overrides=_overrides(item, d.overrides) if verifies else None,
+                corrections=_corrections(item, d.alamat)
+                if d.decision == DecisionKind.VERIFY_CORRECTED
+                else None,
+            )
+            result.created.append(f"#{item.pk} {DecisionKind(d.decision).label}")
+    return result
