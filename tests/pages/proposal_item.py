@@ -182,6 +182,13 @@ class ItemPage(BasePage):
         link = self.page.locator("main dd a[href^='/usulan/item/']")
         return link.first.get_attribute("href") if link.count() else ""
 
+    def facts(self) -> str:
+        """The item's card (channel, region, KK, address, …) as text."""
+        return self.page.locator("main section.result").inner_text()
+
+    def history(self) -> list[str]:
+        return [t.strip() for t in self.page.locator("main ol.history > li").all_inner_texts()]
+
     def history_reasons(self) -> list[str]:
         return [t.strip() for t in self.page.locator("main .history-reason").all_inner_texts()]
 
