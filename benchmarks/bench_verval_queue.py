@@ -73,7 +73,7 @@ SELECT (%(kinds)s::text[])[1 + (g * 7) %% cardinality(%(kinds)s::text[])],
        v.code, '', '', '', left(v.code, 6) || lpad(g::text, 10, '0'), '001', '002', 'JL. MAWAR NO. ' || g %% 100,
        '{}', CASE WHEN NOT %(bulk)s AND (g * 17) %% 20 < 5 THEN (%(findings)s::jsonb[])[1 + (g * 17) %% 20] ELSE '[]' END,
        '{}', '', false, '{}', '', at - interval '1 day', at
-FROM generate_series(1, %(items)s) g
+FROM generate_series(1, %(items)s::bigint) g
 CROSS JOIN rv CROSS JOIN av
 CROSS JOIN LATERAL (SELECT CASE WHEN g <= %(regency_items)s THEN rv.a[1 + g %% cardinality(rv.a)]
                                 ELSE av.a[1 + (g * 31) %% cardinality(av.a)] END AS code,
