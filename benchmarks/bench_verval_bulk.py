@@ -92,8 +92,12 @@ def ours(*, ids: list[int], user):
     """`verval_decide_bulk` on `ids`, synchronously (Django set up)."""
     from verification import services
 
-    services.BULK_ASYNC_THRESHOLD = len(ids)  # the task's work, run in the call
-    return services.verval_decide_bulk(actor=user, decision="verify", item_ids=ids)
+    threshold = services.BULK_ASYNC_THRESHOLD
+    services.BULK_ASYNC_THRESHOLD = max(threshold, len(ids))  # the task's work, run in the call
+    try:
+        return services.verval_decide_bulk(actor=user, decision="verify", item_ids=ids)
+    finally:
+        services.BULK_ASYNC_THRESHOLD = threshold
 
 
 # --- child processes -------------------------------------------------------------------------------

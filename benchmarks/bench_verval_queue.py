@@ -50,7 +50,7 @@ STATES = (
     + ["returned_to_regency", "draft", "draft", "verified", "verified"]
     + ["returned_to_village", "regency_approved", "forwarded"]
 )
-# One in four items has findings (index (id * 17) % 20 below 5).
+# One in four items has findings (a hash of the item's number, modulo 20, below 5).
 FINDINGS = [
     [{"rule": "NIK_PENDING", "detail": {"position": 0}}],
     [{"rule": "DUPLICATE_NIK", "detail": {"other_item": 1}}],
@@ -66,18 +66,19 @@ WITH rv AS (SELECT array_agg(code ORDER BY code) AS a FROM regions_region WHERE 
 INSERT INTO proposals_proposalitem
     (kind, channel, verifier, state, village_code, deletion_reason, ministry_reason, note, no_kk, rt, rw, alamat,
      house, findings, overrides, last_reason, ever_returned_to_regency, diff, contact_phone, created_at, updated_at)
-SELECT (%(kinds)s::text[])[1 + (g * 7) %% cardinality(%(kinds)s::text[])],
-       (%(channels)s::text[])[1 + (g * 13) %% cardinality(%(channels)s::text[])],
+SELECT (%(kinds)s::text[])[1 + (hashtext(g || 'k') & 2147483647) %% cardinality(%(kinds)s::text[])],
+       (%(channels)s::text[])[1 + (hashtext(g || 'c') & 2147483647) %% cardinality(%(channels)s::text[])],
        CASE WHEN %(bulk)s OR g %% 50 <> 0 THEN 'regency' ELSE 'ministry' END,
-       CASE WHEN %(bulk)s THEN 'submitted' ELSE (%(states)s::text[])[1 + (g * 11) %% cardinality(%(states)s::text[])] END,
+       CASE WHEN %(bulk)s THEN 'submitted' ELSE (%(states)s::text[])[1 + (hashtext(g || 's') & 2147483647) %% cardinality(%(states)s::text[])] END,
        v.code, '', '', '', left(v.code, 6) || lpad(g::text, 10, '0'), '001', '002', 'JL. MAWAR NO. ' || g %% 100,
-       '{}', CASE WHEN NOT %(bulk)s AND (g * 17) %% 20 < 5 THEN (%(findings)s::jsonb[])[1 + (g * 17) %% 20] ELSE '[]' END,
+       '{}', CASE WHEN NOT %(bulk)s AND (hashtext(g || 'f') & 2147483647) %% 20 < 5
+                 THEN (%(findings)s::jsonb[])[1 + (hashtext(g || 'f') & 2147483647) %% 20] ELSE '[]' END,
        '{}', '', false, '{}', '', at - interval '1 day', at
 FROM generate_series(1, %(items)s::bigint) g
 CROSS JOIN rv CROSS JOIN av
 CROSS JOIN LATERAL (SELECT CASE WHEN g <= %(regency_items)s THEN rv.a[1 + g %% cardinality(rv.a)]
-                                ELSE av.a[1 + (g * 31) %% cardinality(av.a)] END AS code,
-                           now() - ((g * 7919) %% %(age)s) * interval '1 second' AS at) v
+                                ELSE av.a[1 + (hashtext(g || 'v') & 2147483647) %% cardinality(av.a)] END AS code,
+                           now() - ((hashtext(g || 'a') & 2147483647) %% %(age)s) * interval '1 second' AS at) v
 """
 
 FILL_PERSONS = """
