@@ -61,24 +61,30 @@ FINDINGS = [
 AGE_SECONDS = 60 * 86400
 
 FILL_ITEMS = """
-WITH rv AS (SELECT array_agg(code ORDER BY code) AS a FROM regions_region WHERE level = 4 AND code LIKE %(prefix)s),
-     av AS (SELECT array_agg(code ORDER BY code) AS a FROM regions_region WHERE level = 4 AND code NOT LIKE %(prefix)s)
+WITH rv AS (SELECT row_number() OVER (ORDER BY code) - 1 AS n, code
+            FROM regions_region WHERE level = 4 AND code LIKE %(prefix)s),
+     av AS (SELECT row_number() OVER (ORDER BY code) - 1 AS n, code
+            FROM regions_region WHERE level = 4 AND code NOT LIKE %(prefix)s),
+     v AS (SELECT true AS regency, n, code FROM rv UNION ALL SELECT false, n, code FROM av),
+     s AS (SELECT g, g <= %(regency_items)s AS regency,
+                  CASE WHEN g <= %(regency_items)s THEN g %% (SELECT count(*) FROM rv)
+                       ELSE (hashtext(g || 'v') & 2147483647) %% (SELECT count(*) FROM av) END AS n,
+                  now() - ((hashtext(g || 'a') & 2147483647) %% %(age)s) * interval '1 second' AS at
+           FROM generate_series(1, %(items)s::bigint) g)
 INSERT INTO proposals_proposalitem
     (kind, channel, verifier, state, village_code, deletion_reason, ministry_reason, note, no_kk, rt, rw, alamat,
      house, findings, overrides, last_reason, ever_returned_to_regency, diff, contact_phone, created_at, updated_at)
 SELECT (%(kinds)s::text[])[1 + (hashtext(g || 'k') & 2147483647) %% cardinality(%(kinds)s::text[])],
        (%(channels)s::text[])[1 + (hashtext(g || 'c') & 2147483647) %% cardinality(%(channels)s::text[])],
        CASE WHEN %(bulk)s OR g %% 50 <> 0 THEN 'regency' ELSE 'ministry' END,
-       CASE WHEN %(bulk)s THEN 'submitted' ELSE (%(states)s::text[])[1 + (hashtext(g || 's') & 2147483647) %% cardinality(%(states)s::text[])] END,
+       CASE WHEN %(bulk)s THEN 'submitted'
+            ELSE (%(states)s::text[])[1 + (hashtext(g || 's') & 2147483647) %% cardinality(%(states)s::text[])] END,
        v.code, '', '', '', left(v.code, 6) || lpad(g::text, 10, '0'), '001', '002', 'JL. MAWAR NO. ' || g %% 100,
        '{}', CASE WHEN NOT %(bulk)s AND (hashtext(g || 'f') & 2147483647) %% 20 < 5
                  THEN (%(findings)s::jsonb[])[1 + (hashtext(g || 'f') & 2147483647) %% 20] ELSE '[]' END,
-       '{}', '', false, '{}', '', at - interval '1 day', at
-FROM generate_series(1, %(items)s::bigint) g
-CROSS JOIN rv CROSS JOIN av
-CROSS JOIN LATERAL (SELECT CASE WHEN g <= %(regency_items)s THEN rv.a[1 + g %% cardinality(rv.a)]
-                                ELSE av.a[1 + (hashtext(g || 'v') & 2147483647) %% cardinality(av.a)] END AS code,
-                           now() - ((hashtext(g || 'a') & 2147483647) %% %(age)s) * interval '1 second' AS at) v
+       '{}', '', false, '{}', '', s.at - interval '1 day', s.at
+FROM s JOIN v USING (regency, n)
+ORDER BY s.g
 """
 
 FILL_PERSONS = """
