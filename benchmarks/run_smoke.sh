@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI: the benchmarks at smoke size (docs/design.md §8: benchmarks run in CI at smoke size
 # only). Uses the PostgreSQL server of DATABASE_URL; creates and drops its own scratch databases
-# (dtks_bench, dtks_bench_civil, dtks_bench_check and their _tpl templates). Prints the figures; exits 0 unless a
-# step fails or the loaded counts differ from the generator's (add --strict to fail on goals).
+# (dtks_bench, dtks_bench_civil, dtks_bench_check, dtks_bench_verval, dtks_bench_bulk and their _tpl
+# templates, dtks_bench_bulk_filled). Prints the figures; exits 0 unless a step fails or the loaded counts (or the
+# verval floors' rows) differ (add --strict to fail on goals).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
@@ -19,3 +20,9 @@ PYTHON="${PYTHON:-.venv/bin/python}"
     --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" --workdir "${BENCH_WORKDIR:-var/bench}"
 "$PYTHON" -m benchmarks.bench_civil_check --persons "${BENCH_CIVIL_PERSONS:-20000}" --small "${BENCH_CIVIL_SMALL:-5000}" --repeat 1 \
     --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" --workdir "${BENCH_WORKDIR:-var/bench}"
+# The verval stage (issue 14): the queue's page and counts against bare SQL, a bulk decision against one
+# UPDATE … RETURNING.
+"$PYTHON" -m benchmarks.bench_verval_queue --items "${BENCH_VERVAL_ITEMS:-20000}" --regency-items "${BENCH_VERVAL_REGENCY:-5000}" \
+    --repeat 3 --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"
+"$PYTHON" -m benchmarks.bench_verval_bulk --items "${BENCH_VERVAL_BULK:-500}" --repeat 3 \
+    --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"
