@@ -55,6 +55,19 @@ PAGE_TRANSITIONS = ("submit", "resubmit", "withdraw", "return_to_village")
 # ---- helpers --------------------------------------------------------------------------------------
 
 
+def _changed_fields(diff: dict, label) -> list[str]:
+    """A history row's corrected fields as the village reads them: "Alamat (Jl. A → Jl. B)" for the
+    item's own fields (`content_diff`: {field: [old, new]}), and the members' label when persons changed."""
+    shown = sorted(
+        f"{label(k)} ({v[0] or '—'} → {v[1] or '—'})"
+        if isinstance(v, list | tuple) and len(v) == 2
+        else str(label(k))
+        for k, v in diff.items()
+        if k != "persons"
+    )
+    return shown + ([str(label("persons"))] if diff.get("persons") else [])
+
+
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -193,9 +206,7 @@ def item_detail(request, pk: int):
         detail = h.detail or {}
         h.stage_label = STAGE_LABELS.get(detail.get("stage"), "")
         h.overridden = [Finding.rule_label(r) for r in (detail.get("overrides") or {})]
-        h.changed_fields = sorted({label(k) for k in (detail.get("diff") or {}) if k != "persons"}) + (
-            [label("persons")] if (detail.get("diff") or {}).get("persons") else []
-        )
+        h.changed_fields = _changed_fields(detail.get("diff") or {}, label)
         link = detail.get("link") or ""
         h.link = link if link.startswith("/") and not link.startswith("//") else ""
         h.label = TRANSITION_LABELS.get(h.transition, h.transition)

@@ -75,6 +75,8 @@ def test_seed_demo_decides_the_verval_demo_once(settings, tmp_path, media):
     assert "Foto KK tidak terbaca" in village.get(f"/usulan/item/{returned.pk}/").content.decode()
     page = village.get(f"/usulan/item/{corrected.item_id}/").content.decode()
     assert "Jl. Tidar Baru No. 14" in page and "Alamat dilengkapi dengan nomor rumah" in page
+    # The history names the field with its old and new value, so the village sees what was changed.
+    assert "Isian yang diperbaiki: Alamat (Jl. Tidar Baru → Jl. Tidar Baru No. 14)" in page
 
     counts = (
         VervalDecision.objects.count(),
