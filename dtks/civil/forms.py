@@ -5,24 +5,21 @@ the API refuse the same input with the same message under the same field (`file`
 `tanggal_ekstrak`). Every rendered upload form carries a fresh key (`kunci`), so a double submit is one
 extract (docs/security.md #11).
 
-The area filter offers, inside the user's scope, the regencies of a province, the districts of a regency
-and their villages (a district filter is what a regency works by); a code outside the scope is refused.
+The area filter is the registry pages' (`dtks.registry.forms.area_choices`/`code_in_scope`) with whole
+districts choosable too (a district filter is what a regency works by); a code outside the scope is refused.
 """
 
 import re
 import uuid
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dtks.regions.models import Level, Region
-from dtks.registry.forms import scope_root
+from dtks.registry.forms import area_choices, code_in_scope
 
 from .reconciliation import REASONS
 
 FORM_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
-CODE_LENGTHS = (2, 4, 6, 10)
 
 # In the order of REASONS (dtks/civil/matching.py's PARTS).
 REASON_LABELS = {
@@ -82,66 +79,6 @@ class ExtractUploadForm(forms.Form):
         return data
 
 
-def _area_regions(root: str, current: str) -> Q:
-    """The regions offered under scope `root` ('' national, a province or a regency code) once
-    `current` (a code inside it, or '') is chosen: provinces (national only), the chosen province's
-    regencies, the chosen regency's districts and villages."""
-    province = root if len(root) == 2 else current[:2] if len(current) >= 2 else ""
-    regency = root if len(root) == 4 else current[:4] if len(current) >= 4 else ""
-    wanted = Q(pk__in=[])
-    if root == "":
-        wanted |= Q(level=Level.PROVINCE)
-    if province and len(root) <= 2:
-        wanted |= Q(parent_id=province)
-    if regency:
-        wanted |= Q(code__startswith=regency, level__in=[Level.DISTRICT, Level.VILLAGE])
-    return wanted
-
-
-def area_choices(*, user, current: str = "") -> list:
-    """`<select>` choices: everything in scope, then provinces / regencies / per district the district
-    itself and its villages. One query."""
-    root = scope_root(user)
-    if root is None or len(root) == 10:
-        return []
-    regions = (
-        Region.objects.filter(_area_regions(root, current))
-        .order_by("level", "name")
-        .only("code", "name", "level", "parent_id")
-    )
-    provinces, regencies, districts, villages = [], [], {}, {}
-    for r in regions:
-        if r.level == Level.PROVINCE:
-            provinces.append((r.code, r.name))
-        elif r.level == Level.REGENCY:
-            regencies.append((r.code, r.name))
-        elif r.level == Level.DISTRICT:
-            districts[r.code] = r.name
-        else:
-            villages.setdefault(r.parent_id, []).append((r.code, r.name))
-    groups: list = [("", _("Semua wilayah dalam cakupan Anda"))]
-    if provinces:
-        groups.append((_("Provinsi"), provinces))
-    if regencies:
-        groups.append((_("Kabupaten/kota"), regencies))
-    for code, name in sorted(districts.items(), key=lambda item: item[1]):
-        whole = (code, _("Seluruh Kecamatan %(name)s") % {"name": name})
-        groups.append((_("Kecamatan %(name)s") % {"name": name}, [whole, *villages.get(code, [])]))
-    return groups
-
-
-def code_in_scope(*, user, code: str) -> bool:
-    root = scope_root(user)
-    return (
-        root is not None
-        and code.isascii()
-        and code.isdigit()
-        and len(code) in CODE_LENGTHS
-        and code.startswith(root)
-        and len(code) > len(root)
-    )
-
-
 class ReconciliationFilterForm(forms.Form):
     """GET filters of the reconciliation page and its download: a reason and an area in scope."""
 
@@ -160,8 +97,8 @@ class ReconciliationFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         raw = str(self.data.get("wilayah") or "").strip() if self.is_bound else ""
-        current = raw if raw and code_in_scope(user=user, code=raw) else ""
-        choices = area_choices(user=user, current=current)
+        current = raw if raw and code_in_scope(user=user, code=raw, districts=True) else ""
+        choices = area_choices(user=user, current=current, districts=True)
         if choices:
             self.fields["wilayah"].choices = choices
         else:

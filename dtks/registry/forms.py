@@ -34,10 +34,11 @@ def scope_root(user) -> str | None:
     return None
 
 
-def area_choices(*, user, current: str = "") -> list:
+def area_choices(*, user, current: str = "", districts: bool = False) -> list:
     """`<select>` choices for the area filter: [("", all)] + (group label, [(code, name)]) groups.
 
-    `current` must already be a code inside the user's scope (see `code_in_scope`).
+    `current` must already be a code inside the user's scope (see `code_in_scope`). With `districts`,
+    each district can be chosen whole too (a regency works by district: the Dukcapil reconciliation).
     One query; none for a village operator, whose scope is a single village (no filter shown).
     """
     everything = ("", _("Semua wilayah dalam cakupan Anda"))
@@ -55,7 +56,7 @@ def area_choices(*, user, current: str = "") -> list:
         .order_by("level", "name")
         .only("code", "name", "level", "parent_id")
     )
-    return [everything, *_area_groups(regions)]
+    return [everything, *_area_groups(regions, districts=districts)]
 
 
 def _drill_down(root: str, current: str) -> Q:
@@ -74,17 +75,18 @@ def _drill_down(root: str, current: str) -> Q:
     return wanted
 
 
-def _area_groups(regions: Iterable[Region]) -> list:
+def _area_groups(regions: Iterable[Region], *, districts: bool = False) -> list:
     """Regions (ordered by level, then name) as `<optgroup>`s: provinces, regencies, then one group
-    per district (by district name) holding its villages; districts without villages are left out."""
-    provinces, regencies, districts, villages = [], [], {}, {}
+    per district (by district name) holding its villages — first the whole district when `districts`;
+    otherwise districts without villages are left out."""
+    provinces, regencies, by_district, villages = [], [], {}, {}
     for r in regions:
         if r.level == Level.PROVINCE:
             provinces.append((r.code, r.name))
         elif r.level == Level.REGENCY:
             regencies.append((r.code, r.name))
         elif r.level == Level.DISTRICT:
-            districts[r.code] = r.name
+            by_district[r.code] = r.name
         else:
             villages.setdefault(r.parent_id, []).append((r.code, r.name))
     groups: list = []
@@ -92,15 +94,21 @@ def _area_groups(regions: Iterable[Region]) -> list:
         groups.append((_("Provinsi"), provinces))
     if regencies:
         groups.append((_("Kabupaten/kota"), regencies))
-    for code, name in sorted(districts.items(), key=lambda item: item[1]):
-        if villages.get(code):
-            groups.append((_("Kecamatan %(name)s") % {"name": name}, villages[code]))
+    for code, name in sorted(by_district.items(), key=lambda item: item[1]):
+        whole = [(code, _("Seluruh Kecamatan %(name)s") % {"name": name})] if districts else []
+        if whole or villages.get(code):
+            groups.append((_("Kecamatan %(name)s") % {"name": name}, [*whole, *villages.get(code, [])]))
     return groups
 
 
-def code_in_scope(*, user, code: str) -> bool:
-    """Whether an area code may be used as a filter by this user (no query except for field officers)."""
-    if not code.isascii() or not code.isdigit() or len(code) not in (2, 4, 10):
+def code_in_scope(*, user, code: str, districts: bool = False) -> bool:
+    """Whether an area code may be used as a filter by this user (no query except for field officers);
+    a district's code only `districts` (see `area_choices`)."""
+    if (
+        not code.isascii()
+        or not code.isdigit()
+        or len(code) not in ((2, 4, 6, 10) if districts else (2, 4, 10))
+    ):
         return False
     if ROLE_SCOPE.get(user.role) == ScopeKind.ASSIGNED_VILLAGES:
         return user.assigned_villages.filter(village_code=code).exists()
