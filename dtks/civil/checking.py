@@ -157,14 +157,6 @@ def probe_candidates(cur, probe: str, relation, *, params: Mapping | None = None
             yield (row[0], row[1]), record_of(row[2:10]), theirs, answered
 
 
-def probe_records(records: Mapping) -> list[tuple]:
-    """Rows for a probe table from {(k1, k2): Record} (tests and small callers)."""
-    return [
-        (k1, k2, r.nik, r.nama, r.tanggal_lahir, r.jenis_kelamin, r.no_kk, r.village_code, r.alamat)
-        for (k1, k2), r in records.items()
-    ]
-
-
 def record(
     *, nik: str, nama=None, tanggal_lahir=None, jenis_kelamin=None, no_kk=None, village_code=None, alamat=None
 ) -> Record:
