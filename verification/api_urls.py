@@ -6,6 +6,7 @@ from . import (
     apis,
     converters,  # noqa: F401 - registers `verval_id`
     decision_apis,
+    submission_apis,
 )
 
 urlpatterns: list = [
@@ -20,5 +21,26 @@ urlpatterns: list = [
         "verval/keputusan-massal/<verval_id:pk>/",
         decision_apis.BulkDetailApi.as_view(),
         name="verval-bulk-detail",
+    ),
+    path("verval/pengajuan/", submission_apis.SubmissionListApi.as_view(), name="verval-submissions"),
+    path(
+        "verval/pengajuan/kumpulkan/",
+        submission_apis.SubmissionGatherApi.as_view(),
+        name="verval-submission-gather",
+    ),
+    path(
+        "verval/pengajuan/<verval_id:pk>/",
+        submission_apis.SubmissionDetailApi.as_view(),
+        name="verval-submission",
+    ),
+    path(
+        "verval/pengajuan/<verval_id:pk>/sahkan/",
+        submission_apis.SubmissionSignApi.as_view(),
+        name="verval-submission-sign",
+    ),
+    path(
+        "verval/pengajuan/<verval_id:pk>/kirim/",
+        submission_apis.SubmissionSendApi.as_view(),
+        name="verval-submission-send",
     ),
 ]

@@ -8,13 +8,26 @@ decision page does:
 - one verified overriding its finding (a birth date that disagrees with the NIK) with a reason;
 - one rejected with a reason code;
 
-and the fifth stays in the queue with the stage 1 demo's other submitted items. Idempotent: an item
-already decided is left alone, so a rerun decides nothing. Needs the musyawarah demo (seeded before).
+and the fifth stays in the queue with the stage 1 demo's other submitted items. Around them, the
+regency submission (verification/submissions.py) in both of its visible states:
+
+- before those decisions, the items the stage 1 demo already verified are gathered, signed off by the
+  head of the Dinas Sosial with a (generated) regent's letter and sent to the province: the Central
+  Java province officer has a submission to read;
+- after them, the two items just verified are gathered into the next submission, waiting for the head
+  of the Dinas Sosial's signature (one with an overridden finding in its summary).
+
+Idempotent: an item already decided is left alone and a submission is made only when the city has
+none (the sent one) or has verified items not yet gathered (the open one), so a rerun changes nothing.
+Needs the musyawarah demo (seeded before).
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from fpdf import FPDF
 
 from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
 from dtks.accounts.models import Role, User
@@ -22,8 +35,9 @@ from dtks.core.demo import DemoResult, DemoUnavailable
 from dtks.registry.fields import PERSON_FIELDS
 from proposals.item import ProposalItem
 
-from .models import DecisionKind, RejectReason
+from .models import DecisionKind, RegencySubmission, RejectReason
 from .services import verval_decide
+from .submissions import items_to_gather, submission_gather, submission_send, submission_sign
 
 CHECKED = "Diperiksa saat kunjungan lapangan: data sesuai dokumen asli."
 
@@ -98,12 +112,58 @@ def _overrides(item: ProposalItem, given: dict) -> dict:
     return {rule: given.get(rule) or given.get("*") or CHECKED for rule in sorted(rules)}
 
 
+def _demo_user(role: str, region: str) -> User:
+    user = User.objects.filter(is_demo=True, role=role, region_code=region, is_active=True).first()
+    if user is None:
+        raise DemoUnavailable(f"Akun demo {Role(role).label} ({region}) belum ada.")
+    return user
+
+
+def demo_letter() -> SimpleUploadedFile:
+    """A one-page PDF standing in for the mayor's approval letter (the demo has no scanner)."""
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(
+        0,
+        7,
+        "WALI KOTA MAGELANG\n\nPersetujuan atas hasil verifikasi dan validasi Data Terpadu Kesejahteraan "
+        "Sosial Kota Magelang.\n\n(Contoh untuk demo DTKS.)",
+    )
+    return SimpleUploadedFile("surat-persetujuan.pdf", bytes(pdf.output()), content_type="application/pdf")
+
+
+def _sent_submission(verifier: User, supervisor: User, result: DemoResult) -> None:
+    """The city's first submission, sent to the province: what the stage 1 demo verified."""
+    if (
+        RegencySubmission.objects.filter(regency_code=CITY).exists()
+        or not items_to_gather(user=verifier).exists()
+    ):
+        return
+    sub = submission_gather(actor=verifier)
+    submission_sign(
+        submission_id=sub.pk,
+        actor=supervisor,
+        letter=demo_letter(),
+        letter_number="400.9/612/2026",
+        letter_date=date(2026, 11, 27),
+        note="Hasil verifikasi dan validasi November 2026.",
+    )
+    submission_send(submission_id=sub.pk, actor=supervisor)
+    result.created.append(f"Pengajuan {sub.label} dikirim ke provinsi")
+
+
+def _open_submission(verifier: User, result: DemoResult) -> None:
+    """The next submission, gathered and waiting for the head of the Dinas Sosial's signature."""
+    if not items_to_gather(user=verifier).exists():
+        return
+    sub = submission_gather(actor=verifier)
+    result.created.append(f"Pengajuan {sub.label} menunggu pengesahan ({sub.item_count} usulan)")
+
+
 def verification_demo_seed() -> DemoResult:
-    verifier = User.objects.filter(
-        is_demo=True, role=Role.REGENCY_VERIFIER, region_code=CITY, is_active=True
-    ).first()
-    if verifier is None:
-        raise DemoUnavailable("Akun demo verifikator Kota Magelang belum ada.")
+    verifier = _demo_user(Role.REGENCY_VERIFIER, CITY)
+    supervisor = _demo_user(Role.REGENCY_SUPERVISOR, CITY)
     items = {
         i.no_kk: i
         for i in ProposalItem.objects.filter(
@@ -116,6 +176,7 @@ def verification_demo_seed() -> DemoResult:
         raise DemoUnavailable("Usulan demo musyawarah untuk verval belum ada; jalankan demo Musyawarah dulu.")
     result = DemoResult()
     with transaction.atomic():
+        _sent_submission(verifier, supervisor, result)
         for d in DECISIONS:
             item = items[kk_of(d.serial)]
             if item.state != ProposalItem.State.SUBMITTED:
@@ -134,4 +195,5 @@ def verification_demo_seed() -> DemoResult:
                 else None,
             )
             result.created.append(f"#{item.pk} {DecisionKind(d.decision).label}")
+        _open_submission(verifier, result)
     return result

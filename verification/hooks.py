@@ -4,6 +4,9 @@ dashboard queues, panels, notifications, demo. Imported by VerificationConfig.re
 - dashboard queues of the regency verifier: `verval` (the submitted items its regency decides) and
   `returned_by_ministry` (items the ministry returned for correction), both counted by one query
   (verification/selectors.py: verval_dashboard_counts) and opening the queue at /verval/ on its tab.
+- the regency supervisor's `submissions_to_sign` (the regency's verified items waiting for a signed
+  submission) and the province's `regency_submissions` (submissions sent to it), both opening
+  /verval/pengajuan/ (verification/submissions.py).
 - the demo's verval decisions (verification/demo.py), after the musyawarah demo and before the
   Dukcapil extract.
 """
@@ -15,6 +18,7 @@ from dtks.core.dashboards import QueueState, queue_provider
 from dtks.core.demo import DemoResult, demo_seeder
 
 from .selectors import TAB_QUEUE, TAB_RETURNED, verval_dashboard_counts
+from .submissions import submission_dashboard_counts
 
 MEMO = "_verval_queue_counts"
 
@@ -49,6 +53,29 @@ def verval_queue(*, user) -> QueueState:
 def returned_by_ministry(*, user) -> QueueState:
     """Items the ministry returned to the regency for correction (the queue's second tab)."""
     return _state(user, TAB_RETURNED, caption=_("data dikembalikan Kementerian Sosial"))
+
+
+def _submissions_state(user, *, caption, label) -> QueueState:
+    n, oldest = submission_dashboard_counts(user=user)
+    return QueueState(
+        count=n,
+        caption=caption,
+        oldest_since=oldest,
+        oldest_label=str(label) if oldest else "",
+        url=reverse("verification:submissions"),
+    )
+
+
+@queue_provider("submissions_to_sign")
+def submissions_to_sign(*, user) -> QueueState:
+    """The regency's verified items not yet signed off (gathered or not), oldest first."""
+    return _submissions_state(user, caption=_("usulan terverifikasi menunggu pengesahan"), label=_("usulan"))
+
+
+@queue_provider("regency_submissions")
+def regency_submissions(*, user) -> QueueState:
+    """Submissions the province's regencies sent to it."""
+    return _submissions_state(user, caption=_("pengajuan dikirim kabupaten/kota"), label=_("pengajuan"))
 
 
 @demo_seeder("Verval", order=20)

@@ -3,7 +3,11 @@ they sit next to the proposal items and point at them by key; an item is never g
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from dtks.accounts.models import Role
+from dtks.accounts.scope import in_scope
 from proposals.item import ProposalItem
 
 
@@ -101,3 +105,101 @@ class BulkDecision(models.Model):
 BULK_DECISION_CHOICES = [
     (k.value, k.label) for k in (DecisionKind.VERIFY, DecisionKind.RETURN, DecisionKind.REJECT)
 ]
+
+
+class RegencySubmission(ConcurrentTransitionMixin, models.Model):
+    """The regency's submission of its verified items to the province (docs/design.md §4, "The other
+    machines"): gathered (`open`), signed off by the head of the Dinas Sosial with the regent's or
+    mayor's approval letter (`signed`, its items then `regency_approved`), sent to the province
+    (`sent`). The items are frozen when gathered; items verified later wait for the next submission.
+    Its recap PDF is generated when it is signed and kept with its SHA-256."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Disusun")
+        SIGNED = "signed", _("Disahkan kepala dinas")
+        SENT = "sent", _("Dikirim ke provinsi")
+
+    regency_code = models.CharField(max_length=4)
+    number = models.PositiveIntegerField()  # per regency: 1, 2, 3, …
+    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
+    item_count = models.PositiveIntegerField(default=0)
+    letter = models.FileField(upload_to="pengajuan/surat/%Y/%m/", blank=True)
+    letter_sha256 = models.CharField(max_length=64, blank=True)
+    letter_number = models.CharField(max_length=100, blank=True)
+    letter_date = models.DateField(null=True, blank=True)
+    recap = models.FileField(upload_to="pengajuan/rekap/%Y/%m/", blank=True)
+    recap_sha256 = models.CharField(max_length=64, blank=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "pengajuan kabupaten/kota"
+        verbose_name_plural = "pengajuan kabupaten/kota"
+        constraints = [
+            models.UniqueConstraint(fields=["regency_code", "number"], name="submission_regency_number"),
+            # One submission being gathered per regency: gathering again adds to it.
+            models.UniqueConstraint(
+                fields=["regency_code"], condition=models.Q(state="open"), name="submission_one_open"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["regency_code"], name="submission_regency", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Pengajuan {self.regency_code}-{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.regency_code}/{self.number}"
+
+    def is_supervisor(self, user) -> bool:
+        return user.role == Role.REGENCY_SUPERVISOR and in_scope(user, self.regency_code)
+
+    def has_letter(self) -> bool:
+        return bool(self.letter) and bool(self.letter_number) and self.letter_date is not None
+
+    def has_items(self) -> bool:
+        return self.item_count > 0
+
+    @transition(
+        field=state,
+        source=State.OPEN,
+        target=State.SIGNED,
+        permission=is_supervisor,
+        conditions=[has_letter, has_items],
+    )
+    def sign(self):
+        """The head of the Dinas Sosial signs it off with the regent's/mayor's letter; the service moves
+        its items to `regency_approved` in the same transaction."""
+
+    @transition(field=state, source=State.SIGNED, target=State.SENT, permission=is_supervisor)
+    def send(self):
+        """Sent to the province, which forwards it (issue 16)."""
+
+
+class SubmissionItem(models.Model):
+    """One item of a regency submission (an item may be in several over its life: after the ministry
+    returns it and the regency corrects it, it is submitted again)."""
+
+    submission = models.ForeignKey(RegencySubmission, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(ProposalItem, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "usulan dalam pengajuan"
+        verbose_name_plural = "usulan dalam pengajuan"
+        constraints = [models.UniqueConstraint(fields=["submission", "item"], name="submission_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: #{self.item_id}"

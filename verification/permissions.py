@@ -6,6 +6,9 @@ from dtks.accounts.models import Role
 
 VERIFIERS = frozenset({Role.REGENCY_VERIFIER})
 REGENCY = frozenset({Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR})
+SUPERVISOR = frozenset({Role.REGENCY_SUPERVISOR})
+# A submission is read by its regency and, once sent, by its province (verification/submissions.py).
+SUBMISSION_READERS = REGENCY | {Role.PROVINCE_OFFICER}
 
 ROUTES: dict[str, str | frozenset[str]] = {
     # The verval queue, its export and the item review (verification/views.py, apis.py): the regency
@@ -24,4 +27,19 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:verval-decide": VERIFIERS,
     "api:verval-bulk": VERIFIERS,
     "api:verval-bulk-detail": REGENCY,
+    # The regency submission (issue 14): the regency gathers its verified items; the head of the Dinas
+    # Sosial signs it off with the regent's/mayor's letter and sends it; the province reads what was
+    # sent to it (letter and recap downloads logged).
+    "verification:submissions": SUBMISSION_READERS,
+    "verification:submission_gather": REGENCY,
+    "verification:submission": SUBMISSION_READERS,
+    "verification:submission_sign": SUPERVISOR,
+    "verification:submission_send": SUPERVISOR,
+    "verification:submission_letter": SUBMISSION_READERS,
+    "verification:submission_recap": SUBMISSION_READERS,
+    "api:verval-submissions": SUBMISSION_READERS,
+    "api:verval-submission-gather": REGENCY,
+    "api:verval-submission": SUBMISSION_READERS,
+    "api:verval-submission-sign": SUPERVISOR,
+    "api:verval-submission-send": SUPERVISOR,
 }

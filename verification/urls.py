@@ -5,6 +5,7 @@ from django.urls import path
 from . import (
     converters,  # noqa: F401 - registers `verval_id`
     decision_views,
+    submission_views,
     views,
 )
 
@@ -16,4 +17,11 @@ urlpatterns: list = [
     path("usulan/<verval_id:pk>/putuskan/", decision_views.decide, name="decide"),
     path("keputusan-massal/", decision_views.bulk, name="bulk"),
     path("keputusan-massal/<verval_id:pk>/", decision_views.bulk_progress, name="bulk_progress"),
+    path("pengajuan/", submission_views.submissions, name="submissions"),
+    path("pengajuan/kumpulkan/", submission_views.gather, name="submission_gather"),
+    path("pengajuan/<verval_id:pk>/", submission_views.submission, name="submission"),
+    path("pengajuan/<verval_id:pk>/sahkan/", submission_views.sign, name="submission_sign"),
+    path("pengajuan/<verval_id:pk>/kirim/", submission_views.send, name="submission_send"),
+    path("pengajuan/<verval_id:pk>/surat/", submission_views.letter, name="submission_letter"),
+    path("pengajuan/<verval_id:pk>/rekap/", submission_views.recap, name="submission_recap"),
 ]

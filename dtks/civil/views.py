@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from dtks.accounts.auth import client_ip
 from dtks.audit.services import audit_record
+from dtks.core.charts import bars
 from dtks.core.configuration import spreadsheet_text
 from dtks.regions.selectors import region_labels
 from dtks.registry.masking import mask_id
@@ -153,17 +154,15 @@ def _after(request) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS else 0
 
 
-def _chart(summary, *, query: QueryDict) -> list[dict]:
-    """One bar per reason, its length relative to the largest count (drawn as SVG by the template)."""
-    top = max(summary.counts.values(), default=0) or 1
-    bars = []
-    for reason in REASONS:
-        n = summary.counts.get(reason, 0)
+def _chart(summary, *, query: QueryDict, current: str) -> list[dict]:
+    """One bar per reason, each linking to the list of that reason (drawn as SVG by the template)."""
+    chart = bars((reason, REASON_LABELS[reason], summary.counts.get(reason, 0)) for reason in REASONS)
+    for bar in chart:
         q = query.copy()
-        q["alasan"] = reason
-        bars.append({"reason": reason, "label": REASON_LABELS[reason], "count": n,
-                     "percent": f"{100 * n / top:.1f}".removesuffix(".0"), "query": q.urlencode()})  # fmt: skip
-    return bars
+        q["alasan"] = bar["key"]
+        bar["url"] = "?" + q.urlencode()
+        bar["current"] = bar["key"] == current
+    return chart
 
 
 def _decorate(rows) -> dict[str, str]:
@@ -211,7 +210,7 @@ def reconciliation(request):
         "area": area,
         "reason": reason,
         "reason_label": REASON_LABELS.get(reason, ""),
-        "chart": _chart(summary, query=QueryDict(area_query, mutable=True)),
+        "chart": _chart(summary, query=QueryDict(area_query, mutable=True), current=reason),
         "rows": rows,
         "regions": regions,
         "total": summary.total(reason),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dtks.accounts.models import Role
 from dtks.accounts.scope import REGION_LENGTH, REGISTRY_ROLES, ROLE_SCOPE, ScopeKind
+from dtks.core.charts import bars
 from dtks.permissions import allowed, rule_for
 from dtks.regions.models import Region
 from dtks.regions.selectors import region_path
@@ -96,13 +97,13 @@ ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
             "akan tampil di sini.")),
     ),
     Role.REGENCY_SUPERVISOR: (
-        Queue("submissions_to_sign", _("Pengiriman menunggu pengesahan"), _(
-            "Belum ada pengiriman yang menunggu pengesahan. Hasil verifikasi dan validasi yang siap dikirim "
-            "akan tampil di sini untuk Anda sahkan bersama surat bupati/wali kota.")),
+        Queue("submissions_to_sign", _("Pengajuan menunggu pengesahan"), _(
+            "Belum ada usulan terverifikasi yang menunggu pengesahan. Hasil verifikasi dan validasi yang siap "
+            "diajukan akan tampil di sini untuk Anda sahkan bersama surat bupati/wali kota.")),
     ),
     Role.PROVINCE_OFFICER: (
-        Queue("regency_submissions", _("Pengiriman kabupaten/kota"), _(
-            "Belum ada pengiriman. Hasil verifikasi dan validasi yang dikirim kabupaten/kota di provinsi "
+        Queue("regency_submissions", _("Pengajuan kabupaten/kota"), _(
+            "Belum ada pengajuan. Hasil verifikasi dan validasi yang dikirim kabupaten/kota di provinsi "
             "Anda akan tampil di sini untuk diteruskan ke Kementerian Sosial.")),
         Queue("disputes", _("Sanggahan"), _(
             "Belum ada sanggahan. Data yang disanggah desa/kelurahan atau yang tidak Anda teruskan akan "
@@ -198,19 +199,11 @@ class AreaRow:
 
 
 @dataclass
-class RuleRow:
-    rule: str
-    label: Promise | str
-    count: int
-    percent: str  # bar length for the SVG, "42.5" (never localised: it is an attribute value)
-
-
-@dataclass
 class RegistrySummary:
     families: int
     persons: int
     findings: int
-    rules: list[RuleRow]
+    rules: list[dict]  # bars (dtks/core/charts.py), one per rule: key = the rule's code
     areas: list[AreaRow]
     area_heading: Promise
 
@@ -246,11 +239,10 @@ def registry_summary(*, user) -> RegistrySummary:
     names = dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
     areas = [AreaRow(c, names.get(c, c), families.get(c, 0), persons.get(c, 0)) for c in codes]
     areas.sort(key=lambda a: a.name)
-    top = max(by_rule.values(), default=0)
-    rules = [
-        RuleRow(rule, Finding.rule_label(rule), count, f"{100 * count / top:.1f}" if top else "0")
+    rules = bars(
+        (rule, Finding.rule_label(rule), count)
         for rule, count in sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
-    ]
+    )
     return RegistrySummary(
         families=sum(families.values()),
         persons=sum(persons.values()),

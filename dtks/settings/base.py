@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "BulkDecisionStatusEnum": "verification.models.BulkDecision.Status",
         # The verifier's decision (verification/models.py), beside an item transition's `decision`.
         "VervalDecisionEnum": "verification.models.DecisionKind",
+        "RegencySubmissionStateEnum": "verification.models.RegencySubmission.State",
     },
 }
 

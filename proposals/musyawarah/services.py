@@ -4,10 +4,12 @@ held once its minutes are uploaded, submitted with its draft items (one bulk tra
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from dtks.accounts.scope import region_q
 from dtks.audit.services import audit_record
+from dtks.core.documents import document_check, document_name
 from dtks.core.idempotency import idempotency_claim
 from proposals.item.models import ProposalItem
 from proposals.item.transitions import BulkResult, proposal_items_bulk_transition
@@ -134,8 +136,6 @@ def musyawarah_create(
 @transaction.atomic
 def musyawarah_minutes_attach(*, musyawarah_id: int, actor, upload, ip: str | None = None):
     """Stores the minutes (checked by content, size-capped, generated name) before it is held."""
-    from .minutes import minutes_check, minutes_name
-
     m = (
         Musyawarah.objects.filter(region_q(actor))
         .select_for_update(no_key=True)
@@ -146,9 +146,9 @@ def musyawarah_minutes_attach(*, musyawarah_id: int, actor, upload, ip: str | No
         raise PermissionDenied("Hanya operator desa/kelurahan ini yang dapat mengunggah notulen.")
     if m.state == Musyawarah.State.SUBMITTED:
         raise ValidationError({"minutes": "Musyawarah ini sudah diajukan; notulennya tidak dapat diganti."})
-    mime = minutes_check(upload)
+    mime = document_check(upload, field="minutes", noun=_("notulen"))
     old = m.minutes.name if m.minutes else ""
-    m.minutes.save(minutes_name(mime), upload, save=False)
+    m.minutes.save(document_name(mime), upload, save=False)
     m.save(update_fields=["minutes"])
     if old:
         transaction.on_commit(lambda: m.minutes.storage.delete(old))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dtks.accounts.auth import client_ip
 from dtks.audit.services import audit_record
+from dtks.core.documents import document_mime
 from proposals.imports.selectors import import_jobs_visible_to
 from proposals.imports.services import OPEN_IMPORTS
 from proposals.item.editing import KIND_SLUGS
@@ -27,7 +28,6 @@ from proposals.item.views import decorate
 
 from . import services
 from .forms import MinutesForm, MusyawarahForm
-from .minutes import minutes_mime
 from .models import Musyawarah
 from .selectors import musyawarah_visible_to
 
@@ -126,7 +126,7 @@ def musyawarah_minutes(request, pk: int):
         region_code=m.village_code,
         ip=client_ip(request),
     )
-    mime = minutes_mime(m.minutes.name)
+    mime = document_mime(m.minutes.name)
     response = FileResponse(m.minutes.open("rb"), content_type=mime)
     ext = m.minutes.name.rsplit(".", 1)[-1]
     response["Content-Disposition"] = f'inline; filename="notulen-musyawarah-{m.pk}.{ext}"'

@@ -1,7 +1,9 @@
 """Issue 14 in Debian's Chromium at 360 px: the regency verifier opens the verval queue and an item's
 review, returns one item to the village with a reason, verifies one with a correction and verifies one
 that has a finding by writing the override reason; the village operator then reads the outcomes on its
-items. (The regency supervisor's signed submission is not built yet.)"""
+items; the verifier gathers the verified items into a submission, the head of the Dinas Sosial reviews its
+summary (the overridden finding), is told what is missing, signs it with the mayor's letter and sends it
+to the province, whose officer finds it in the list; the village sees its items approved."""
 
 from datetime import date
 
@@ -15,9 +17,9 @@ from tests.browser.test_proposals import held, operator, sign_in
 from tests.harness.world import build_world
 from tests.pages.musyawarah import ReturnedPage
 from tests.pages.proposal_item import ItemPage
-from tests.pages.verval import DecidePage, ReviewPage, VervalQueuePage
+from tests.pages.verval import DecidePage, ReviewPage, SubmissionsPage, VervalQueuePage
 from tests.proposals.flow import new_family
-from verification.models import VervalDecision
+from verification.models import RegencySubmission, VervalDecision
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -72,7 +74,7 @@ def fill_other_overrides(form: DecidePage, *, but: str = "") -> None:
 
 
 def test_verifier_decides_from_the_queue_and_the_village_reads_the_outcomes(
-    page, base_url, world, browser, outside_requests
+    page, base_url, world, browser, outside_requests, media
 ):
     items = submitted_items(world)
     verifier = world.users[(Role.REGENCY_VERIFIER, "3371")]
@@ -128,6 +130,42 @@ def test_verifier_decides_from_the_queue_and_the_village_reads_the_outcomes(
     assert not {i.pk for i in items.values()} & set(queue.item_ids())
     assert not queue.has_horizontal_scroll()
 
+    # The verifier gathers the two verified items into a submission.
+    submissions = SubmissionsPage(page, base_url).open()
+    assert submissions.to_gather() == 2
+    gathered = submissions.gather()
+    assert gathered.state() == "Disusun"
+    assert set(gathered.item_ids()) == {items["correct"].pk, items["finding"].pk}
+
+    # The head of the Dinas Sosial reviews it, is told what is missing, then signs with the letter.
+    head_context = browser.new_context(viewport=VIEWPORT, locale="id-ID", service_workers="block")
+    head_page = head_context.new_page()
+    head_page.set_default_timeout(10_000)
+    sign_in(head_page, base_url, world.users[(Role.REGENCY_SUPERVISOR, "3371")])
+    sub = SubmissionsPage(head_page, base_url).open().open_submission(gathered.pk)
+    assert sub.total() == 2 and "NIK_MISMATCH" in sub.overridden_rules()
+    assert not sub.has_horizontal_scroll(), sub.scroll_width()
+    sub.sign(number="400/88/2026", day=date.today().isoformat())
+    assert any("Unggah surat persetujuan" in e for e in sub.errors()), sub.errors()
+    assert sub.state() == "Disusun"
+    letter = media / "surat-wali-kota.pdf"
+    letter.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    sub.sign(letter=str(letter), number="400/88/2026", day=date.today().isoformat())
+    assert sub.state() == "Disahkan kepala dinas", sub.errors()
+    stored = RegencySubmission.objects.get(pk=gathered.pk)
+    assert sub.recap_sha256() == stored.recap_sha256
+    head_page.screenshot(path="/tmp/verval-pengajuan-360.png", full_page=True)
+    assert sub.send().state() == "Dikirim ke provinsi"
+    head_context.close()
+
+    # The province officer finds it.
+    province_context = browser.new_context(viewport=VIEWPORT, locale="id-ID", service_workers="block")
+    province_page = province_context.new_page()
+    province_page.set_default_timeout(10_000)
+    sign_in(province_page, base_url, world.users[(Role.PROVINCE_OFFICER, "33")])
+    assert gathered.pk in SubmissionsPage(province_page, base_url).open().submission_ids()
+    province_context.close()
+
     # The village operator reads the outcomes on its items.
     context = browser.new_context(viewport=VIEWPORT, locale="id-ID", service_workers="block")
     village = context.new_page()
@@ -139,7 +177,7 @@ def test_verifier_decides_from_the_queue_and_the_village_reads_the_outcomes(
     assert RETURN_REASON in item.last_reason()
 
     item = ItemPage(village, base_url, items["correct"].pk).open()
-    assert item.state() == "Terverifikasi"
+    assert item.state() == "Disahkan kabupaten/kota"
     assert "Jl. Baru 1 No. 7" in item.facts()
     history = " ".join(item.history())
     assert "Nomor rumah dilengkapi saat kunjungan." in history
@@ -148,7 +186,7 @@ def test_verifier_decides_from_the_queue_and_the_village_reads_the_outcomes(
     village.screenshot(path="/tmp/verval-diperbaiki-desa.png", full_page=True)
 
     item = ItemPage(village, base_url, items["finding"].pk).open()
-    assert item.state() == "Terverifikasi"
+    assert item.state() == "Disahkan kabupaten/kota"
     assert "Temuan yang diabaikan dengan alasan" in " ".join(item.history())
     context.close()
     assert outside_requests == []

@@ -98,7 +98,7 @@ def test_counts_reflect_the_scope(client, world, role, families, persons, areas)
     summary = response.context["registry"]
     assert (summary.families, summary.persons) == (families, persons)
     # Two findings per village: a family INCOMPLETE and a person NIK_MISMATCH.
-    assert {r.rule: r.count for r in summary.rules} == {"INCOMPLETE": families, "NIK_MISMATCH": families}
+    assert {r["key"]: r["count"] for r in summary.rules} == {"INCOMPLETE": families, "NIK_MISMATCH": families}
     assert {a.code: a.name for a in summary.areas} == areas
     html = response.content.decode()
     assert "<svg" in html and "Data belum lengkap" in html

@@ -40,8 +40,16 @@ ROW_LINK = {
     "person": re.compile(r'href="/registri/orang/(\d+)/"'),
     "item": re.compile(r'href="/(?:usulan/(?:item|kementerian)|verval/usulan)/(\d+)/"'),
     "musyawarah": re.compile(r'href="/usulan/musyawarah/(\d+)/"'),
+    "submission": re.compile(r'href="/verval/pengajuan/(\d+)/"'),
 }
-ROW_KEY = {"family": "family_id", "person": "person_id", "item": "id", "musyawarah": "id", "import": "id"}
+ROW_KEY = {
+    "family": "family_id",
+    "person": "person_id",
+    "item": "id",
+    "musyawarah": "id",
+    "import": "id",
+    "submission": "id",
+}
 REGISTRY_ROWS = ("family", "person")
 
 

@@ -295,6 +295,49 @@ def refused_api_upload(ctx: Ctx) -> dict:
     return {"file": SimpleUploadedFile("usulan.csv", b"\x00\x01binary", content_type="text/csv")}
 
 
+# --- the regency submission (verification/submission_views.py, submission_apis.py) ------------------
+
+
+def sent_submission(ctx: Ctx) -> int:
+    """The target regency's submission sent to its province (world.submission_rows)."""
+    regency = ctx.target.village[:4]
+    return next(pk for village, pk in ctx.world.proposals["submission"].items() if village[:4] == regency)
+
+
+def submission_in(ctx: Ctx, state: str) -> int:
+    """A submission of the target's regency in `state` holding one item of the target village, made
+    inside the case's savepoint (test set-up: rows written directly)."""
+    from django.db.models import Max
+
+    from dtks.accounts.models import Role
+    from proposals.models import ProposalItem
+    from verification.models import RegencySubmission, SubmissionItem
+
+    regency = ctx.target.village[:4]
+    found = RegencySubmission.objects.filter(regency_code=regency, state=state, note="harness").first()
+    if found:
+        return found.pk
+    item_state = "verified" if state == RegencySubmission.State.OPEN else "regency_approved"
+    it = ProposalItem.objects.create(
+        kind="addition", channel="self_registration", village_code=ctx.target.village, state=item_state
+    )
+    number = (RegencySubmission.objects.filter(regency_code=regency).aggregate(n=Max("number"))["n"] or 0) + 1
+    sub = RegencySubmission.objects.create(
+        regency_code=regency,
+        number=number,
+        state=state,
+        item_count=1,
+        note="harness",
+        created_by=ctx.world.users[(Role.REGENCY_VERIFIER, regency)],
+    )
+    SubmissionItem.objects.create(submission=sub, item=it)
+    return sub.pk
+
+
+# A sign-off without its letter: refused (400) after the scope and role checks, so nothing is stored.
+SIGN_WITHOUT_LETTER = {"letter_number": "harness/2", "letter_date": "2026-11-30"}
+
+
 # --- the Dukcapil pages and API (dtks/civil) ---------------------------------------------------------
 
 
@@ -893,6 +936,53 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "api:verval-bulk-detail",
         lambda c: f"/api/v1/verval/keputusan-massal/{verval_bulk(c).pk}/",
+        target=True,
+    ),
+    # The regency submission (verification/submission_views.py, submission_apis.py): the list holds
+    # every regency's sent submission (the province sees those of its regencies); gathering takes the
+    # caller's regency's verified items; the sign-off without a letter is refused after the scope check;
+    # sending a signed submission, and the letter and recap downloads, act on the target's regency.
+    Route("verification:submissions", "/verval/pengajuan/", rows="submission", row_kinds=("submission",)),
+    Route("verification:submission_gather", "/verval/pengajuan/kumpulkan/", "POST", {}, ok=302),
+    Route("verification:submission", lambda c: f"/verval/pengajuan/{sent_submission(c)}/", target=True),
+    Route(
+        "verification:submission_sign",
+        lambda c: f"/verval/pengajuan/{submission_in(c, 'open')}/sahkan/",
+        "POST",
+        SIGN_WITHOUT_LETTER,
+        target=True,
+        ok=400,
+    ),
+    Route(
+        "verification:submission_send",
+        lambda c: f"/verval/pengajuan/{submission_in(c, 'signed')}/kirim/",
+        "POST",
+        {},
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "verification:submission_letter", lambda c: f"/verval/pengajuan/{sent_submission(c)}/surat/", target=True
+    ),
+    Route(
+        "verification:submission_recap", lambda c: f"/verval/pengajuan/{sent_submission(c)}/rekap/", target=True
+    ),
+    Route("api:verval-submissions", "/api/v1/verval/pengajuan/", rows="submission", row_kinds=("submission",)),
+    Route("api:verval-submission-gather", "/api/v1/verval/pengajuan/kumpulkan/", "POST", {}, ok=201),
+    Route("api:verval-submission", lambda c: f"/api/v1/verval/pengajuan/{sent_submission(c)}/", target=True),
+    Route(
+        "api:verval-submission-sign",
+        lambda c: f"/api/v1/verval/pengajuan/{submission_in(c, 'open')}/sahkan/",
+        "POST",
+        SIGN_WITHOUT_LETTER,
+        target=True,
+        ok=400,
+    ),
+    Route(
+        "api:verval-submission-send",
+        lambda c: f"/api/v1/verval/pengajuan/{submission_in(c, 'signed')}/kirim/",
+        "POST",
+        {},
         target=True,
     ),
     # The Dukcapil pages (dtks/civil/views.py): the data unit's page, its extracts, and the

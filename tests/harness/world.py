@@ -346,6 +346,53 @@ def proposal_rows(world: World) -> None:
             world.proposals.setdefault(kind, {})[village] = pk
 
 
+HARNESS_LETTER = "pengajuan/harness-surat.pdf"
+
+
+def submission_rows(world: World) -> None:
+    """In every regency a submission sent to its province (holding a `regency_approved` item of its
+    first village, with a letter and a recap on disk) and a verified item in every village not yet
+    gathered (test set-up: rows written directly). The submission is registered under its first
+    village (`proposals["submission"]`), whose scope is its regency's."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from proposals.models import ProposalItem
+    from verification.models import RegencySubmission, SubmissionItem
+
+    if not default_storage.exists(HARNESS_LETTER):
+        default_storage.save(HARNESS_LETTER, ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    now = timezone.now()
+    for regency, villages in VILLAGES.items():
+        supervisor = world.users[(Role.REGENCY_SUPERVISOR, regency)]
+        approved = ProposalItem.objects.create(
+            kind="addition", channel="self_registration", village_code=villages[0], state="regency_approved"
+        )
+        sub = RegencySubmission.objects.create(
+            regency_code=regency,
+            number=1,
+            state=RegencySubmission.State.SENT,
+            item_count=1,
+            letter=HARNESS_LETTER,
+            letter_sha256="0" * 64,
+            letter_number="harness/1",
+            letter_date=date(2026, 11, 1),
+            recap=HARNESS_LETTER,
+            recap_sha256="0" * 64,
+            created_by=supervisor,
+            signed_by=supervisor,
+            signed_at=now,
+            sent_by=supervisor,
+            sent_at=now,
+        )
+        SubmissionItem.objects.create(submission=sub, item=approved)
+        world.proposals.setdefault("submission", {})[villages[0]] = sub.pk
+        for village in villages:
+            ProposalItem.objects.create(
+                kind="addition", channel="self_registration", village_code=village, state="verified"
+            )
+
+
 def _extract_row(h: Household, member: Member, person: tuple, **planted) -> dict:
     """The extract's row of `member` (its registry values, `person` from `_people`), with `planted`."""
     _offset, nama, sex, born, _relationship = person

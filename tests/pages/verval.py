@@ -108,3 +108,78 @@ class DecidePage(BasePage):
 
     def errors(self) -> list[str]:
         return [t.strip() for t in self.page.locator("main .errorlist li").all_inner_texts()]
+
+
+class SubmissionsPage(BasePage):
+    """The regency submissions (`verification:submissions`, /verval/pengajuan/)."""
+
+    path = "/verval/pengajuan/"
+
+    def to_gather(self) -> int:
+        return int(self.page.locator("main .to-gather").get_attribute("data-count"))
+
+    def gather(self) -> "SubmissionPage":
+        with self.page.expect_navigation():
+            self.page.locator("main section.gather").get_by_role("button").click()
+        return SubmissionPage(self.page, self.base_url)
+
+    def submission_ids(self) -> list[int]:
+        rows = self.page.locator("main table.submissions-table tbody tr")
+        return [int(i) for i in rows.evaluate_all("els => els.map(e => e.dataset.submission)")]
+
+    def open_submission(self, pk: int) -> "SubmissionPage":
+        with self.page.expect_navigation():
+            self.page.locator(f"main tr[data-submission='{pk}'] th a").click()
+        return SubmissionPage(self.page, self.base_url)
+
+
+class SubmissionPage(BasePage):
+    """One submission (`verification:submission`): its summary, the sign-off form and the sending."""
+
+    def __init__(self, page, base_url: str, pk: int | None = None):
+        super().__init__(page, base_url)
+        if pk is not None:
+            self.path = f"/verval/pengajuan/{pk}/"
+
+    @property
+    def pk(self) -> int:
+        return int(re.search(r"/verval/pengajuan/(\d+)/", self.page.url).group(1))
+
+    def state(self) -> str:
+        return self.page.locator("main .submission-state").inner_text().strip()
+
+    def total(self) -> int:
+        return int(self.page.locator("main .submission-total").inner_text().replace(".", ""))
+
+    def item_ids(self) -> list[int]:
+        rows = self.page.locator("main table.submission-items tbody tr")
+        return [int(i) for i in rows.evaluate_all("els => els.map(e => e.dataset.item)")]
+
+    def overridden_rules(self) -> list[str]:
+        return self.page.locator("main .override-counts li[data-rule]").evaluate_all(
+            "els => els.map(e => e.dataset.rule)"
+        )
+
+    def messages(self) -> list[str]:
+        return [t.strip() for t in self.page.locator(".messages li").all_inner_texts()]
+
+    def errors(self) -> list[str]:
+        return [t.strip() for t in self.page.locator("main section.sign .errorlist li").all_inner_texts()]
+
+    def sign(self, *, letter: str = "", number: str = "", day: str = "") -> "SubmissionPage":
+        form = self.page.locator("main section.sign form")
+        if letter:
+            form.locator("input[type=file]").set_input_files(letter)
+        form.get_by_label("Nomor surat").fill(number)
+        form.get_by_label("Tanggal surat").fill(day)
+        with self.page.expect_navigation():
+            form.get_by_role("button", name="Sahkan pengajuan").click()
+        return self
+
+    def send(self) -> "SubmissionPage":
+        with self.page.expect_navigation():
+            self.page.locator("main section.send").get_by_role("button", name="Kirim ke provinsi").click()
+        return self
+
+    def recap_sha256(self) -> str:
+        return self.page.locator("main .recap-sha256").inner_text().strip()

@@ -13,7 +13,7 @@ from dtks.accounts.models import Role, User
 from proposals.item import ProposalItem, ProposalItemHistory
 from tests.conftest import otp_force_login
 from verification.demo import DECISIONS, kk_of
-from verification.models import VervalDecision
+from verification.models import RegencySubmission, VervalDecision
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,28 @@ def test_seed_demo_decides_the_verval_demo_once(settings, tmp_path, media):
     # The history names the field with its old and new value, so the village sees what was changed.
     assert "Isian yang diperbaiki: Alamat (Jl. Tidar Baru → Jl. Tidar Baru No. 14)" in page
 
+    # The regency submission: the stage 1 demo's verified item went to the province in a signed
+    # submission; the two items verified here wait in the next one for the head of the Dinas Sosial.
+    sent, waiting_sub = RegencySubmission.objects.filter(regency_code=CITY).order_by("number")
+    assert (sent.state, waiting_sub.state) == ("sent", "open")
+    assert sent.recap_sha256 and sent.letter_number == "400.9/612/2026"
+    assert set(waiting_sub.entries.values_list("item_id", flat=True)) == {
+        corrected.item_id,
+        overridden.item_id,
+    }
+    supervisor = User.objects.get(is_demo=True, role=Role.REGENCY_SUPERVISOR, region_code=CITY)
+    head = Client()
+    otp_force_login(head, supervisor)
+    page = head.get(f"/verval/pengajuan/{waiting_sub.pk}/").content.decode()
+    assert "Sahkan pengajuan" in page and 'data-rule="NIK_MISMATCH"' in page
+    province = User.objects.get(is_demo=True, role=Role.PROVINCE_OFFICER, region_code="33")
+    officer = Client()
+    otp_force_login(officer, province)
+    listed = officer.get("/verval/pengajuan/").content.decode()
+    assert f"/verval/pengajuan/{sent.pk}/" in listed and f"/verval/pengajuan/{waiting_sub.pk}/" not in listed
+
     counts = (
+        RegencySubmission.objects.count(),
         VervalDecision.objects.count(),
         ProposalItem.objects.count(),
         ProposalItemHistory.objects.count(),
@@ -86,6 +107,7 @@ def test_seed_demo_decides_the_verval_demo_once(settings, tmp_path, media):
     again = seed()
     assert "Verval demo sudah ada; tidak ada yang diubah." in again, again
     assert (
+        RegencySubmission.objects.count(),
         VervalDecision.objects.count(),
         ProposalItem.objects.count(),
         ProposalItemHistory.objects.count(),
