@@ -3,6 +3,8 @@ and in bulk, with the bulk decision's progress. POSTs accept an `Idempotency-Key
 (dtks/api/idempotency.py); a decision on an item already decided answers 409. Roles per operation are
 in verification/permissions.py."""
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -12,11 +14,11 @@ from rest_framework.response import Response
 from dtks.accounts.auth import client_ip
 from dtks.api.apis import ERRORS, NOT_FOUND, id_parameter
 from dtks.api.idempotency import IDEMPOTENCY, idempotency_key
-from proposals.item import AlreadyDecided, ProposalItem
+from proposals.item import AlreadyDecided
 
 from .models import BulkDecision, DecisionKind, RejectReason, VervalDecision
-from .selectors import bulk_decisions_visible_to, items_to_decide
-from .services import ItemNotFound, verval_decide, verval_decide_bulk
+from .selectors import FILTER_PARAMS, bulk_decisions_visible_to
+from .services import FILTER_REFUSED, ItemNotFound, verval_decide, verval_decide_bulk
 
 PK = id_parameter("pk")
 TEXT = {"required": False, "allow_blank": True, "default": ""}
@@ -54,10 +56,30 @@ class DecisionResultSerializer(serializers.ModelSerializer):
         )
 
 
+# A filter parameter of the queue, as a string: the service parses it as the queue does and refuses a
+# value the queue would drop, with the page's messages.
+FILTER_TEXT = {"max_length": 200, "required": False, "allow_blank": True}
+
+
 class BulkFilterSerializer(serializers.Serializer):
-    village = serializers.RegexField(r"^[0-9]{2,10}$", required=False, allow_blank=True, default="")
-    channel = serializers.ChoiceField(choices=ProposalItem.Channel.choices, **TEXT)
-    kind = serializers.ChoiceField(choices=ProposalItem.Kind.choices, **TEXT)
+    """Saringan antrean dengan nama dan nilai yang sama seperti GET /api/v1/verval/ (tab hanya
+    `antrean`); nilai yang tidak dikenal ditolak."""
+
+    # The queue's filter parameters (selectors.FILTER_PARAMS).
+    tab = serializers.CharField(**FILTER_TEXT)
+    desa = serializers.CharField(**FILTER_TEXT)
+    jenis = serializers.CharField(**FILTER_TEXT)
+    saluran = serializers.CharField(**FILTER_TEXT)
+    umur = serializers.CharField(**FILTER_TEXT)
+    temuan = serializers.CharField(**FILTER_TEXT)
+    q = serializers.CharField(**FILTER_TEXT)
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(FILTER_PARAMS)) if isinstance(data, Mapping) else []
+        if unknown:
+            # Ignored, an unknown filter would widen what the decision takes.
+            raise serializers.ValidationError({name: [FILTER_REFUSED] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class BulkSerializer(serializers.Serializer):
@@ -155,19 +177,17 @@ class BulkApi(GenericAPIView):
         responses={201: BulkResultSerializer, 202: BulkResultSerializer, **ERRORS},
     )
     def post(self, request, *args, **kwargs):
-        """Satu keputusan atas banyak usulan (daftar nomor atau hasil saringan usulan berstatus
-        Diajukan). Hanya usulan tanpa temuan yang diputuskan; yang lain dilewati dengan alasannya.
-        Lebih dari 500 usulan diproses di latar (202); pantau kemajuannya."""
+        """Satu keputusan atas banyak usulan: daftar nomor (`item_ids`) atau seluruh hasil saringan
+        antrean (`filter`, dengan nama dan nilai saringan yang sama seperti GET /api/v1/verval/; nilai
+        yang tidak dikenal ditolak). Hanya usulan tanpa temuan yang diputuskan; yang lain dilewati
+        dengan alasannya. Lebih dari 500 usulan diproses di latar (202); pantau kemajuannya."""
         key = idempotency_key(request)
         data = BulkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         kwargs = {}
         if "filter" in d:
-            f = d["filter"]
-            kwargs["queryset"] = items_to_decide(
-                user=request.user, village=f["village"], channel=f["channel"], kind=f["kind"]
-            )
+            kwargs["filters"] = d["filter"]
         else:
             kwargs["item_ids"] = d["item_ids"]
         job = verval_decide_bulk(

@@ -22,7 +22,7 @@ from proposals.item import DECIDED_STATES, AlreadyDecided, ProposalItem, proposa
 
 from .forms import BulkDecisionForm, DecisionForm
 from .models import DecisionKind
-from .selectors import bulk_decisions_visible_to, decisions_of_item, items_to_decide
+from .selectors import bulk_decisions_visible_to, decisions_of_item
 from .services import ItemNotFound, verval_decide, verval_decide_bulk
 
 
@@ -143,9 +143,7 @@ def bulk(request):
         d = form.cleaned_data
         kwargs = {}
         if d["all_results"]:
-            kwargs["queryset"] = items_to_decide(
-                user=request.user, village=d["village"] or "", channel=d["channel"], kind=d["kind"]
-            )
+            kwargs["filters"] = form.filters()
         else:
             kwargs["item_ids"] = d["item"]
         try:

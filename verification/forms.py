@@ -7,6 +7,7 @@ from dtks.registry.models import Finding
 from proposals.item import ProposalItem
 
 from .models import BULK_DECISION_CHOICES, DecisionKind, RejectReason
+from .selectors import FILTER_PARAMS
 
 FAMILY_EDIT = (("no_kk", _("Nomor KK")), ("rt", _("RT")), ("rw", _("RW")), ("alamat", _("Alamat")))
 PERSON_EDIT = (
@@ -126,13 +127,14 @@ class DecisionForm(forms.Form):
 
 
 class BulkDecisionForm(forms.Form):
+    """A bulk decision on a selection (`item`) or on the whole filter result (`all_results`, with the
+    queue's filter parameters by their own names, selectors.FILTER_PARAMS: the API's `filter` takes
+    the same; the service parses them as the queue does)."""
+
     item = forms.TypedMultipleChoiceField(
         label=_("Usulan"), required=False, coerce=int, choices=(), widget=forms.MultipleHiddenInput
     )
     all_results = forms.BooleanField(label=_("Semua hasil saringan"), required=False)
-    village = forms.RegexField(regex=r"^[0-9]{2,10}$", required=False)
-    channel = forms.ChoiceField(required=False, choices=[("", ""), *ProposalItem.Channel.choices])
-    kind = forms.ChoiceField(required=False, choices=[("", ""), *ProposalItem.Kind.choices])
     decision = forms.ChoiceField(
         label=_("Keputusan"), choices=BULK_DECISION_CHOICES, widget=forms.RadioSelect
     )
@@ -149,3 +151,9 @@ class BulkDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the service reads them through the caller's scope.
         self.fields["item"].valid_value = lambda value: True
+        for name in FILTER_PARAMS:
+            self.fields[name] = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def filters(self) -> dict[str, str]:
+        """The queue's filter parameters given (the whole filter result's)."""
+        return {name: self.cleaned_data[name] for name in FILTER_PARAMS if self.cleaned_data.get(name)}

@@ -60,8 +60,13 @@ class VervalDecision(models.Model):
         return f"#{self.item_id} {self.decision}"
 
 
-class BulkDecision(models.Model):
-    """One bulk decision over many items; a large one runs as a Celery task and the page polls it."""
+class BulkDecision(ConcurrentTransitionMixin, models.Model):
+    """One bulk decision over many items; a large one runs as a Celery task and the page polls it.
+
+    Its status changes only through the transitions below, called by verification/services.py
+    (`verval_bulk_run`) with an audit row each; the progress (`done`, `changed`, `skipped`) is a plain
+    update per chunk.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Menunggu"
@@ -74,7 +79,7 @@ class BulkDecision(models.Model):
     reason_code = models.CharField(max_length=32, choices=RejectReason.choices, blank=True)
     note = models.TextField(blank=True)
     item_ids = models.JSONField(default=list)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.PENDING, protected=True)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     changed = models.JSONField(default=list, blank=True)
@@ -100,6 +105,19 @@ class BulkDecision(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 100
+
+    @transition(field=status, source=Status.PENDING, target=Status.RUNNING)
+    def start(self):
+        """The run begins (system step). A run resumed after a dead worker is `running` already:
+        no transition."""
+
+    @transition(field=status, source=Status.RUNNING, target=Status.DONE)
+    def finish(self):
+        """Every item decided or skipped (system step)."""
+
+    @transition(field=status, source=[Status.PENDING, Status.RUNNING], target=Status.FAILED)
+    def fail(self):
+        """The run stopped on an error (system step); the message says why. Chunks written stay."""
 
 
 BULK_DECISION_CHOICES = [

@@ -11,6 +11,8 @@
 - Counts per filter value: one GROUP BY per dimension (with the other filters applied) and one
   aggregate for findings and ages — a fixed number of queries whatever the rows.
 - Keyset paging on a stable key: (updated_at, id), oldest first by default.
+- A bulk decision on the whole filter result (`items_to_decide`) takes the same filters, applied by
+  the same function, so it decides exactly the rows the queue lists (every page).
 """
 
 from dataclasses import dataclass, field
@@ -36,6 +38,8 @@ SORTS = ("lama", "baru", "nomor")  # oldest first (default), newest first, item 
 NO_FINDING = "tanpa"
 CIVIL_PREFIX = "dukcapil:"
 CIVIL_MISMATCH = "CIVIL_REGISTRY_MISMATCH"
+# The filter parameters (query-string names) of the queue, which a whole-filter bulk decision takes too.
+FILTER_PARAMS = ("tab", "desa", "jenis", "saluran", "umur", "temuan", "q")
 PAGE_SIZE = 50
 NAME_MAX = 100
 ITEM_NUMBER_DIGITS = 12  # an item number; 16 digits is a NIK/KK and is never searched from a URL
@@ -102,6 +106,17 @@ class QueueFilters:
             "urut": self.sort if self.sort != "lama" else "",
         }
         return {k: v for k, v in pairs.items() if v and k not in without}
+
+    def dropped(self, data) -> list[str]:
+        """The filter parameters (FILTER_PARAMS) given in `data` whose value `parse` dropped or
+        changed: unknown, malformed, a NIK/KK typed as `q`. The queue shows its list without them; a
+        bulk decision on the whole result refuses them, since dropping one would widen what it decides."""
+        kept = {**self.query(), "tab": self.tab}
+        return [
+            name
+            for name in FILTER_PARAMS
+            if (given := str(data.get(name) or "").strip()) and given != kept.get(name, "")
+        ]
 
 
 @scoped_selector
@@ -292,18 +307,11 @@ def verval_dashboard_counts(*, user) -> dict[str, tuple[int, datetime | None]]:
 
 
 # Not registered with @scoped_selector (its filters are not the registry's test arguments); it starts
-# from the scoped `proposal_items_visible_to`.
-def items_to_decide(*, user, village: str = "", channel: str = "", kind: str = "") -> QuerySet[ProposalItem]:
-    """The submitted items in the user's scope, narrowed by a village (or district) code prefix, a
-    channel and a kind: the "whole filter result" a bulk decision may take."""
-    qs = proposal_items_visible_to(user=user).filter(state=ProposalItem.State.SUBMITTED)
-    if village:
-        qs = qs.filter(village_code__startswith=village)
-    if channel:
-        qs = qs.filter(channel=channel)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
+# from the scoped `verval_items_visible_to`.
+def items_to_decide(*, user, filters: QueueFilters) -> QuerySet[ProposalItem]:
+    """The "whole filter result" a bulk decision takes: the queue's rows in the user's scope with the
+    queue's `filters` (tab, village, kind, channel, age, finding, search), every page."""
+    return _filtered(verval_items_visible_to(user=user), filters, now=timezone.now())
 
 
 @scoped_selector

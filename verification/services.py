@@ -1,17 +1,21 @@
 """The verification stage's writes (docs/design.md §3): the regency verifier's decision on one item
 and on many. Each calls the `proposals.item` services for the item's content and state — the only
 writers of an item — and writes its own record (`VervalDecision`, `BulkDecision`) in the same
-transaction."""
+transaction. A bulk decision's status changes only through its transitions (`verval_bulk_step`),
+each with an audit row."""
 
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Func, JSONField, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
+from django_fsm import TransitionNotAllowed
 
 from dtks.accounts.models import Role
+from dtks.audit.services import audit_record
 from dtks.core.idempotency import idempotency_claim
 from dtks.core.notifications import notify_many
 from dtks.registry.models import Finding
@@ -27,6 +31,7 @@ from proposals.item import (
 )
 
 from .models import TRANSITION_OF, BulkDecision, DecisionKind, RejectReason, VervalDecision
+from .selectors import TAB_QUEUE, QueueFilters, items_to_decide
 
 # Above this many items a bulk decision runs as a Celery task, in chunks of BULK_CHUNK items, each
 # its own transaction with one progress update of the job row.
@@ -35,6 +40,15 @@ BULK_CHUNK = 2000
 # Decisions that may be taken on many items at once (a correction is one item's business).
 BULK_DECISIONS = (DecisionKind.VERIFY, DecisionKind.RETURN, DecisionKind.REJECT)
 HAS_FINDINGS = "memiliki temuan integritas; putuskan satu per satu dengan alasan pengabaian"
+FILTER_REFUSED = "Nilai saringan ini tidak dikenal; saring ulang di halaman antrean, lalu putuskan lagi."
+FILTER_NUMBER = (
+    "NIK atau nomor KK bukan saringan keputusan massal; cari dengan formulir Cari NIK atau nomor KK."
+)
+FILTER_TAB = "Keputusan massal hanya untuk usulan di tab Antrean keputusan."
+# A bulk decision's run is a system step (the items' own transitions are the verifier's).
+SYSTEM_ACTOR = "sistem:verval"
+# The audit action of each transition of a bulk decision (models.BulkDecision).
+BULK_ACTIONS = {"start": "verval.bulk_start", "finish": "verval.bulk_done", "fail": "verval.bulk_failed"}
 
 
 class ItemNotFound(ObjectDoesNotExist):
@@ -263,11 +277,26 @@ def verval_decide(
 # ---- many items -----------------------------------------------------------------------------------
 
 
-def _ids_of(item_ids: Iterable[int] | None, queryset: QuerySet | None) -> list[int]:
-    if (item_ids is None) == (queryset is None):
+def _filter_result(actor, filters: Mapping) -> QuerySet:
+    """The queue's rows for its filter parameters (`FILTER_PARAMS`: a form's POST, the API's `filter`),
+    parsed and applied as the queue does; a value the queue would drop is refused, as is the tab of
+    items returned by the ministry (no bulk decision applies to them)."""
+    f = QueueFilters.parse(filters)
+    errors = {f"filter.{name}": FILTER_REFUSED for name in f.dropped(filters)}
+    if "nomor" in f.errors:
+        errors["filter.q"] = FILTER_NUMBER
+    if f.tab != TAB_QUEUE:
+        errors["filter.tab"] = FILTER_TAB
+    if errors:
+        raise ValidationError(errors)
+    return items_to_decide(user=actor, filters=f)
+
+
+def _ids_of(actor, item_ids: Iterable[int] | None, filters: Mapping | None) -> list[int]:
+    if (item_ids is None) == (filters is None):
         raise ValidationError({"item_ids": "Pilih usulan: daftar nomor usulan atau hasil saringan."})
-    if queryset is not None:
-        return list(queryset.values_list("pk", flat=True))
+    if filters is not None:
+        return list(_filter_result(actor, filters).order_by("pk").values_list("pk", flat=True))
     try:
         ids = sorted({int(i) for i in item_ids})
     except (TypeError, ValueError) as exc:
@@ -282,23 +311,24 @@ def verval_decide_bulk(
     actor,
     decision: str,
     item_ids: Iterable[int] | None = None,
-    queryset: QuerySet | None = None,
+    filters: Mapping | None = None,
     reason: str = "",
     reason_code: str = "",
     note: str = "",
     ip: str | None = None,
     idempotency_key: str | None = None,
 ) -> BulkDecision:
-    """One decision on a selection (`item_ids`) or a whole filter result (`queryset`), through the
-    item machine's bulk-transition service. Only items without findings are decided; the others are
-    reported with the reason (`skipped`). Up to BULK_ASYNC_THRESHOLD items are decided at once;
-    more run as a Celery task whose progress the returned `BulkDecision` carries."""
+    """One decision on a selection (`item_ids`) or on the whole result of the queue's filters
+    (`filters`: its query-string parameters, every page), through the item machine's bulk-transition
+    service. Only items without findings are decided; the others are reported with the reason
+    (`skipped`). Up to BULK_ASYNC_THRESHOLD items are decided at once; more run as a Celery task whose
+    progress the returned `BulkDecision` carries."""
     decision, village_reason = _clean_request(
         decision=decision, reason=reason, reason_code=reason_code, note=note, bulk=True
     )
     if getattr(actor, "role", None) != Role.REGENCY_VERIFIER:
         raise PermissionDenied("Hanya verifikator kabupaten/kota yang memutuskan usulan.")
-    ids = _ids_of(item_ids, queryset)
+    ids = _ids_of(actor, item_ids, filters)
     if not ids:
         raise ValidationError({"item_ids": "Pilih paling sedikit satu usulan."})
     with transaction.atomic():
@@ -401,14 +431,41 @@ class _JsonbConcat(Func):
     output_field = JSONField()
 
 
+def verval_bulk_step(*, bulk_id: int, transition: str, **fields) -> BulkDecision:
+    """One transition of a bulk decision's status (`transition`, a name in BULK_ACTIONS), the row
+    locked, with `fields` saved in the same UPDATE and its audit row (the system actor), in one
+    transaction. TransitionNotAllowed from a state the machine does not leave that way."""
+    action = BULK_ACTIONS[transition]
+    with transaction.atomic():
+        job = BulkDecision.objects.select_for_update().get(pk=bulk_id)
+        before = job.status
+        getattr(job, transition)()
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.save(update_fields=["status", *fields])
+        audit_record(
+            actor=SYSTEM_ACTOR,
+            action=action,
+            object_type="verification.bulk_decision",
+            object_id=job.pk,
+            region_code=job.region_code,
+            detail={"from": before, "to": job.status, "decision": job.decision, "total": job.total,
+                    "done": job.done},
+        )  # fmt: skip
+    return job
+
+
 def verval_bulk_run(*, bulk_id: int) -> None:
     """Decides a bulk decision's items chunk by chunk, each chunk its own transaction, recording the
-    progress; a rerun continues after the last chunk written."""
+    progress; a rerun continues after the last chunk written. Of two runs at once, the first to
+    finish (or fail) sets the outcome."""
     job = BulkDecision.objects.select_related("created_by").get(pk=bulk_id)
     if not job.running:
         return
     actor = job.created_by
-    BulkDecision.objects.filter(pk=job.pk).update(status=BulkDecision.Status.RUNNING)
+    if job.status == BulkDecision.Status.PENDING:
+        with suppress(TransitionNotAllowed):  # another run started it
+            verval_bulk_step(bulk_id=job.pk, transition="start")
     try:
         for start in range(job.done, len(job.item_ids), BULK_CHUNK):
             ids = job.item_ids[start : start + BULK_CHUNK]
@@ -429,10 +486,12 @@ def verval_bulk_run(*, bulk_id: int) -> None:
                 )
     except Exception as exc:
         messages = getattr(exc, "messages", None) or ["Keputusan massal gagal; coba lagi."]
-        BulkDecision.objects.filter(pk=job.pk).update(
-            status=BulkDecision.Status.FAILED, error_message=messages[0], finished_at=timezone.now()
-        )
+        with suppress(TransitionNotAllowed):  # another run finished it first
+            verval_bulk_step(
+                bulk_id=job.pk, transition="fail", error_message=messages[0], finished_at=timezone.now()
+            )
         if not isinstance(exc, ValidationError):
             raise
         return
-    BulkDecision.objects.filter(pk=job.pk).update(status=BulkDecision.Status.DONE, finished_at=timezone.now())
+    with suppress(TransitionNotAllowed):  # another run finished it first
+        verval_bulk_step(bulk_id=job.pk, transition="finish", finished_at=timezone.now())

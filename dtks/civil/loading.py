@@ -17,6 +17,10 @@ both (`_validate_and_write`). Same rows, same refusals.
 Each step commits on its own (the rows of a generation that is not current are invisible to readers),
 so the upload page can show the progress written between steps; a load that fails leaves its
 generation marked failed and its rows removed. The same file as the current extract is a no-op.
+
+The extract's status changes only through its transitions (models.Extract: start, finish,
+match_current, fail), each with its audit row (`civil_extract_step`); progress and counts are plain
+updates.
 """
 
 import hashlib
@@ -70,8 +74,59 @@ PIPELINE = True
 WORK_MEM = "64MB"
 
 
+# The audit action of each transition of an extract (models.Extract).
+STEP_ACTIONS = {
+    "start": "civil.extract_load_start",
+    "finish": "civil.extract_loaded",
+    "match_current": "civil.extract_same",
+    "fail": "civil.extract_failed",
+}
+
+
 class ExtractRefused(Exception):
     """The load cannot start (not a row problem); the message is for the user."""
+
+
+def civil_extract_step(
+    *, extract_id: int, transition: str, actor, detail: dict | None = None, **fields
+) -> Extract:
+    """One transition of an extract's status (`transition`, a name in STEP_ACTIONS), the row locked,
+    with `fields` saved in the same UPDATE and its audit row, in one transaction. TransitionNotAllowed
+    from a state the machine does not leave that way."""
+    action = STEP_ACTIONS[transition]
+    with transaction.atomic():
+        extract = Extract.objects.select_for_update().get(pk=extract_id)
+        before = extract.status
+        getattr(extract, transition)()
+        for name, value in fields.items():
+            setattr(extract, name, value)
+        extract.save(update_fields=["status", "updated_at", *fields])
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type="civil.extract",
+            object_id=extract.pk,
+            detail={"from": before, "to": extract.status, **(detail or {})},
+        )
+    return extract
+
+
+def civil_extract_fail(*, extract_id: int, actor, message: str) -> Extract:
+    """The extract failed (a system step), saying why; its rows are the caller's to remove. An extract
+    no longer queued or loading stays as it is: failed already (the loader failed it before its
+    caller saw the error), or done (the error came after it was loaded)."""
+    with transaction.atomic():
+        extract = Extract.objects.select_for_update().get(pk=extract_id)
+        if extract.status not in (Extract.Status.QUEUED, Extract.Status.LOADING):
+            return extract
+        return civil_extract_step(
+            extract_id=extract_id,
+            transition="fail",
+            actor=actor,
+            progress="",
+            error_message=message[:2000],
+            finished_at=timezone.now(),
+        )
 
 
 @dataclass
@@ -343,14 +398,30 @@ def _validate_write(cur, extract: Extract, *, pipeline: bool) -> tuple[int, list
 
 
 def _make_current(cur, extract: Extract) -> None:
-    """The new generation current; generations older than the previous one, and failed ones, removed."""
+    """The new generation current, and its status done (the `finish` transition and its audit row);
+    generations older than the previous one, and failed ones, removed. One transaction."""
     with transaction.atomic():
         cur.execute("SELECT id FROM civil_extract WHERE current FOR UPDATE")
         previous = [r[0] for r in cur.fetchall()]
         cur.execute("UPDATE civil_extract SET current = false WHERE current")
         cur.execute(
-            "UPDATE civil_extract SET current = true, status = 'done', progress = '', finished_at = %s WHERE id = %s",
+            "UPDATE civil_extract SET current = true, progress = '', finished_at = %s WHERE id = %s",
             [timezone.now(), extract.pk],
+        )
+        row = Extract.objects.get(pk=extract.pk)
+        civil_extract_step(
+            extract_id=extract.pk,
+            transition="finish",
+            actor=row.actor,
+            detail={
+                "source": row.source,
+                "extract_date": row.extract_date.isoformat(),
+                "file": row.file_name,
+                "sha256": row.sha256,
+                "rows_read": row.rows_read,
+                "rows_refused": row.rows_refused,
+                "persons": row.persons,
+            },
         )
         keep = [extract.pk, *previous]
         cur.execute(
@@ -390,8 +461,9 @@ def civil_extract_load(
     current = Extract.objects.filter(current=True).first()
     if current is not None and current.sha256 == sha:
         if extract is not None and extract.pk != current.pk:
-            Extract.objects.filter(pk=extract.pk).update(
-                status=Extract.Status.DONE, progress="", error_message="", finished_at=timezone.now(),
+            civil_extract_step(
+                extract_id=extract.pk, transition="match_current", actor=actor, detail={"current": current.pk},
+                progress="", error_message="", finished_at=timezone.now(),
                 rows_read=current.rows_read, rows_refused=current.rows_refused, persons=current.persons,
             )  # fmt: skip
         return LoadResult(extract=current, already_loaded=True)
@@ -407,7 +479,7 @@ def civil_extract_load(
         now = time.perf_counter()
         if step:
             steps[step] = round(now - t0, 3)
-        Extract.objects.filter(pk=extract.pk).update(status=Extract.Status.LOADING, progress=message)
+        Extract.objects.filter(pk=extract.pk).update(progress=message)
         if progress:
             progress(message)
         return now
@@ -415,12 +487,15 @@ def civil_extract_load(
     with connection.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [LOCK])
         if not cur.fetchone()[0]:
-            Extract.objects.filter(pk=extract.pk).update(
-                status=Extract.Status.FAILED, error_message="Ekstrak lain sedang dimuat; coba lagi nanti."
+            civil_extract_fail(
+                extract_id=extract.pk, actor=actor, message="Ekstrak lain sedang dimuat; coba lagi nanti."
             )
             raise ExtractRefused("Ekstrak lain sedang dimuat; coba lagi setelah selesai.")
         try:
             _stale_generations_remove(cur)
+            # A load resumed after a dead worker is `loading` already: no transition.
+            if Extract.objects.filter(pk=extract.pk, status=Extract.Status.QUEUED).exists():
+                civil_extract_step(extract_id=extract.pk, transition="start", actor=actor)
             t = say("", "Menyalin baris ke tabel sementara (COPY)…", started)
             with transaction.atomic():
                 rows_read = stage_sheet(cur, sheet)
@@ -439,29 +514,12 @@ def civil_extract_load(
                 cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
         except Exception as exc:
             # Outside the failed step's transaction: the generation is marked failed, its rows removed.
-            Extract.objects.filter(pk=extract.pk).update(
-                status=Extract.Status.FAILED, progress="", error_message=str(exc)[:2000]
-            )
+            civil_extract_fail(extract_id=extract.pk, actor=actor, message=str(exc))
             _stale_generations_remove(cur)
             raise
         finally:
             cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [LOCK])
     extract.refresh_from_db()
-    audit_record(
-        actor=actor,
-        action="civil.extract_loaded",
-        object_type="civil.extract",
-        object_id=extract.pk,
-        detail={
-            "source": extract.source,
-            "extract_date": extract.extract_date.isoformat(),
-            "file": path.name,
-            "sha256": sha,
-            "rows_read": extract.rows_read,
-            "rows_refused": extract.rows_refused,
-            "persons": extract.persons,
-        },
-    )
     # Every open record a stage keeps findings for is checked against the new extract.
     rechecks_run(everything=True)
     result = LoadResult(
@@ -481,5 +539,7 @@ __all__ = [
     "ExtractRefused",
     "FileRefused",
     "LoadResult",
+    "civil_extract_fail",
     "civil_extract_load",
+    "civil_extract_step",
 ]

@@ -20,6 +20,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 DEFAULT_TITLES = (
     "H, HJ, HAJI, HAJJAH, KH, DR, DRS, DRA, IR, PROF, dr, drg, S.Pd, S.Pd.I, S.E, S.H, S.Ag, S.Sos, "
@@ -85,8 +86,13 @@ class Settings(models.Model):
         return obj
 
 
-class Extract(models.Model):
-    """One loaded (or loading) extract file: a generation of `CivilPerson` rows."""
+class Extract(ConcurrentTransitionMixin, models.Model):
+    """One loaded (or loading) extract file: a generation of `CivilPerson` rows.
+
+    Its status changes only through the transitions below, each called by the loader or the upload's
+    service (dtks/civil/loading.py, services.py) with an audit row; `progress` and the counts are
+    plain updates. A superseded generation stays `done` with `current` false.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Menunggu dimuat")
@@ -100,7 +106,7 @@ class Extract(models.Model):
     # An uploaded file, under a generated name (docs/security.md #7).
     stored_name = models.CharField("berkas tersimpan", max_length=64, blank=True)
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = FSMField("status", max_length=8, choices=Status.choices, default=Status.QUEUED, protected=True)
     progress = models.CharField("kemajuan", max_length=200, blank=True)
     error_message = models.TextField("pesan galat", blank=True)
     current = models.BooleanField("berlaku", default=False)
@@ -144,6 +150,23 @@ class Extract(models.Model):
             "label": self.source,
             "date": self.extract_date.isoformat(),
         }
+
+    @transition(field=status, source=Status.QUEUED, target=Status.LOADING)
+    def start(self):
+        """The loader holds its lock and begins (system step). A load resumed after a dead worker
+        stays `loading`: no transition."""
+
+    @transition(field=status, source=Status.LOADING, target=Status.DONE)
+    def finish(self):
+        """Written and made current, in the transaction that switches `current` (system step)."""
+
+    @transition(field=status, source=[Status.QUEUED, Status.LOADING], target=Status.DONE)
+    def match_current(self):
+        """The file is the current extract: nothing loaded (system step)."""
+
+    @transition(field=status, source=[Status.QUEUED, Status.LOADING], target=Status.FAILED)
+    def fail(self):
+        """The file cannot be loaded, or the load broke; its rows are removed (system step)."""
 
 
 class CivilPerson(models.Model):

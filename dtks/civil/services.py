@@ -28,7 +28,7 @@ from dtks.core.idempotency import idempotency_claim
 from dtks.core.uploads import UploadRefused
 from dtks.registry.reading import FileRefused, open_sheet
 
-from .loading import EXTRACT_TEMPLATE, LOCK, ExtractRefused, civil_extract_load
+from .loading import EXTRACT_TEMPLATE, LOCK, ExtractRefused, civil_extract_fail, civil_extract_load
 from .models import CivilPerson, Extract, ExtractError
 from .upload import display_name, extract_path, inspect_upload, max_bytes, store_upload, too_big
 
@@ -47,6 +47,7 @@ NO_DATE = "Tanggal ekstrak wajib diisi; tulis tanggal Dukcapil membuat ekstrak i
 FUTURE_DATE = (
     "Tanggal ekstrak {day} belum tiba; tulis tanggal Dukcapil membuat ekstrak ini (hari ini atau sebelumnya)."
 )
+LOAD_BROKE = "Ekstrak gagal dimuat karena galat sistem; unggah ulang berkasnya atau hubungi admin."
 ALREADY_CURRENT = (
     "Berkas ini sama persis dengan ekstrak yang sedang berlaku ({source}, {day}); tidak perlu dimuat lagi."
 )
@@ -140,7 +141,6 @@ def civil_extract_create(
             file_name=display_name(getattr(uploaded, "name", "")),
             stored_name=final.name,
             sha256=sha,
-            status=Extract.Status.QUEUED,
             progress="Menunggu giliran dimuat…",
             actor=actor.get_username(),
             created_by=actor,
@@ -173,6 +173,7 @@ def civil_extract_run(*, extract_id: int) -> str:
     "loaded", "same" (the file is the current extract), "failed", "busy" (another load holds the
     loader's lock; the extract stays queued and is sent again), or "skipped" (nothing to do). An
     unexpected error leaves the extract failed (the loader's doing) and is raised for the task's log.
+    Every status change is a transition of the extract with its audit row (dtks/civil/loading.py).
 
     A load interrupted by a dead worker is run again from the file: its partial rows (a generation
     that never became current, invisible to readers) are removed first."""
@@ -209,17 +210,13 @@ def _load(extract: Extract) -> str:
         )
     except (FileRefused, ExtractRefused, UploadRefused, OSError) as exc:
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        Extract.objects.filter(pk=extract.pk).update(
-            status=Extract.Status.FAILED,
-            progress="",
-            error_message=message[:2000],
-            finished_at=timezone.now(),
-        )
+        civil_extract_fail(extract_id=extract.pk, actor=SYSTEM_ACTOR, message=message)
         logger.warning("civil extract %s refused: %s", extract.pk, message)
         return "failed"
     except Exception:
-        # The loader marked it failed and removed its rows; the task fails with the trace.
-        Extract.objects.filter(pk=extract.pk).update(finished_at=timezone.now())
+        # The loader marked it failed and removed its rows (an error before its first step: failed
+        # here); the task fails with the trace.
+        civil_extract_fail(extract_id=extract.pk, actor=SYSTEM_ACTOR, message=LOAD_BROKE)
         raise
     if result.already_loaded:
         return "same"

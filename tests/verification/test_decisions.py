@@ -321,13 +321,11 @@ def test_bulk_decides_items_without_findings_and_reports_the_others(u):
 def test_bulk_on_a_filter_result_and_refusals(u):
     own = [item(S.SUBMITTED) for _ in range(2)]
     item(S.SUBMITTED, village=VILLAGE_B)
-    from verification.selectors import items_to_decide
-
     job = verval_decide_bulk(
         actor=u["regency"],
         decision="reject",
         reason_code="tidak_memenuhi_kriteria",
-        queryset=items_to_decide(user=u["regency"], village=VILLAGE_A),
+        filters={"desa": VILLAGE_A},
     )
     assert sorted(job.changed) == sorted(o.pk for o in own)
     with pytest.raises(PermissionDenied):
@@ -489,7 +487,7 @@ def test_api_bulk_and_its_progress(u):
     assert other.status_code == 404
     both = c.post(
         "/api/v1/verval/keputusan-massal/",
-        {"decision": "verify", "item_ids": [1], "filter": {"village": VILLAGE_A}},
+        {"decision": "verify", "item_ids": [1], "filter": {"desa": VILLAGE_A}},
         content_type="application/json",
     )
     assert both.status_code == 400 and "item_ids" in both.json()["errors"]
