@@ -7,6 +7,7 @@ from . import (
     converters,  # noqa: F401 - registers `verval_id`
     decision_apis,
     submission_apis,
+    visit_apis,
 )
 
 urlpatterns: list = [
@@ -43,4 +44,8 @@ urlpatterns: list = [
         submission_apis.SubmissionSendApi.as_view(),
         name="verval-submission-send",
     ),
+    path("verval/prelist/", visit_apis.PrelistListApi.as_view(), name="prelists"),
+    path("verval/prelist/baru/", visit_apis.PrelistCreateApi.as_view(), name="prelist-create"),
+    path("verval/prelist/<verval_id:pk>/", visit_apis.PrelistDetailApi.as_view(), name="prelist"),
+    path("lapangan/kunjungan/", visit_apis.VisitApi.as_view(), name="field-visit"),
 ]

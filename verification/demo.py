@@ -17,17 +17,27 @@ regency submission (verification/submissions.py) in both of its visible states:
 - after them, the two items just verified are gathered into the next submission, waiting for the head
   of the Dinas Sosial's signature (one with an overridden finding in its summary).
 
-Idempotent: an item already decided is left alone and a submission is made only when the city has
-none (the sent one) or has verified items not yet gathered (the open one), so a rerun changes nothing.
+Then the field visits (verification/visits.py): the verifier draws up a prelist of the operator's
+village — the family still waiting in the queue — for the village's pendamping, who has visited it
+with five photos of the checklist (the others show as gaps on the item review), GPS and the house
+survey.
+
+Idempotent: an item already decided is left alone, a submission is made only when the city has none
+(the sent one) or has verified items not yet gathered (the open one), and the prelist only when the
+village has none, so a rerun changes nothing.
 Needs the musyawarah demo (seeded before).
 """
 
+import io
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from fpdf import FPDF
+from PIL import Image, ImageDraw
 
 from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
 from dtks.accounts.models import Role, User
@@ -35,9 +45,10 @@ from dtks.core.demo import DemoResult, DemoUnavailable
 from dtks.registry.fields import PERSON_FIELDS
 from proposals.item import ProposalItem
 
-from .models import DecisionKind, RegencySubmission, RejectReason
+from .models import DecisionKind, Prelist, RegencySubmission, RejectReason
 from .services import verval_decide
 from .submissions import items_to_gather, submission_gather, submission_send, submission_sign
+from .visits import PrelistInput, VisitInput, prelist_create, visit_record
 
 CHECKED = "Diperiksa saat kunjungan lapangan: data sesuai dokumen asli."
 
@@ -196,4 +207,57 @@ def verification_demo_seed() -> DemoResult:
             )
             result.created.append(f"#{item.pk} {DecisionKind(d.decision).label}")
         _open_submission(verifier, result)
+        _prelist_and_visit(verifier, result)
     return result
+
+
+DEMO_PHOTOS = {
+    "depan": (176, 148, 110),
+    "atap": (150, 70, 50),
+    "dinding": (210, 200, 180),
+    "kk": (235, 235, 225),
+    "kepala": (120, 110, 100),
+}
+
+
+def demo_photo(kind: str, color: tuple[int, int, int]) -> SimpleUploadedFile:
+    """A plain picture standing in for a phone photo (the demo has no camera), with the label drawn."""
+    image = Image.new("RGB", (1200, 900), color)
+    ImageDraw.Draw(image).text((40, 40), f"Foto demo: {kind}", fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return SimpleUploadedFile(f"{kind}.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def _prelist_and_visit(verifier: User, result: DemoResult) -> None:
+    if Prelist.objects.filter(village_code=OPERATOR_VILLAGE).exists():
+        return
+    officer = User.objects.filter(
+        is_demo=True, role=Role.FIELD_OFFICER, assigned_villages__village_code=OPERATOR_VILLAGE
+    ).first()
+    if officer is None:
+        raise DemoUnavailable("Akun demo pendamping desa/kelurahan operator belum ada.")
+    prelist = prelist_create(
+        actor=verifier,
+        data=PrelistInput(
+            village_code=OPERATOR_VILLAGE, title="Verval Desember 2026", officer_ids=[officer.pk]
+        ),
+    )
+    entry = prelist.entries.order_by("position").first()
+    visit_record(
+        actor=officer,
+        data=VisitInput(
+            entry_id=entry.pk,
+            client_key=str(uuid.uuid5(uuid.NAMESPACE_URL, f"dtks-demo-visit-{entry.pk}")),
+            visited_on=timezone.localdate(),
+            latitude="-7.486110",
+            longitude="110.219440",
+            accuracy_m="9",
+            house={"atap": "SENG", "dinding": "BAMBU", "lantai": "TANAH"},
+            note="Rumah berdinding bambu, lantai tanah; lima anggota keluarga tinggal serumah.",
+            photos={kind: demo_photo(kind, color) for kind, color in DEMO_PHOTOS.items()},
+        ),
+    )
+    result.created.append(
+        f"Prelist {prelist.title} ({prelist.entries.count()} keluarga) dengan satu kunjungan"
+    )

@@ -221,3 +221,136 @@ class SubmissionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id}: #{self.item_id}"
+
+
+# ---- field visits (issue 15; docs/verification.md, "Field visits") --------------------------------------
+
+
+class Prelist(models.Model):
+    """The families of one village to visit, drawn up by its regency and assigned to field officers
+    of that village: items in the verval queue that need a visit, and registry families chosen for
+    re-verification. Downloadable for paper work; its page works offline on the officer's phone."""
+
+    village_code = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "prelist kunjungan"
+        verbose_name_plural = "prelist kunjungan"
+        indexes = [
+            models.Index(fields=["village_code"], name="prelist_village", opclasses=["varchar_pattern_ops"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.village_code})"
+
+
+class PrelistEntry(models.Model):
+    """One family (or individual) of a prelist: a proposal item, or a registry family."""
+
+    class Reason(models.TextChoices):
+        VERVAL = "verval", _("Usulan dalam antrean verval")
+        REVERIFY = "reverifikasi", _("Verifikasi ulang data registri")
+
+    prelist = models.ForeignKey(Prelist, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(ProposalItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    family_id = models.BigIntegerField(null=True, blank=True)  # a registry family (dtks.registry)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    # What the paper list and the offline page show, copied when the prelist is drawn up: the head's
+    # name, the masked KK, the address (no NIK).
+    nama = models.CharField(max_length=200, blank=True)
+    no_kk_masked = models.CharField(max_length=20, blank=True)
+    alamat = models.CharField(max_length=300, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "keluarga dalam prelist"
+        verbose_name_plural = "keluarga dalam prelist"
+        ordering = ["prelist", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(item__isnull=False, family_id__isnull=True)
+                | models.Q(item__isnull=True, family_id__isnull=False),
+                name="prelist_entry_item_or_family",
+            ),
+            models.UniqueConstraint(fields=["prelist", "item"], name="prelist_entry_item_once"),
+            models.UniqueConstraint(fields=["prelist", "family_id"], name="prelist_entry_family_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prelist_id}: {self.nama}"
+
+
+class PhotoKind(models.TextChoices):
+    """The photo checklist of a home visit, in the order the officer takes them."""
+
+    FRONT = "depan", _("Tampak depan rumah")
+    ROOF = "atap", _("Atap")
+    WALLS = "dinding", _("Dinding")
+    FLOOR = "lantai", _("Lantai")
+    KITCHEN = "dapur", _("Dapur")
+    TOILET = "jamban", _("Jamban/kamar mandi")
+    KK = "kk", _("Kartu Keluarga")
+    KTP = "ktp", _("KTP kepala keluarga")
+    HEAD = "kepala", _("Kepala keluarga")
+
+
+class FieldVisit(models.Model):
+    """One home visit by a field officer: date, GPS with its accuracy, the house survey, a note and
+    the photos. Recorded on the phone (offline if need be) and uploaded once: `client_key`, made by
+    the phone per visit, makes a replayed upload harmless."""
+
+    entry = models.ForeignKey(PrelistEntry, on_delete=models.PROTECT, related_name="visits")
+    item = models.ForeignKey(ProposalItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    family_id = models.BigIntegerField(null=True, blank=True)
+    village_code = models.CharField(max_length=10)
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client_key = models.UUIDField()
+    visited_on = models.DateField()
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    house = models.JSONField(default=dict, blank=True)  # HOUSE_FIELDS codes as found
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "kunjungan lapangan"
+        verbose_name_plural = "kunjungan lapangan"
+        constraints = [
+            models.UniqueConstraint(fields=["officer", "client_key"], name="visit_client_key_once")
+        ]
+        indexes = [
+            models.Index(fields=["village_code"], name="visit_village", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["family_id"], name="visit_family"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Kunjungan {self.visited_on} ({self.village_code})"
+
+
+class VisitPhoto(models.Model):
+    """One photo of a visit, downscaled and stripped of its metadata (verification/photos.py); the GPS
+    and time the camera wrote are kept here, never in the stored image. Served only by a scoped,
+    logged view."""
+
+    visit = models.ForeignKey(FieldVisit, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=10, choices=PhotoKind.choices)
+    image = models.FileField(upload_to="kunjungan/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    exif_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    exif_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "foto kunjungan"
+        verbose_name_plural = "foto kunjungan"
+        constraints = [models.UniqueConstraint(fields=["visit", "kind"], name="visit_photo_kind_once")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.kind}"

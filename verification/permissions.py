@@ -3,12 +3,16 @@ API operation of `verification` with the roles allowed (docs/security.md #3). Wh
 an item is the item machine's (proposals.item); what a role sees is the scoped selectors'."""
 
 from dtks.accounts.models import Role
+from dtks.permissions import PUBLIC
 
 VERIFIERS = frozenset({Role.REGENCY_VERIFIER})
 REGENCY = frozenset({Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR})
 SUPERVISOR = frozenset({Role.REGENCY_SUPERVISOR})
 # A submission is read by its regency and, once sent, by its province (verification/submissions.py).
 SUBMISSION_READERS = REGENCY | {Role.PROVINCE_OFFICER}
+FIELD = frozenset({Role.FIELD_OFFICER})
+# A prelist and its visits' photos: the regency that drew it up and the officers of its village.
+PRELIST_READERS = REGENCY | FIELD
 
 ROUTES: dict[str, str | frozenset[str]] = {
     # The verval queue, its export and the item review (verification/views.py, apis.py): the regency
@@ -42,4 +46,20 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:verval-submission": SUBMISSION_READERS,
     "api:verval-submission-sign": SUPERVISOR,
     "api:verval-submission-send": SUPERVISOR,
+    # Field visits (issue 15): the regency draws up prelists and reads the evidence; field officers
+    # record visits on the prelists assigned to them (the visit page works offline; its service
+    # worker is a public static script). Photos only through the scoped, logged view.
+    "verification:prelists": REGENCY,
+    "verification:prelist": PRELIST_READERS,
+    "verification:prelist_pdf": PRELIST_READERS,
+    "verification:prelist_xlsx": PRELIST_READERS,
+    "verification:field": FIELD,
+    "verification:field_sw": PUBLIC,
+    "verification:field_prelist": FIELD,
+    "verification:visit_new": FIELD,
+    "verification:visit_photo": PRELIST_READERS,
+    "api:prelists": PRELIST_READERS,
+    "api:prelist-create": REGENCY,
+    "api:prelist": PRELIST_READERS,
+    "api:field-visit": FIELD,
 }

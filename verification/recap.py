@@ -16,7 +16,8 @@ LINE = 5.0
 NUMBERS_PER_LINE = 10
 
 
-def _latin1(text: object) -> str:
+def latin1(text: object) -> str:
+    """Text for fpdf2's core fonts: Latin-1, anything else replaced (never dropped silently)."""
     return str(text).encode("latin-1", "replace").decode("latin-1")
 
 
@@ -31,25 +32,25 @@ class _Recap(FPDF):
     def footer(self):
         self.set_y(-12)
         self.set_font("Helvetica", size=7)
-        self.cell(0, 5, _latin1(f"{self.title_text} - halaman {self.page_no()}/{{nb}}"), align="C")
+        self.cell(0, 5, latin1(f"{self.title_text} - halaman {self.page_no()}/{{nb}}"), align="C")
 
     def heading(self, text: str) -> None:
         self.ln(2)
         self.set_font("Helvetica", style="B", size=10)
-        self.cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 6, latin1(text), new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", size=9)
 
     def pair(self, label: str, value: object) -> None:
-        self.cell(55, LINE, _latin1(label))
-        self.multi_cell(0, LINE, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        self.cell(55, LINE, latin1(label))
+        self.multi_cell(0, LINE, latin1(value), new_x="LMARGIN", new_y="NEXT")
 
     def table(self, head: tuple[str, str], rows: list[tuple[str, int]]) -> None:
         self.set_font("Helvetica", style="B", size=9)
-        self.cell(140, LINE, _latin1(head[0]), border="B")
-        self.cell(0, LINE, _latin1(head[1]), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+        self.cell(140, LINE, latin1(head[0]), border="B")
+        self.cell(0, LINE, latin1(head[1]), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", size=9)
         for label, n in rows:
-            self.cell(140, LINE, _latin1(label))
+            self.cell(140, LINE, latin1(label))
             self.cell(0, LINE, f"{n:,}".replace(",", "."), align="R", new_x="LMARGIN", new_y="NEXT")
 
 
@@ -62,7 +63,7 @@ def submission_recap_pdf(sub: RegencySubmission, summary, *, regency_name: str) 
     pdf.multi_cell(
         0,
         7,
-        _latin1(f"Rekap pengajuan hasil verifikasi dan validasi {sub.label}"),
+        latin1(f"Rekap pengajuan hasil verifikasi dan validasi {sub.label}"),
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -7,6 +7,7 @@ from . import (
     decision_views,
     submission_views,
     views,
+    visit_views,
 )
 
 app_name = "verification"
@@ -24,4 +25,13 @@ urlpatterns: list = [
     path("pengajuan/<verval_id:pk>/kirim/", submission_views.send, name="submission_send"),
     path("pengajuan/<verval_id:pk>/surat/", submission_views.letter, name="submission_letter"),
     path("pengajuan/<verval_id:pk>/rekap/", submission_views.recap, name="submission_recap"),
+    path("prelist/", visit_views.prelists, name="prelists"),
+    path("prelist/<verval_id:pk>/", visit_views.prelist, name="prelist"),
+    path("prelist/<verval_id:pk>/pdf/", visit_views.prelist_pdf_view, name="prelist_pdf"),
+    path("prelist/<verval_id:pk>/xlsx/", visit_views.prelist_xlsx_view, name="prelist_xlsx"),
+    path("lapangan/", visit_views.field, name="field"),
+    path("lapangan/sw.js", visit_views.field_sw, name="field_sw"),
+    path("lapangan/prelist/<verval_id:pk>/", visit_views.field_prelist, name="field_prelist"),
+    path("lapangan/prelist/<verval_id:pk>/kunjungan/", visit_views.visit_new, name="visit_new"),
+    path("foto/<verval_id:pk>/", visit_views.visit_photo, name="visit_photo"),
 ]

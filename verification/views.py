@@ -38,6 +38,7 @@ from .selectors import (
     verval_queue_page,
     verval_queue_visible_to,
 )
+from .visits import visits_of_item
 
 SORT_LABELS = {
     "lama": gettext_lazy("Terlama dulu"),
@@ -196,6 +197,7 @@ def review(request, pk: int):
         "item": item,
         "review": data,
         "decide_url": decide_url(item.pk),
+        "visits": visits_of_item(user=user, item_id=item.pk),
         "decidable": item.state in (ProposalItem.State.SUBMITTED, ProposalItem.State.RETURNED_TO_REGENCY)
         and user.role == Role.REGENCY_VERIFIER,
     }

@@ -127,6 +127,14 @@ def demo_accounts(*, sleman_village: str | None = None) -> list[DemoAccount]:
             " dan ".join(names[c] for c in FIELD_VILLAGES) + f", {names[CITY]}",
             villages=FIELD_VILLAGES,
         ),
+        # The pendamping of the operator's village, who visits the families its musyawarah proposed
+        # (the verification demo's prelist and visit).
+        DemoAccount(
+            f"pendamping.{slugify(names[OPERATOR_VILLAGE])}",
+            Role.FIELD_OFFICER,
+            village(OPERATOR_VILLAGE),
+            villages=(OPERATOR_VILLAGE,),
+        ),
     ]
     for regency, short in ((CITY, "magelang"), (REGENCY, "sleman")):
         accounts += [

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 PER_ROLE = {
     Role.VILLAGE_OPERATOR: 2,  # a Kota Magelang kelurahan, a Sleman desa
-    Role.FIELD_OFFICER: 1,  # two villages
+    Role.FIELD_OFFICER: 2,  # one of two villages, one of the operator's village
     Role.REGENCY_VERIFIER: 2,  # 3371, 3404
     Role.REGENCY_SUPERVISOR: 2,
     Role.PROVINCE_OFFICER: 2,  # 33, 34
@@ -63,10 +63,16 @@ def test_one_user_per_role_per_level():
         validate_password(DEMO_PASSWORD, user)
         assert user.check_password(DEMO_PASSWORD)
 
-    field_officer = demo_users().get(role=Role.FIELD_OFFICER)
-    villages = set(AssignedVillage.objects.filter(user=field_officer).values_list("village_code", flat=True))
-    assert len(villages) == 2 and villages <= demo_codes
-    assert Region.objects.filter(code__in=villages, level=Level.VILLAGE).count() == 2
+    assigned = {
+        officer.username: set(
+            AssignedVillage.objects.filter(user=officer).values_list("village_code", flat=True)
+        )
+        for officer in demo_users().filter(role=Role.FIELD_OFFICER)
+    }
+    assert sorted(len(v) for v in assigned.values()) == [1, 2]
+    villages = set().union(*assigned.values())
+    assert villages <= demo_codes | operators
+    assert Region.objects.filter(code__in=villages, level=Level.VILLAGE).count() == 3
 
 
 def test_one_organisation_per_requester_kind():

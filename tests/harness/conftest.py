@@ -10,7 +10,7 @@ from django.db import transaction
 from tests.conftest import otp_force_login
 
 from .harness import sign_in
-from .world import build_world, civil_rows, proposal_rows, submission_rows
+from .world import build_world, civil_rows, proposal_rows, submission_rows, visit_rows
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,7 @@ def world(django_db_setup, django_db_blocker):
             built = build_world()
             proposal_rows(built)
             submission_rows(built)
+            visit_rows(built)
             civil_rows(built)
             sign_in(built, otp_force_login)
             yield built

@@ -41,6 +41,7 @@ ROW_LINK = {
     "item": re.compile(r'href="/(?:usulan/(?:item|kementerian)|verval/usulan)/(\d+)/"'),
     "musyawarah": re.compile(r'href="/usulan/musyawarah/(\d+)/"'),
     "submission": re.compile(r'href="/verval/pengajuan/(\d+)/"'),
+    "prelist": re.compile(r'href="/verval/prelist/(\d+)/"'),
 }
 ROW_KEY = {
     "family": "family_id",
@@ -49,6 +50,7 @@ ROW_KEY = {
     "musyawarah": "id",
     "import": "id",
     "submission": "id",
+    "prelist": "id",
 }
 REGISTRY_ROWS = ("family", "person")
 

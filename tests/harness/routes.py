@@ -338,6 +338,47 @@ def submission_in(ctx: Ctx, state: str) -> int:
 SIGN_WITHOUT_LETTER = {"letter_number": "harness/2", "letter_date": "2026-11-30"}
 
 
+# --- field visits (verification/visit_views.py, visit_apis.py) -----------------------------------------
+
+
+def village_row(kind: str) -> Callable[[Ctx], int]:
+    """The target village's row of `kind` (world.visit_rows)."""
+    return lambda ctx: ctx.world.proposals[kind][ctx.target.village]
+
+
+def prelist_body(ctx: Ctx) -> dict:
+    """A prelist of the home village with its field officer: its ministry proposal is still to visit."""
+    from dtks.accounts.models import Role
+
+    from .world import HOME_VILLAGE
+
+    officer = ctx.world.users[(Role.FIELD_OFFICER, HOME_VILLAGE)]
+    return {
+        "village_code": HOME_VILLAGE,
+        "title": "Prelist harness baru",
+        "officers": [officer.pk],
+        "include_queue": "on",
+    }
+
+
+def prelist_api_body(ctx: Ctx) -> dict:
+    body = prelist_body(ctx)
+    return {**body, "officer_ids": body.pop("officers"), "include_queue": True}
+
+
+def visit_body(ctx: Ctx) -> dict:
+    """A visit of the target village's entry without photos (a new key per call)."""
+    import uuid
+    from datetime import date
+
+    return {
+        "entry": village_row("entry")(ctx),
+        "client_key": str(uuid.uuid4()),
+        "visited_on": date.today().isoformat(),
+        "note": "Kunjungan harness.",
+    }
+
+
 # --- the Dukcapil pages and API (dtks/civil) ---------------------------------------------------------
 
 
@@ -962,12 +1003,18 @@ ROUTES: tuple[Route, ...] = (
         ok=302,
     ),
     Route(
-        "verification:submission_letter", lambda c: f"/verval/pengajuan/{sent_submission(c)}/surat/", target=True
+        "verification:submission_letter",
+        lambda c: f"/verval/pengajuan/{sent_submission(c)}/surat/",
+        target=True,
     ),
     Route(
-        "verification:submission_recap", lambda c: f"/verval/pengajuan/{sent_submission(c)}/rekap/", target=True
+        "verification:submission_recap",
+        lambda c: f"/verval/pengajuan/{sent_submission(c)}/rekap/",
+        target=True,
     ),
-    Route("api:verval-submissions", "/api/v1/verval/pengajuan/", rows="submission", row_kinds=("submission",)),
+    Route(
+        "api:verval-submissions", "/api/v1/verval/pengajuan/", rows="submission", row_kinds=("submission",)
+    ),
     Route("api:verval-submission-gather", "/api/v1/verval/pengajuan/kumpulkan/", "POST", {}, ok=201),
     Route("api:verval-submission", lambda c: f"/api/v1/verval/pengajuan/{sent_submission(c)}/", target=True),
     Route(
@@ -985,6 +1032,40 @@ ROUTES: tuple[Route, ...] = (
         {},
         target=True,
     ),
+    # Field visits (verification/visit_views.py, visit_apis.py): every village has a prelist with one
+    # visit and one photo, assigned to its field officer; the regency draws up a new one for the home
+    # village (its ministry proposal is still to visit); a visit is recorded on the target's entry.
+    Route("verification:prelists", "/verval/prelist/", rows="prelist", row_kinds=("prelist",)),
+    Route("verification:prelists", "/verval/prelist/", "POST", prelist_body, ok=302),
+    Route("verification:prelist", lambda c: f"/verval/prelist/{village_row('prelist')(c)}/", target=True),
+    Route(
+        "verification:prelist_pdf", lambda c: f"/verval/prelist/{village_row('prelist')(c)}/pdf/", target=True
+    ),
+    Route(
+        "verification:prelist_xlsx",
+        lambda c: f"/verval/prelist/{village_row('prelist')(c)}/xlsx/",
+        target=True,
+    ),
+    Route("verification:field", "/verval/lapangan/", rows="prelist", row_kinds=("prelist",)),
+    Route("verification:field_sw", "/verval/lapangan/sw.js"),
+    Route(
+        "verification:field_prelist",
+        lambda c: f"/verval/lapangan/prelist/{village_row('prelist')(c)}/",
+        target=True,
+    ),
+    Route(
+        "verification:visit_new",
+        lambda c: f"/verval/lapangan/prelist/{village_row('prelist')(c)}/kunjungan/",
+        "POST",
+        visit_body,
+        target=True,
+        ok=302,
+    ),
+    Route("verification:visit_photo", lambda c: f"/verval/foto/{village_row('photo')(c)}/", target=True),
+    Route("api:prelists", "/api/v1/verval/prelist/", rows="prelist", row_kinds=("prelist",)),
+    Route("api:prelist-create", "/api/v1/verval/prelist/baru/", "POST", prelist_api_body, ok=201),
+    Route("api:prelist", lambda c: f"/api/v1/verval/prelist/{village_row('prelist')(c)}/", target=True),
+    Route("api:field-visit", "/api/v1/lapangan/kunjungan/", "POST", visit_body, target=True, ok=201),
     # The Dukcapil pages (dtks/civil/views.py): the data unit's page, its extracts, and the
     # reconciliation, whose list holds every person of the world (each differs in something).
     Route("civil:overview", "/dukcapil/"),

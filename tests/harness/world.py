@@ -393,6 +393,51 @@ def submission_rows(world: World) -> None:
             )
 
 
+HARNESS_PHOTO = "kunjungan/harness-foto.jpg"
+
+
+def visit_rows(world: World) -> None:
+    """In every village a prelist holding its self-registration (world.proposal_rows), assigned to the
+    village's field officer, with one visit and one photo on disk (test set-up: rows written
+    directly). Registered as `prelist`, `entry` and `photo` under the village."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from verification.models import FieldVisit, Prelist, PrelistEntry, VisitPhoto
+
+    if not default_storage.exists(HARNESS_PHOTO):
+        default_storage.save(HARNESS_PHOTO, ContentFile(b"\xff\xd8\xff\xe0harness\xff\xd9"))
+    for village in world.households:
+        officer = world.users[(Role.FIELD_OFFICER, village)]
+        prelist = Prelist.objects.create(
+            village_code=village,
+            title=f"Prelist harness {village}",
+            created_by=world.users[(Role.REGENCY_VERIFIER, village[:4])],
+        )
+        prelist.officers.add(officer)
+        entry = PrelistEntry.objects.create(
+            prelist=prelist,
+            item_id=world.proposals["self_registration"][village],
+            reason=PrelistEntry.Reason.VERVAL,
+            nama="Warga Harness",
+        )
+        visit = FieldVisit.objects.create(
+            entry=entry,
+            item_id=entry.item_id,
+            village_code=village,
+            officer=officer,
+            client_key=uuid.uuid4(),
+            visited_on=date(2026, 11, 20),
+        )
+        photo = VisitPhoto.objects.create(
+            visit=visit, kind="depan", image=HARNESS_PHOTO, width=1, height=1, sha256="0" * 64
+        )
+        for kind, pk in (("prelist", prelist.pk), ("entry", entry.pk), ("photo", photo.pk)):
+            world.proposals.setdefault(kind, {})[village] = pk
+
+
 def _extract_row(h: Household, member: Member, person: tuple, **planted) -> dict:
     """The extract's row of `member` (its registry values, `person` from `_people`), with `planted`."""
     _offset, nama, sex, born, _relationship = person

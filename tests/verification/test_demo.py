@@ -13,7 +13,7 @@ from dtks.accounts.models import Role, User
 from proposals.item import ProposalItem, ProposalItemHistory
 from tests.conftest import otp_force_login
 from verification.demo import DECISIONS, kk_of
-from verification.models import RegencySubmission, VervalDecision
+from verification.models import FieldVisit, Prelist, RegencySubmission, VervalDecision
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,21 @@ def test_seed_demo_decides_the_verval_demo_once(settings, tmp_path, media):
     listed = officer.get("/verval/pengajuan/").content.decode()
     assert f"/verval/pengajuan/{sent.pk}/" in listed and f"/verval/pengajuan/{waiting_sub.pk}/" not in listed
 
+    # Field visits: the village's pendamping visited the family still waiting, with five photos.
+    prelist = Prelist.objects.get(village_code=OPERATOR_VILLAGE)
+    visit = FieldVisit.objects.get(entry__prelist=prelist)
+    assert visit.item_id in set(waiting.values_list("pk", flat=True)) and visit.photos.count() == 5
+    review = c.get(f"/verval/usulan/{visit.item_id}/").content.decode()
+    assert "visit-gaps" in review and "Rumah berdinding bambu" in review
+    pendamping = User.objects.get(
+        is_demo=True, role=Role.FIELD_OFFICER, assigned_villages__village_code=OPERATOR_VILLAGE
+    )
+    field = Client()
+    field.force_login(pendamping)
+    assert f"/verval/lapangan/prelist/{prelist.pk}/" in field.get("/verval/lapangan/").content.decode()
+
     counts = (
+        FieldVisit.objects.count(),
         RegencySubmission.objects.count(),
         VervalDecision.objects.count(),
         ProposalItem.objects.count(),
@@ -107,6 +121,7 @@ def test_seed_demo_decides_the_verval_demo_once(settings, tmp_path, media):
     again = seed()
     assert "Verval demo sudah ada; tidak ada yang diubah." in again, again
     assert (
+        FieldVisit.objects.count(),
         RegencySubmission.objects.count(),
         VervalDecision.objects.count(),
         ProposalItem.objects.count(),

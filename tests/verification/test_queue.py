@@ -222,7 +222,7 @@ def test_review_tabs_compare_findings_civil_visits_history(world, c):
     assert 'compare-row" data-field="no_kk"' in html  # the same KK: not highlighted
     assert "Pekerjaan belum diisi." in html and "Nama berbeda dengan Dukcapil." in html
     assert html.count('class="comparison comparison--parts"') == 1 and "SITI AMINAH BINTI X" in html
-    assert "kunjungan lapangan tersedia" in html
+    assert "Belum ada kunjungan lapangan untuk usulan ini." in html
     assert 'data-transition="submit"' in html and "operator desa" in html
     assert f"/verval/usulan/{correction.pk}/putuskan/" in html
     assert AuditEvent.objects.filter(
