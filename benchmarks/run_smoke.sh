@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI: the benchmarks at smoke size (docs/design.md §8: benchmarks run in CI at smoke size
 # only). Uses the PostgreSQL server of DATABASE_URL; creates and drops its own scratch databases
-# (dtks_bench, dtks_bench_civil, dtks_bench_check, dtks_bench_verval, dtks_bench_bulk and their _tpl
-# templates, dtks_bench_bulk_filled). Prints the figures; exits 0 unless a step fails or the loaded counts (or the
+# (dtks_bench, dtks_bench_civil, dtks_bench_check, dtks_bench_verval, dtks_bench_bulk, dtks_bench_plist and
+# their _tpl templates, dtks_bench_bulk_filled). Prints the figures; exits 0 unless a step fails or the loaded counts (or the
 # verval floors' rows) differ (add --strict to fail on goals).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +25,9 @@ PYTHON="${PYTHON:-.venv/bin/python}"
 "$PYTHON" -m benchmarks.bench_verval_queue --items "${BENCH_VERVAL_ITEMS:-20000}" --regency-items "${BENCH_VERVAL_REGENCY:-5000}" \
     --repeat 3 --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"
 "$PYTHON" -m benchmarks.bench_verval_bulk --items "${BENCH_VERVAL_BULK:-500}" --repeat 3 \
+    --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"
+# The registry's person list (issue 14): the first and a deep page of a regency against bare SQL on the list's
+# index, and the page's whole GET.
+"$PYTHON" -m benchmarks.bench_person_list --persons "${BENCH_PLIST_PERSONS:-20000}" \
+    --regency-persons "${BENCH_PLIST_REGENCY:-10000}" --page "${BENCH_PLIST_PAGE:-100}" --repeat 3 \
     --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"

@@ -10,19 +10,20 @@
   `verval_queue_number_search` (a POST body, never a URL).
 - Counts per filter value: one GROUP BY per dimension (with the other filters applied) and one
   aggregate for findings and ages — a fixed number of queries whatever the rows.
-- Keyset paging on a stable key: (updated_at, id), oldest first by default.
+- Keyset paging (dtks.core.keyset) on a stable key: (updated_at, id), oldest first by default.
 - A bulk decision on the whole filter result (`items_to_decide`) takes the same filters, applied by
   the same function, so it decides exactly the rows the queue lists (every page).
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dtks.accounts.scope import region_q, scoped_selector
 from dtks.civil.forms import REASON_LABELS
+from dtks.core.keyset import Keyset, KeysetPage
 from dtks.registry.models import Finding
 from proposals.item import ProposalItem, ProposalPerson, listed_items, proposal_items_visible_to
 
@@ -43,7 +44,6 @@ FILTER_PARAMS = ("tab", "desa", "jenis", "saluran", "umur", "temuan", "q")
 PAGE_SIZE = 50
 NAME_MAX = 100
 ITEM_NUMBER_DIGITS = 12  # an item number; 16 digits is a NIK/KK and is never searched from a URL
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def finding_values() -> list[str]:
@@ -90,7 +90,7 @@ class QueueFilters:
             f.errors.append("nomor")  # a NIK/KK typed into the GET search: not searched, not echoed
             q = ""
         f.q = q
-        f.after = (data.get("setelah") or "").strip()[:40]
+        f.after = (data.get("setelah") or "").strip()
         return f
 
     def query(self, *, without: tuple[str, ...] = ()) -> dict[str, str]:
@@ -181,65 +181,21 @@ def verval_queue_visible_to(*, user, filters: QueueFilters | None = None) -> Que
     person's name, number of persons), in the sort's order (oldest first by default)."""
     f = filters or QueueFilters()
     qs = _filtered(verval_items_visible_to(user=user), f, now=timezone.now())
-    return listed_items(qs).order_by(*ORDERINGS[f.sort])
+    return listed_items(qs).order_by(*ORDERS[f.sort].ordering())
 
 
-ORDERINGS = {"lama": ("updated_at", "pk"), "baru": ("-updated_at", "-pk"), "nomor": ("pk",)}
+ORDERS = {
+    "lama": Keyset("updated_at", "pk"),
+    "baru": Keyset("updated_at", "pk", descending=True),
+    "nomor": Keyset("pk"),
+}
 
 
-# -- keyset paging ------------------------------------------------------------------------------------
-
-
-def _micros(at: datetime) -> int:
-    return (at - EPOCH) // timedelta(microseconds=1)
-
-
-def cursor_of(item, sort: str) -> str:
-    if sort == "nomor":
-        return str(item.pk)
-    return f"{_micros(item.updated_at)}.{item.pk}"
-
-
-def _after_q(cursor: str, sort: str) -> Q | None:
-    """The rows after `cursor` in `sort`'s order; None for a cursor that is not one of ours."""
-    parts = cursor.split(".")
-    if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
-        return None
-    if sort == "nomor":
-        return Q(pk__gt=int(parts[0])) if len(parts) == 1 else None
-    if len(parts) != 2:
-        return None
-    try:
-        at = EPOCH + timedelta(microseconds=int(parts[0]))
-    except OverflowError:
-        return None
-    pk = int(parts[1])
-    if sort == "baru":
-        return Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=pk)
-    return Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk)
-
-
-@dataclass
-class QueuePage:
-    rows: list
-    next_cursor: str = ""
-    bad_cursor: bool = False
-
-
-def verval_queue_page(*, user, filters: QueueFilters, size: int = PAGE_SIZE) -> QueuePage:
-    """One keyset page of the queue: `size` rows after `filters.after`, and the next page's cursor."""
+def verval_queue_page(*, user, filters: QueueFilters, size: int = PAGE_SIZE) -> KeysetPage:
+    """One keyset page of the queue: `size` rows after `filters.after`, and the next page's cursor (a
+    cursor that is not one of ours gives the first page, `bad_cursor`)."""
     qs = verval_queue_visible_to(user=user, filters=filters)
-    bad = False
-    if filters.after:
-        after = _after_q(filters.after, filters.sort)
-        if after is None:
-            bad = True
-        else:
-            qs = qs.filter(after)
-    rows = list(qs[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return QueuePage(rows=rows, next_cursor=cursor_of(rows[-1], filters.sort) if more else "", bad_cursor=bad)
+    return ORDERS[filters.sort].page(qs, filters.after, size=size)
 
 
 # -- counts per filter value ----------------------------------------------------------------------------
@@ -291,7 +247,7 @@ def verval_queue_number_search(*, user, number: str, tab: str = TAB_QUEUE, limit
     qs = verval_items_visible_to(user=user).filter(Q(no_kk=number) | Q(Exists(named)))
     if tab in TABS:
         qs = qs.filter(state=TABS[tab])
-    return list(listed_items(qs).order_by(*ORDERINGS["lama"])[:limit])
+    return list(listed_items(qs).order_by(*ORDERS["lama"].ordering())[:limit])
 
 
 # -- the dashboard's queues -------------------------------------------------------------------------------

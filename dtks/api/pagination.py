@@ -4,6 +4,10 @@ each page one indexed range scan, and a page does not shift while the registry i
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.utils.urls import replace_query_param
+
+from dtks.core.keyset import Keyset
+from dtks.registry.selectors import FAMILY_ORDER, PERSON_ORDER
 
 MAX_ID = 2**63 - 1
 
@@ -33,9 +37,36 @@ class RegistryCursorPagination(CursorPagination):
         return ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
 
 
-class PersonCursorPagination(RegistryCursorPagination):
-    ordering = "person_id"
+class KeysetPagination(RegistryCursorPagination):
+    """Paging in a list's own order over several columns (dtks.core.keyset), which DRF's cursor (one
+    position column and an offset) cannot do without reading the rows before the page: the page's
+    order and the API's are one, served by one index. The response keeps DRF's shape (`next`,
+    `previous`, `results`) and its `cursor` parameter; the cursors are the pages' own."""
+
+    keyset: Keyset
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        cursor = request.query_params.get(self.cursor_query_param, "")
+        if cursor and self.keyset.decode(queryset.model, cursor) is None:
+            raise self._invalid()
+        self.page = self.keyset.page(queryset, cursor, size=self.page_size)
+        return self.page.rows
+
+    def _link(self, cursor: str) -> str | None:
+        return replace_query_param(self.base_url, self.cursor_query_param, cursor) if cursor else None
+
+    def get_next_link(self):
+        return self._link(self.page.next_cursor)
+
+    def get_previous_link(self):
+        return self._link(self.page.previous_cursor)
 
 
-class FamilyCursorPagination(RegistryCursorPagination):
-    ordering = "family_id"
+class PersonCursorPagination(KeysetPagination):
+    keyset = PERSON_ORDER
+
+
+class FamilyCursorPagination(KeysetPagination):
+    keyset = FAMILY_ORDER

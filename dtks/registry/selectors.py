@@ -1,11 +1,23 @@
 """Every read of registry rows goes through these selectors: scoped by the user's region on the
-stored `village_code` column (dtks.accounts.scope.visible_q), current period only unless asked."""
+stored `village_code` column (dtks.accounts.scope.visible_q), current period only unless asked.
 
-from django.db.models import Exists, OuterRef, QuerySet
+The person and family lists (pages and API) are keyset-paged in one order each, by region code, then
+name, then id: `PERSON_ORDER.page(qs, cursor, size=…)` on a scoped queryset. The indexes
+`reg_person_list` / `reg_family_list` (models.py) are that order over the current versions, so a page
+of a regency, or of the whole country, reads only its own rows."""
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from dtks.accounts.scope import region_q, scoped_selector
+from dtks.core.keyset import Keyset
 
+from .fields import HEAD
 from .models import FamilyVersion, Finding, MembershipVersion, PersonVersion
+
+# The region code sorts in collation "C", as its index does (a region prefix is a range of it).
+PERSON_ORDER = Keyset("village_code", "nama", "person_id", collations={"village_code": "C"})
+FAMILY_ORDER = Keyset("village_code", "family_id", collations={"village_code": "C"})
 
 
 @scoped_selector
@@ -18,6 +30,45 @@ def persons_visible_to(*, user) -> QuerySet[PersonVersion]:
 def families_visible_to(*, user) -> QuerySet[FamilyVersion]:
     qs = FamilyVersion.objects.current()
     return qs.filter(region_q(user))
+
+
+@scoped_selector
+def person_list_visible_to(*, user) -> QuerySet[PersonVersion]:
+    """The person list's rows (its page and benchmarks/bench_person_list.py): each person with the
+    current family and relationship, in the list's order. Page it with `PERSON_ORDER.page`."""
+    membership = MembershipVersion.objects.current().filter(person_id=OuterRef("person_id"))
+    return (
+        persons_visible_to(user=user)
+        .annotate(
+            hubungan=Subquery(membership.values("hubungan_keluarga")[:1]),
+            family_id=Subquery(membership.values("family_id")[:1]),
+        )
+        .order_by(*PERSON_ORDER.ordering())
+    )
+
+
+@scoped_selector
+def family_list_visible_to(*, user) -> QuerySet[FamilyVersion]:
+    """The family list's rows: each family with its head's name and its number of members, in the
+    list's order. Page it with `FAMILY_ORDER.page`."""
+    memberships = MembershipVersion.objects.current()
+    head = memberships.filter(family_id=OuterRef("family_id"), hubungan_keluarga=HEAD).annotate(
+        nama=Subquery(
+            PersonVersion.objects.current().filter(person_id=OuterRef("person_id")).values("nama")[:1]
+        )
+    )
+    size = (
+        memberships.filter(family_id=OuterRef("family_id"))
+        .order_by()
+        .values("family_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return (
+        families_visible_to(user=user)
+        .annotate(head_name=Subquery(head.values("nama")[:1]), member_count=Coalesce(Subquery(size), 0))
+        .order_by(*FAMILY_ORDER.ordering())
+    )
 
 
 @scoped_selector

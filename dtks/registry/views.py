@@ -9,9 +9,7 @@ table lets only `REGISTRY_ROLES` in (others get 403 before reaching these views)
 
 from datetime import date
 
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dtks.accounts.scope import FULL_NIK_ROLES
 from dtks.audit.services import audit_full_view
+from dtks.core.keyset import Keyset
 from dtks.regions.selectors import region_labels, region_path
 
 from .codelists import SEED as CODE_SEED
@@ -28,7 +27,16 @@ from .forms import AreaFilterForm, NumberSearchForm
 from .masking import mask_id
 from .models import Code, FamilyVersion, Finding, MembershipVersion, PersonVersion
 from .panels import panels_for
-from .selectors import families_visible_to, family_members, findings_visible_to, persons_visible_to
+from .selectors import (
+    FAMILY_ORDER,
+    PERSON_ORDER,
+    families_visible_to,
+    family_list_visible_to,
+    family_members,
+    findings_visible_to,
+    person_list_visible_to,
+    persons_visible_to,
+)
 
 PAGE_SIZE = 50
 # A NIK/KK search finds a family or a handful of persons; more than this means something is odd.
@@ -62,34 +70,6 @@ def _relationship_order(field: str) -> Case:
 # ---- querysets of the pages (all start from a scoped selector) ----
 
 
-def _families_listed(*, user) -> QuerySet[FamilyVersion]:
-    memberships = MembershipVersion.objects.current()
-    head = memberships.filter(family_id=OuterRef("family_id"), hubungan_keluarga=HEAD).annotate(
-        nama=Subquery(
-            PersonVersion.objects.current().filter(person_id=OuterRef("person_id")).values("nama")[:1]
-        )
-    )
-    size = (
-        memberships.filter(family_id=OuterRef("family_id"))
-        .order_by()
-        .values("family_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return families_visible_to(user=user).annotate(
-        head_name=Subquery(head.values("nama")[:1]),
-        member_count=Coalesce(Subquery(size), 0),
-    )
-
-
-def _persons_listed(*, user) -> QuerySet[PersonVersion]:
-    membership = MembershipVersion.objects.current().filter(person_id=OuterRef("person_id"))
-    return persons_visible_to(user=user).annotate(
-        hubungan=Subquery(membership.values("hubungan_keluarga")[:1]),
-        family_id=Subquery(membership.values("family_id")[:1]),
-    )
-
-
 def _family_ids_of_persons(persons: QuerySet[PersonVersion]):
     return (
         MembershipVersion.objects.current()
@@ -111,6 +91,7 @@ class _Listing:
 
     template = ""
     title = ""
+    order: Keyset
 
     def rows(self, user) -> QuerySet:
         raise NotImplementedError
@@ -128,9 +109,10 @@ class _Listing:
 
 class _FamilyListing(_Listing):
     template = "registry/families.html"
+    order = FAMILY_ORDER
 
     def rows(self, user):
-        return _families_listed(user=user).order_by("village_code", "family_id")
+        return family_list_visible_to(user=user)
 
     def by_name(self, user, qs, name):
         return qs.filter(
@@ -149,9 +131,10 @@ class _FamilyListing(_Listing):
 
 class _PersonListing(_Listing):
     template = "registry/persons.html"
+    order = PERSON_ORDER
 
     def rows(self, user):
-        return _persons_listed(user=user).order_by("village_code", "nama", "person_id")
+        return person_list_visible_to(user=user)
 
     def by_name(self, user, qs, name):
         return qs.filter(nama__icontains=name)
@@ -196,8 +179,9 @@ def _listing_page(request, listing: _Listing):
             qs = qs.filter(village_code__startswith=area)
         if name:
             qs = listing.by_name(user, qs, name)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
+        # Keyset pages: no COUNT and no OFFSET over a regency of millions (dtks/core/keyset.py).
+        page = listing.order.page(qs, request.GET.get("cursor", ""), size=PAGE_SIZE)
+        rows = page.rows
     listing.decorate(rows, region_labels(r.village_code for r in rows), timezone.localdate())
     # Page links carry the filters only; anything else in the address is not passed on.
     query = QueryDict(mutable=True)

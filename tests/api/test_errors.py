@@ -2,6 +2,7 @@
 
 import base64
 import logging
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -99,10 +100,17 @@ def test_bad_cursor_is_a_400_naming_the_cursor(pusdatin, url, cursor):
     assert list(body["errors"]) == ["cursor"] and "Kursor" in body["errors"]["cursor"][0]
 
 
-def test_a_well_formed_cursor_still_pages(pusdatin):
-    response = pusdatin.get("/api/v1/orang/", {"cursor": base64.b64encode(b"p=2").decode()})
+def test_a_cursor_the_api_handed_out_still_pages(pusdatin, monkeypatch):
+    from dtks.api.pagination import PersonCursorPagination
+
+    monkeypatch.setattr(PersonCursorPagination, "page_size", 2)
+    first = pusdatin.get("/api/v1/orang/").json()
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+    response = pusdatin.get("/api/v1/orang/", {"cursor": cursor})
     assert response.status_code == 200
-    assert [row["person_id"] for row in response.json()["results"]] == [3, 4, 5, 6]
+    assert [row["person_id"] for row in response.json()["results"]] == [2, 3]
+    # DRF's own cursor of a position (`p=2`) is not one of ours.
+    assert pusdatin.get("/api/v1/orang/", {"cursor": base64.b64encode(b"p=2").decode()}).status_code == 400
 
 
 @pytest.mark.parametrize(

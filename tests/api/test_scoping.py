@@ -116,9 +116,33 @@ def test_pages_follow_the_cursor(registry, as_role, settings):
             body = client.get(url).json()
             seen += [row["person_id"] for row in body["results"]]
             url, pages = body["next"], pages + 1
+        # and back again, from the last page
+        back, url = [], body["previous"]
+        while url:
+            body = client.get(url).json()
+            back = [row["person_id"] for row in body["results"]] + back
+            url = body["previous"]
     finally:
         PersonCursorPagination.page_size = original
-    assert seen == [1, 2, 3, 4, 5, 6] and pages == 3
+    # The list's order (the page's): region code, name, id.
+    assert seen == [1, 6, 2, 3, 4, 5] and pages == 3
+    assert back == [1, 6, 2, 3]
+
+
+def test_a_cursor_never_widens_the_scope(registry, as_role):
+    from dtks.registry.models import PersonVersion
+    from dtks.registry.selectors import PERSON_ORDER
+
+    client = as_role(Role.REGENCY_VERIFIER)
+    for pid in (4, 5):  # another regency, another province: after the regency in the order
+        cursor = PERSON_ORDER.cursor(PersonVersion.objects.current().get(person_id=pid))
+        assert ids(client.get("/api/v1/orang/", {"cursor": cursor}), "person_id") == set()
+    # and from before the regency: its own rows only
+    cursor = PERSON_ORDER.cursor(PersonVersion(village_code="3300000000", nama="", person_id=0))
+    assert (
+        ids(client.get("/api/v1/orang/", {"cursor": cursor}), "person_id")
+        == VISIBLE[Role.REGENCY_VERIFIER][0]
+    )
 
 
 @pytest.mark.parametrize(

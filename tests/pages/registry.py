@@ -17,9 +17,20 @@ class _RegistryList(BasePage):
         return self.page.get_by_role("heading", level=1).inner_text()
 
     def summary(self) -> str:
-        """The line under the result heading ("2 keluarga.") or the empty state."""
+        """The first line under the result heading: the empty state or a message (the lists are
+        keyset-paged and show no total)."""
         section = self.page.locator("main section[aria-labelledby='hasil-judul']")
         return section.locator("p").first.inner_text()
+
+    def page_links(self) -> list[str]:
+        """The paging links shown ("Halaman pertama", "Sebelumnya", "Berikutnya")."""
+        return [t.strip() for t in self.page.locator("main nav.pagination a").all_inner_texts()]
+
+    def go(self, link: str):
+        """Follow a paging link (see `page_links`)."""
+        with self.page.expect_navigation():
+            self.page.locator("main nav.pagination").get_by_role("link", name=link, exact=True).click()
+        return self
 
     def row_names(self) -> list[str]:
         """The linked name of each row (head of family / person), in page order."""
