@@ -3,6 +3,8 @@ keyset paging, NIK/KK search by POST only), the item review at /verval/usulan/<i
 export of the filtered list at /verval/unduh/. Thin views over verification/selectors.py and
 verification/review.py; roles per route are in verification/permissions.py."""
 
+import uuid
+
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -24,10 +26,12 @@ from dtks.registry.models import Finding
 from proposals.item import ProposalItem
 
 from . import export
+from .forms import BulkDecisionForm
 from .review import build_review, half_label, review_item
 from .selectors import (
     AGES,
     CIVIL_PREFIX,
+    FILTER_PARAMS,
     NO_FINDING,
     TAB_QUEUE,
     TAB_RETURNED,
@@ -170,8 +174,22 @@ def queue(request):
         "number_in_get": "nomor" in f.errors,
         "is_verifier": user.role == Role.REGENCY_VERIFIER,
         "xlsx_max": export.MAX_ROWS,
+        "bulk": _bulk_context(user, f, counts) if searched is None and rows else None,
     }
     return render(request, "verification/queue.html", context)
+
+
+def _bulk_context(user, f: QueueFilters, counts) -> dict | None:
+    """The bulk decision's form under the queue (verifiers, on the decisions tab): the rows ticked on
+    this page, or the whole filter result — the queue's filter parameters, sent as they are."""
+    if user.role != Role.REGENCY_VERIFIER or f.tab != TAB_QUEUE:
+        return None
+    return {
+        "form": BulkDecisionForm(),
+        "params": [(k, v) for k, v in f.query().items() if k in FILTER_PARAMS],
+        "total": counts["tab"].get(TAB_QUEUE, 0),
+        "kunci": uuid.uuid4().hex,
+    }
 
 
 @never_cache

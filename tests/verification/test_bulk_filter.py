@@ -3,6 +3,7 @@ kind, channel, age, integrity finding incl. the civil-registry result, search), 
 function: it decides exactly the items the queue lists, every page. The page's form and the API pass
 the same parameters and refuse the same values — a value the queue would drop would widen the decision."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -162,3 +163,36 @@ def test_the_form_the_api_and_the_queue_name_the_same_parameters():
     assert set(QueueFilters(village="1", kind="k", channel="c", age="a", finding="f", q="q").query()) | {
         "tab"
     } == set(FILTER_PARAMS)
+
+
+def form_fields(html: str) -> dict:
+    """The bulk form's hidden inputs as the queue page renders them."""
+    form = html[html.index('id="massal"') : html.index("</form>", html.index('id="massal"'))]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+def test_the_queue_page_offers_the_bulk_form_for_ticked_rows_and_the_whole_filter(u, items):
+    c = Client()
+    otp_force_login(c, u["regency"])
+    html = c.get("/verval/?umur=31%2B").content.decode()
+    assert f'name="item" value="{items["lama"].pk}" form="massal"' in html
+    hidden = form_fields(html)
+    assert hidden["umur"] == "31+" and len(hidden["kunci"]) == 32
+    # Ticked rows.
+    r = c.post("/verval/keputusan-massal/", {**hidden, "item": [items["lama"].pk], **REJECT})
+    assert r.status_code == 302
+    assert rejected() == {items["lama"].pk}
+    # The whole filter result of another filter, as the page sends it.
+    html = c.get("/verval/?temuan=tanpa").content.decode()
+    r = c.post("/verval/keputusan-massal/", {**form_fields(html), "all_results": "on", **REJECT})
+    assert r.status_code == 302
+    assert rejected() == {items["lama"].pk, items["bersih"].pk}
+
+
+def test_the_bulk_form_is_the_verifier_s_and_only_on_the_decisions_tab(u, items):
+    head = Client()
+    otp_force_login(head, u["supervisor"])
+    assert 'id="massal"' not in head.get("/verval/").content.decode()
+    verifier = Client()
+    otp_force_login(verifier, u["regency"])
+    assert 'id="massal"' not in verifier.get("/verval/?tab=dikembalikan").content.decode()
