@@ -7,6 +7,8 @@ dashboard queues, panels, notifications, demo. Imported by VerificationConfig.re
 - the regency supervisor's `submissions_to_sign` (the regency's verified items waiting for a signed
   submission) and the province's `regency_submissions` (submissions sent to it), both opening
   /verval/pengajuan/ (verification/submissions.py).
+- the field officer's `visits` (families on their prelists not visited yet) and `prelist` (the prelists
+  assigned to them), opening /verval/lapangan/ (verification/visits.py).
 - the demo's verval decisions (verification/demo.py), after the musyawarah demo and before the
   Dukcapil extract.
 """
@@ -19,6 +21,7 @@ from dtks.core.demo import DemoResult, demo_seeder
 
 from .selectors import TAB_QUEUE, TAB_RETURNED, verval_dashboard_counts
 from .submissions import submission_dashboard_counts
+from .visits import field_dashboard_counts
 
 MEMO = "_verval_queue_counts"
 
@@ -76,6 +79,29 @@ def submissions_to_sign(*, user) -> QueueState:
 def regency_submissions(*, user) -> QueueState:
     """Submissions the province's regencies sent to it."""
     return _submissions_state(user, caption=_("pengajuan dikirim kabupaten/kota"), label=_("pengajuan"))
+
+
+def _field_state(user, key: str, *, caption) -> QueueState:
+    n, oldest = field_dashboard_counts(user=user)[key]
+    return QueueState(
+        count=n,
+        caption=caption,
+        oldest_since=oldest,
+        oldest_label=str(_("prelist")) if oldest else "",
+        url=reverse("verification:field"),
+    )
+
+
+@queue_provider("visits")
+def visits_to_do(*, user) -> QueueState:
+    """The families on the field officer's prelists not visited yet."""
+    return _field_state(user, "visits", caption=_("keluarga belum dikunjungi"))
+
+
+@queue_provider("prelist")
+def prelists_assigned(*, user) -> QueueState:
+    """The prelists assigned to the field officer."""
+    return _field_state(user, "prelist", caption=_("prelist ditugaskan kepada Anda"))
 
 
 @demo_seeder("Verval", order=20)

@@ -321,3 +321,18 @@ def test_the_review_reads_a_fixed_number_of_queries_for_visits(u):
     with CaptureQueriesContext(connection) as four:
         assert len(visits_of_item(user=u["regency"], item_id=it.pk)) == 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_the_field_officer_s_dashboard_counts_families_still_to_visit(u):
+    item(S.SUBMITTED)
+    item(S.SUBMITTED)
+    prelist = a_prelist(u)
+    html = client_for(u["officer"]).get("/dasbor/").content.decode()
+    assert "2</span> keluarga belum dikunjungi" in html and "prelist ditugaskan kepada Anda" in html
+    from verification.visits import field_dashboard_counts
+
+    assert field_dashboard_counts(user=u["officer"])["visits"][0] == 2
+    visit_record(actor=u["officer"], data=visit_input(prelist.entries.first()))
+    counts = field_dashboard_counts(user=u["officer"])
+    assert counts["visits"][0] == 1 and counts["prelist"][0] == 1
+    assert field_dashboard_counts(user=u["other_officer"])["visits"][0] == 0
