@@ -8,10 +8,13 @@ const CACHE = "dtks-lapangan-v1";
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
-// The page tells which URLs to keep (itself, the stylesheet, the script).
+// The page tells which URLs to keep (itself, its stylesheets, scripts and icons). Each on its own:
+// one that cannot be fetched (no signal, an icon missing) must not keep the others out.
 self.addEventListener("message", (event) => {
   const urls = (event.data && event.data.cache) || [];
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(urls)).catch(() => undefined));
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => Promise.all(urls.map((url) => cache.add(url).catch(() => undefined)))),
+  );
 });
 
 self.addEventListener("fetch", (event) => {

@@ -5,10 +5,12 @@
 //    opens again without signal once it has been opened online.
 // 2. "Simpan kunjungan" stores the visit — fields and photos as Blobs — in IndexedDB under a key made
 //    here (crypto.randomUUID), lists it as "menunggu unggah", and tries to upload it.
-// 3. Uploads go to the API one by one; a visit leaves the phone only when the server answered 200/201
-//    (201 recorded, 200 already recorded: the key makes a replay harmless). A refusal (400) stays on
-//    the list with the server's message; a lost connection leaves it for the next try: when the
-//    browser says it is online again, when the page opens, and every 30 seconds.
+// 3. Uploads go to the API one by one, in the order recorded; a visit leaves the phone only when the
+//    API answered 200/201 for its key (201 recorded, 200 already recorded: the key makes a replay
+//    harmless). A refusal (400) stays on the list with the server's message and the others go on; a
+//    lost connection, an ended session or a server error leaves it for the next try (the page says
+//    why): when the browser says it is online again, when the page opens, and every 30 seconds. The
+//    list is `aria-busy` while uploads are tried.
 (() => {
   "use strict";
   const box = document.getElementById("antrean-unggah");
@@ -21,6 +23,7 @@
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const status = document.querySelector(".visit-form .form-status");
   let uploading = false;
+  let again = false; // asked to upload while uploading: one more round after this one
 
   const newKey = () =>
     window.crypto && crypto.randomUUID
@@ -47,11 +50,15 @@
     });
   }
 
-  const all = () => tx("readonly", (s) => s.getAll());
+  // In the order they were recorded (the store's own order is the random key's).
+  const all = () =>
+    tx("readonly", (s) => s.getAll())
+      .then((visits) => visits.sort((a, b) => (a.saved_at || 0) - (b.saved_at || 0)));
   const put = (visit) => tx("readwrite", (s) => s.put(visit));
   const drop = (key) => tx("readwrite", (s) => s.delete(key));
 
   function say(text, kind) {
+    delete status.dataset.uploadError;
     status.textContent = text;
     status.className = "message form-status" + (kind ? " message--" + kind : "");
     status.hidden = !text;
@@ -84,41 +91,61 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, Accept: "application/json" },
     });
-    if (response.ok) return { done: true };
-    let message = "Ditolak server (" + response.status + ").";
+    let data = null;
     try {
-      const data = await response.json();
+      data = await response.json();
+    } catch (e) { /* not JSON: not the API's answer (a login page, a proxy's page, a server error) */ }
+    // Recorded only when the API itself says so for this very key: a 200 from anything else (a
+    // redirect to a login page, a hotspot's sign-in page) must not drop the visit from the phone.
+    if ((response.status === 201 || response.status === 200) && !response.redirected && data &&
+        String(data.client_key).toLowerCase() === v.client_key.toLowerCase()) {
+      return { done: true };
+    }
+    let message = "Ditolak server (" + response.status + ").";
+    if (data && !response.ok) {
       const errors = Object.values(data.errors || {}).flat();
       message = errors.length ? errors.join(" ") : data.detail || message;
-    } catch (e) { /* not JSON: keep the status */ }
+    }
     // A refusal stays refused until the officer acts; a server error or an expired session is retried.
     return { done: false, refused: response.status === 400 || response.status === 404, message };
   }
 
   async function upload() {
-    if (uploading) return;
+    if (uploading) {
+      again = true; // e.g. a visit saved while others upload
+      return;
+    }
     uploading = true;
+    box.setAttribute("aria-busy", "true");
     try {
-      for (const v of await all()) {
-        if (v.error) continue;
-        let result;
-        try {
-          result = await uploadOne(v);
-        } catch (e) {
-          break; // no connection: the rest waits for the next try
+      do {
+        again = false;
+        for (const v of await all()) {
+          if (v.error) continue;
+          let result;
+          try {
+            result = await uploadOne(v);
+          } catch (e) {
+            break; // no connection: the rest waits for the next try
+          }
+          if (result.done) {
+            await drop(v.client_key);
+            if (status.dataset.uploadError) say(""); // the trouble reported below is over
+          } else if (result.refused) {
+            v.error = result.message;
+            await put(v);
+          } else {
+            say(result.message, "error"); // e.g. the session ended: the officer signs in again
+            status.dataset.uploadError = "1";
+            break;
+          }
+          await render();
         }
-        if (result.done) {
-          await drop(v.client_key);
-        } else if (result.refused) {
-          v.error = result.message;
-          await put(v);
-        } else {
-          break;
-        }
-      }
+        await render();
+      } while (again); // no await between this test and the end: a call from now on starts anew
     } finally {
       uploading = false;
-      await render();
+      box.setAttribute("aria-busy", "false");
     }
   }
 
@@ -131,7 +158,13 @@
       entry.focus();
       return;
     }
-    const visit = { client_key: newKey(), label: entry.selectedOptions[0].textContent.trim(), fields: {}, photos: {} };
+    const visit = {
+      client_key: newKey(),
+      saved_at: Date.now(),
+      label: entry.selectedOptions[0].textContent.trim(),
+      fields: {},
+      photos: {},
+    };
     for (const [name, value] of data.entries()) {
       if (name === "csrfmiddlewaretoken" || name === "client_key") continue;
       if (value instanceof File) {
@@ -141,11 +174,39 @@
       }
     }
     await put(visit);
+    freshDate();
     form.reset();
+    form.querySelector(".gps-status").textContent = ""; // the next visit takes its own position
     say("Kunjungan tersimpan di ponsel; terunggah sendiri ketika ada sinyal.", "success");
     await render();
     upload();
   });
+
+  // The date of a new visit: today in the server's time zone (the one it checks dates in), not the
+  // day the copy of this page was made — the page may have been opened online days before.
+  const day = form.elements.visited_on;
+  function today() {
+    try {
+      const parts = new Intl.DateTimeFormat("en", {
+        timeZone: day.dataset.timeZone || undefined,
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+      }).formatToParts(new Date());
+      const part = (type) => parts.find((p) => p.type === type).value;
+      return part("year") + "-" + part("month") + "-" + part("day");
+    } catch (e) {
+      return "";
+    }
+  }
+  function freshDate() {
+    const now = today();
+    if (/^\d{4}-\d{2}-\d{2}$/.test(now) && now > day.defaultValue) {
+      day.max = now;
+      day.defaultValue = now; // the value too, unless the officer typed one
+    }
+  }
+  freshDate();
 
   // The family chosen from the list above.
   document.querySelectorAll("[data-pick-entry]").forEach((link) =>
@@ -181,7 +242,13 @@
       .register(box.dataset.sw, { scope: box.dataset.swScope })
       .then(() => navigator.serviceWorker.ready)
       .then((registration) => {
+        // This page, and every script, stylesheet and icon of this site it loads (base.html's too).
         const urls = box.dataset.cache.split(" ").filter(Boolean);
+        document.querySelectorAll("script[src], link[rel~='stylesheet'][href], link[rel~='icon'][href]")
+          .forEach((el) => {
+            const url = new URL(el.src || el.href, location.href);
+            if (url.origin === location.origin && !urls.includes(url.pathname)) urls.push(url.pathname);
+          });
         if (registration.active) registration.active.postMessage({ cache: urls });
       })
       .catch(() => { /* no service worker (private window, old browser): the page works while online */ });
