@@ -107,7 +107,12 @@
       message = errors.length ? errors.join(" ") : data.detail || message;
     }
     // A refusal stays refused until the officer acts; a server error or an expired session is retried.
-    return { done: false, refused: response.status === 400 || response.status === 404, message };
+    return {
+      done: false,
+      refused: response.status === 400 || response.status === 404,
+      serverError: response.status >= 500,
+      message,
+    };
   }
 
   async function upload() {
@@ -137,7 +142,9 @@
           } else {
             say(result.message, "error"); // e.g. the session ended: the officer signs in again
             status.dataset.uploadError = "1";
-            break;
+            // A server error is this visit's (tried again next round); the next ones may still go.
+            // An ended session or a proxy page would refuse every visit alike: stop the round.
+            if (!result.serverError) break;
           }
           await render();
         }
