@@ -81,8 +81,15 @@ def regency_submissions(*, user) -> QueueState:
     return _submissions_state(user, caption=_("pengajuan dikirim kabupaten/kota"), label=_("pengajuan"))
 
 
+FIELD_MEMO = "_field_dashboard_counts"
+
+
 def _field_state(user, key: str, *, caption) -> QueueState:
-    n, oldest = field_dashboard_counts(user=user)[key]
+    memo = getattr(user, FIELD_MEMO, None)
+    if memo is None:
+        memo = field_dashboard_counts(user=user)
+        setattr(user, FIELD_MEMO, memo)
+    n, oldest = memo[key]
     return QueueState(
         count=n,
         caption=caption,

@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Func, JSONField, QuerySet, Value
+from django.db.models import Case, F, Func, JSONField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -17,6 +17,7 @@ from django_fsm import TransitionNotAllowed
 from dtks.accounts.models import Role
 from dtks.audit.services import audit_record
 from dtks.core.idempotency import idempotency_claim
+from dtks.core.lookups import InArray
 from dtks.core.notifications import notify_many
 from dtks.registry.models import Finding
 from proposals.item import (
@@ -365,8 +366,13 @@ def verval_decide_bulk(
 def _decide_chunk(job: BulkDecision, ids: list[int], actor) -> tuple[list[int], dict[int, str]]:
     skipped: dict[int, str] = {}
     ready = []
-    visible = proposal_items_visible_to(user=actor).filter(pk__in=ids)
-    for pk, findings, overrides in visible.values_list("pk", "findings", "overrides"):
+    visible = proposal_items_visible_to(user=actor).filter(InArray(F("pk"), ids))
+    # The findings and overrides are read only for the items with findings (most have none).
+    flagged = ~Q(findings=[])
+    rows = visible.values_list(
+        "pk", Case(When(flagged, then="findings")), Case(When(flagged, then="overrides"))
+    )
+    for pk, findings, overrides in rows:
         given = overrides or {}
         if any(not str(given.get(f.get("rule"), "")).strip() for f in findings or []):
             skipped[pk] = HAS_FINDINGS

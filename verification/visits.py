@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Min, OuterRef, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dtks.accounts.models import Role, User
@@ -98,15 +98,21 @@ def visits_of_item(*, user, item_id: int) -> list[FieldVisit]:
 
 
 def field_dashboard_counts(*, user) -> dict[str, tuple[int, object]]:
-    """The field officer's dashboard: entries of their prelists not yet visited (and the oldest
-    prelist holding one), and their prelists — two aggregates."""
-    mine = prelists_visible_to(user=user)
-    todo = PrelistEntry.objects.filter(prelist__in=mine).exclude(
-        Exists(FieldVisit.objects.filter(entry=OuterRef("pk")))
+    """The field officer's dashboard in one query over the entries of their prelists: the entries not
+    visited yet (and the oldest prelist holding one), and the prelists (and the oldest)."""
+    visited = Exists(FieldVisit.objects.filter(entry=OuterRef("pk")))
+    todo = Q(visited=False)
+    agg = (
+        PrelistEntry.objects.filter(prelist__in=prelists_visible_to(user=user))
+        .annotate(visited=visited)
+        .aggregate(
+            todo=Count("pk", filter=todo),
+            oldest_todo=Min("prelist__created_at", filter=todo),
+            prelists=Count("prelist", distinct=True),
+            oldest=Min("prelist__created_at"),
+        )
     )
-    a = todo.aggregate(n=Count("pk"), oldest=Min("prelist__created_at"))
-    b = mine.aggregate(n=Count("pk"), oldest=Min("created_at"))
-    return {"visits": (a["n"], a["oldest"]), "prelist": (b["n"], b["oldest"])}
+    return {"visits": (agg["todo"], agg["oldest_todo"]), "prelist": (agg["prelists"], agg["oldest"])}
 
 
 def prelist_entries(prelist: Prelist) -> QuerySet[PrelistEntry]:

@@ -14,8 +14,11 @@ The statements read a relation of the items concerned (`src`: id, from_state, to
 village_code, hdetail, adetail) so the set-based paths need no Python loop over their rows.
 """
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from psycopg.types.json import Jsonb
 
@@ -23,6 +26,8 @@ from dtks.audit.services import actor_identity
 
 from .machine import EFFECT_FIELDS
 from .models import ProposalItem
+
+_dumps = partial(json.dumps, cls=DjangoJSONEncoder)  # dates too (a determination's period)
 
 # History and audit rows of the items in `src`, as data-modifying CTEs after `WITH …, `.
 RECORDS = """
@@ -69,14 +74,24 @@ def write_transition(
     each was read in, and their history and audit rows. Returns the ids written."""
     if not items:
         return []
-    columns = {f: [item.__dict__[f] for item in items] for f in EFFECT_FIELDS}
+    # One row per item as a JSON document: cheaper to pass than an array per column, whose text
+    # elements the client escapes one by one.
+    rows = [
+        {
+            **{f: item.__dict__[f] for f in EFFECT_FIELDS},
+            "id": item.pk,
+            "from_state": str(from_states[item.pk]),
+            "state": str(item.__dict__["state"]),
+            "overrides": item.__dict__["overrides"] or {},
+        }
+        for item in items
+    ]
     sets = ", ".join(f"{f} = c.{f}" for f in EFFECT_FIELDS)
     sql = f"""
         WITH c AS (
-            SELECT * FROM unnest(%(ids)s::bigint[], %(froms)s::text[], %(state)s::text[], %(last_reason)s::text[],
-                                 %(overrides)s::jsonb[], %(ever_returned_to_regency)s::boolean[],
-                                 %(determined_period)s::date[])
-                AS c(id, from_state, state, last_reason, overrides, ever_returned_to_regency, determined_period)
+            SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
+                AS c(id bigint, from_state text, state text, last_reason text, overrides jsonb,
+                     ever_returned_to_regency boolean, determined_period date)
         ),
         upd AS (
             UPDATE proposals_proposalitem p SET {sets}, updated_at = now()
@@ -88,12 +103,9 @@ def write_transition(
         SELECT id FROM upd ORDER BY id"""
     params = {
         **_who(actor, transition=transition, reason=reason, ip=ip, bulk=bulk),
-        "ids": [i.pk for i in items],
-        "froms": [str(from_states[i.pk]) for i in items],
+        "rows": Jsonb(rows, dumps=_dumps),
         "hdetail": Jsonb(dict(detail)),
-        **{f: [str(v) for v in columns[f]] if f == "state" else columns[f] for f in EFFECT_FIELDS},
     }
-    params["overrides"] = [Jsonb(v or {}) for v in columns["overrides"]]
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return [r[0] for r in cur.fetchall()]

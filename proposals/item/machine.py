@@ -29,6 +29,22 @@ S = ProposalItem.State
 # transition methods set, the decision's reason and the overrides.
 EFFECT_FIELDS = ("state", "last_reason", "overrides", "ever_returned_to_regency", "determined_period")
 
+# The columns `check` and `apply` read besides the id: the effect columns, what the permissions look at
+# (the village; whether the item is a transfer's arrival half, whose pair's village is read with it) and
+# what the conditions look at. The bulk service reads only these; a rule reading another column still
+# gets it, with one query per item.
+READ_FIELDS = (
+    *EFFECT_FIELDS,
+    "kind",
+    "channel",
+    "verifier",
+    "village_code",
+    "pair_id",
+    "target_family_id",
+    "target_person_id",
+    "findings",
+)
+
 # The lifecycle stage each transition belongs to (docs/design.md §1), written into every history row's
 # `detail` so a village's item page can say who decided without importing that stage.
 STAGE = {

@@ -59,3 +59,13 @@ def test_the_bulk_floor_writes_what_the_bulk_decision_writes():
         rows = cur.fetchall()
     assert len(rows) == 300
     assert {r[1:] for r in rows if r[0]} == {r[1:] for r in rows if not r[0]}
+    # The decision rows too: the floor writes the same durable work.
+    from verification.models import VervalDecision
+
+    decisions = VervalDecision.objects.filter(decision="verify")
+    dfields = ("decision", "reason", "reason_code", "note", "decided_by_id")
+    assert decisions.count() == 300
+    assert {(str(o), str(d)) for o, d in decisions.values_list("overrides", "diff")} == {("{}", "{}")}
+    assert shape(decisions.filter(item_id__in=ids[:150]).values_list(*dfields)) == shape(
+        decisions.filter(item_id__in=ids[150:]).values_list(*dfields)
+    )

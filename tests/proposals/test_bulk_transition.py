@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -8,6 +10,7 @@ from proposals.item import proposal_items_bulk_transition
 from proposals.models import ProposalItem, ProposalItemHistory
 
 from .factories import OTHER_REGENCY_VILLAGE, VILLAGE_B, item, users
+from .test_machine_paths import PATHS, actor_for
 
 pytestmark = pytest.mark.django_db
 S = ProposalItem.State
@@ -68,3 +71,22 @@ def test_bulk_return_to_regency_marks_the_item_for_qa_later():
     )
     obj.refresh_from_db()
     assert obj.state == S.RETURNED_TO_REGENCY and obj.ever_returned_to_regency
+
+
+@pytest.mark.parametrize(("name", "source", "who", "attrs", "target"), PATHS, ids=lambda v: str(v))
+def test_every_transition_reads_only_the_columns_the_bulk_path_loads(name, source, who, attrs, target):
+    """The bulk path reads `machine.READ_FIELDS` of each item; a rule or effect reading another column
+    would cost a query per item (and still decide right): none does."""
+    u = users()
+    actor = actor_for(u, who)
+    params = {"period": date(2026, 12, 1)} if name == "determine" else None
+    counts = []
+    for n in (1, 4):
+        ids = [item(source, **attrs).pk for _ in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            result = proposal_items_bulk_transition(
+                item_ids=ids, transition=name, actor=actor, reason="alasan", params=params
+            )
+        assert result.changed == ids and result.skipped == {}
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
