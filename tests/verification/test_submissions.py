@@ -419,3 +419,12 @@ def test_the_api_refuses_bad_sign_input_with_field_errors(u, body, field):
     assert field in r.json()["errors"]
     sub.refresh_from_db()
     assert sub.state == "open"
+
+
+def test_gathering_nothing_is_refused_on_the_page_and_the_api(u):
+    c = client_for(u["regency"])
+    page = c.post("/verval/pengajuan/kumpulkan/")
+    assert page.status_code == 400 and "Belum ada usulan terverifikasi" in page.content.decode()
+    api = c.post("/api/v1/verval/pengajuan/kumpulkan/")
+    assert api.status_code == 400 and "Belum ada usulan terverifikasi" in str(api.json()["errors"])
+    assert not RegencySubmission.objects.exists()
