@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, Func, JSONField, Q, QuerySet, Value, When
+from django.db.models import F, Func, JSONField, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -17,7 +17,7 @@ from django_fsm import TransitionNotAllowed
 from dtks.accounts.models import Role
 from dtks.audit.services import audit_record
 from dtks.core.idempotency import idempotency_claim
-from dtks.core.lookups import InArray
+from dtks.core.lookups import int_array
 from dtks.core.notifications import notify_many
 from dtks.registry.models import Finding
 from proposals.item import (
@@ -363,42 +363,32 @@ def verval_decide_bulk(
     return job
 
 
+def _unresolved_findings(item: ProposalItem) -> str | None:
+    """A bulk decides only items without findings, or whose every finding has a recorded reason; the
+    others are decided one by one, with the reasons (checked on the locked row, before the machine)."""
+    given = item.overrides or {}
+    if any(not str(given.get(f.get("rule"), "")).strip() for f in item.findings or []):
+        return HAS_FINDINGS
+    return None
+
+
 def _decide_chunk(job: BulkDecision, ids: list[int], actor) -> tuple[list[int], dict[int, str]]:
-    skipped: dict[int, str] = {}
-    ready = []
-    visible = proposal_items_visible_to(user=actor).filter(InArray(F("pk"), ids))
-    # The findings and overrides are read only for the items with findings (most have none).
-    flagged = ~Q(findings=[])
-    rows = visible.values_list(
-        "pk", Case(When(flagged, then="findings")), Case(When(flagged, then="overrides"))
+    detail = {"bulk_decision": job.pk, "decision": job.decision}
+    if job.reason_code:
+        detail["reason_code"] = job.reason_code
+    # Every id comes back changed or skipped with its reason (out of scope: "tidak ditemukan").
+    result = proposal_items_bulk_transition(
+        item_ids=ids,
+        transition=TRANSITION_OF[job.decision],
+        actor=actor,
+        reason=job.reason,
+        detail=detail,
+        ip=job.ip,
+        refuse=_unresolved_findings,
     )
-    for pk, findings, overrides in rows:
-        given = overrides or {}
-        if any(not str(given.get(f.get("rule"), "")).strip() for f in findings or []):
-            skipped[pk] = HAS_FINDINGS
-        else:
-            ready.append(pk)
-    changed: list[int] = []
-    if ready:
-        detail = {"bulk_decision": job.pk, "decision": job.decision}
-        if job.reason_code:
-            detail["reason_code"] = job.reason_code
-        result = proposal_items_bulk_transition(
-            item_ids=ready,
-            transition=TRANSITION_OF[job.decision],
-            actor=actor,
-            reason=job.reason,
-            detail=detail,
-            ip=job.ip,
-        )
-        changed = list(result.changed)
-        skipped.update(result.skipped)
-        _write_decisions(job, changed, actor)
-    seen = set(ready) | set(skipped)
-    for pk in ids:
-        if pk not in seen:
-            skipped[pk] = "tidak ditemukan"
-    return changed, skipped
+    changed = list(result.changed)
+    _write_decisions(job, changed, actor)
+    return changed, dict(result.skipped)
 
 
 _DECISIONS_SQL = """
@@ -423,7 +413,7 @@ def _write_decisions(job: BulkDecision, item_ids: list[int], actor) -> None:
         job.pk,
         actor.pk,
         timezone.now(),
-        item_ids,
+        int_array(item_ids),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_DECISIONS_SQL, params)

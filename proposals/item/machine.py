@@ -209,6 +209,8 @@ def _by_name() -> dict[str, list]:
 
 
 TRANSITIONS = _by_name()
+# Each transition's conditions by the state it leaves (one rule of a transition per source state).
+CONDITIONS = {name: {t.source: tuple(t.conditions) for t in ts} for name, ts in TRANSITIONS.items()}
 
 
 def roles_of(name: str) -> frozenset[str]:
@@ -244,23 +246,23 @@ def check(item: ProposalItem, name: str, actor, *, overrides: Mapping[str, str] 
             f"Keputusan ini tidak berlaku untuk usulan berstatus {item.get_state_display()}.",
             code="invalid_state",
         )
+    state = item.state
     # django_fsm.has_transition_perm also requires the conditions; permission is checked on its own
     # first so that a wrong role or region is told so even when a condition also fails.
-    if not method._django_fsm.has_transition_perm(item, item.state, actor):
+    if not method._django_fsm.has_transition_perm(item, state, actor):
         raise PermissionDenied("Peran atau wilayah Anda tidak berhak mengambil keputusan ini.")
-    found = {f.get("rule") for f in item.findings or []}
-    unknown = sorted(set(overrides or {}) - found)
-    if unknown:
-        raise ValidationError(
-            {
-                "overrides": f"Usulan ini tidak memiliki temuan {', '.join(unknown)}; abaikan hanya temuan yang ada."
-            }
-        )
+    if overrides:
+        found = {f.get("rule") for f in item.findings or []}
+        unknown = sorted(set(overrides) - found)
+        if unknown:
+            raise ValidationError(
+                {
+                    "overrides": f"Usulan ini tidak memiliki temuan {', '.join(unknown)}; abaikan hanya temuan yang ada."
+                }
+            )
     # The overrides given now count for the conditions (the item is changed in memory only).
     item.overrides = _merged_overrides(item, overrides)
-    failed = [
-        c.__name__ for t in TRANSITIONS[name] if t.source == item.state for c in t.conditions if not c(item)
-    ]
+    failed = [c.__name__ for c in CONDITIONS[name].get(state, ()) if not c(item)]
     if failed:
         raise ValidationError([CONDITION_MESSAGES.get(n, n) for n in failed], code="condition")
 

@@ -6,7 +6,7 @@ the same writer of columns, history and audit rows (`history.write_transition`),
 
 import gc
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -104,6 +104,7 @@ def proposal_items_bulk_transition(
     detail: Mapping | None = None,
     params: Mapping | None = None,
     ip: str | None = None,
+    refuse: Callable[[ProposalItem], str | None] | None = None,
 ) -> BulkResult:
     """The one bulk-transition service of the ProposalItem machine (docs/design.md §4).
 
@@ -112,6 +113,10 @@ def proposal_items_bulk_transition(
     the same `machine.check` and `machine.apply` as a single decision;
     then one statement writes every changed item (guarded by the state it was read in) with its
     history and audit rows. Items that may not take the decision are skipped with the reason.
+
+    `refuse` is the calling stage's own rule for deciding many at once, checked on each locked row
+    before the machine's: the reason to skip the item, or None (the verification stage's "items with
+    findings are decided one by one").
     """
     machine.check_request(transition, reason=reason, overrides=overrides)
     if getattr(actor, "role", None) not in machine.roles_of(transition) and not getattr(
@@ -144,6 +149,9 @@ def proposal_items_bulk_transition(
                 # The pair as `select_related` gives it, with what the permissions read of it: its village.
                 pair = item.pair_id and _item(db, {"id": item.pair_id, "village_code": pair_village})
                 item._state.fields_cache["pair"] = pair
+                if refuse is not None and (why := refuse(item)):
+                    result.skipped[pk] = why
+                    continue
                 try:
                     machine.check(item, transition, actor, overrides=overrides)
                 except (machine.AlreadyDone, ValidationError, PermissionDenied) as exc:
@@ -171,9 +179,7 @@ def proposal_items_bulk_transition(
 
 
 # The JSON columns among the columns read, and the read: those as their text.
-_JSON_FIELDS = tuple(
-    f for f in machine.READ_FIELDS if isinstance(ProposalItem._meta.get_field(f), JSONField)
-)
+_JSON_FIELDS = tuple(f for f in machine.READ_FIELDS if isinstance(ProposalItem._meta.get_field(f), JSONField))
 _READ_COLUMNS = tuple(Cast(f, TextField()) if f in _JSON_FIELDS else f for f in machine.READ_FIELDS)
 # What PostgreSQL writes for an empty array and object, made anew per item (the rules may change them).
 _EMPTY_JSON = {"[]": list, "{}": dict}
