@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dtks.audit.models import AuditEvent
-from proposals.item import proposal_items_bulk_transition
+from proposals.item import proposal_item_transition, proposal_items_bulk_transition
 from proposals.models import ProposalItem, ProposalItemHistory
 
 from .factories import OTHER_REGENCY_VILLAGE, VILLAGE_B, item, users
@@ -90,3 +90,81 @@ def test_every_transition_reads_only_the_columns_the_bulk_path_loads(name, sourc
         assert result.changed == ids and result.skipped == {}
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_one_bulk_writes_each_item_its_own_values_as_a_single_decision_would():
+    """Items of one bulk that leave different states or carry different overrides are written each with
+    its own values, as the single service writes its twin (the writer groups the items that write the
+    same values)."""
+    from .test_machine_paths import FINDING, recorded
+
+    u = users()
+    both = [*FINDING, {"rule": "INCOMPLETE", "fields": ["atap"]}]
+    given = {"DUPLICATE_NIK": "Dicek di lapangan."}
+    bulks = [
+        ("withdraw", u["village"], None, [{"state": S.DRAFT}, {"state": S.SUBMITTED}]),
+        (
+            "verify",
+            u["regency"],
+            given,
+            [
+                {"state": S.SUBMITTED, "findings": FINDING},
+                {"state": S.SUBMITTED, "findings": both, "overrides": {"INCOMPLETE": "Lama."}},
+            ],
+        ),
+    ]
+    for name, actor, overrides, kinds in bulks:
+        twins = [(item(**attrs), item(**attrs)) for attrs in kinds]
+        for single, _ in twins:
+            proposal_item_transition(
+                item_id=single.pk, transition=name, actor=actor, reason="alasan", overrides=overrides
+            )
+        result = proposal_items_bulk_transition(
+            item_ids=[bulk.pk for _, bulk in twins],
+            transition=name,
+            actor=actor,
+            reason="alasan",
+            overrides=overrides,
+        )
+        assert result.changed == sorted(bulk.pk for _, bulk in twins) and result.skipped == {}
+        for single, bulk in twins:
+            effects_1, history_1, audit_1 = recorded(single)
+            effects_2, history_2, audit_2 = recorded(bulk)
+            assert effects_1 == effects_2 and history_1 == history_2
+            assert [a[:4] + a[5:] for a in audit_1] == [a[:4] + a[5:] for a in audit_2]
+    withdrawn = ProposalItemHistory.objects.filter(transition="withdraw")
+    assert sorted(withdrawn.values_list("from_state", flat=True)) == [
+        S.DRAFT,
+        S.DRAFT,
+        S.SUBMITTED,
+        S.SUBMITTED,
+    ]
+    verified = ProposalItem.objects.filter(state=S.VERIFIED, findings=both)
+    assert [o.overrides for o in verified] == [{"INCOMPLETE": "Lama.", **given}] * 2
+
+
+def test_a_caller_s_own_rule_skips_rows_before_the_machine_s():
+    u = users()
+    mine = item(S.SUBMITTED)
+    held, held_decided = item(S.SUBMITTED, village=VILLAGE_B), item(S.VERIFIED, village=VILLAGE_B)
+    foreign = item(S.SUBMITTED, village=OTHER_REGENCY_VILLAGE)
+    seen = []
+
+    def refuse(obj):
+        seen.append(obj.pk)
+        return "ditahan pemanggil" if obj.village_code == VILLAGE_B else None
+
+    result = proposal_items_bulk_transition(
+        item_ids=[mine.pk, held.pk, held_decided.pk, foreign.pk],
+        transition="verify",
+        actor=u["regency"],
+        refuse=refuse,
+    )
+    assert result.changed == [mine.pk]
+    assert result.skipped == {
+        held.pk: "ditahan pemanggil",
+        held_decided.pk: "ditahan pemanggil",  # the caller's rule comes first
+        foreign.pk: "tidak ditemukan",  # out of scope: never read, never shown to the rule
+    }
+    assert sorted(seen) == sorted([mine.pk, held.pk, held_decided.pk])
+    assert ProposalItem.objects.get(pk=held.pk).state == S.SUBMITTED
