@@ -6,10 +6,10 @@ villages, with their persons (`bench_verval_queue.fill`), and a regency verifier
 measurement runs in a fresh clone of it (after a CHECKPOINT), alternating, median of --repeat:
 
 * ours — `verval_decide_bulk(decision="verify", item_ids=…)` on every item, in a child process with
-  Django set up: the job row, the idempotency claim, the findings read, and per chunk of
-  `BULK_CHUNK` items `proposal_items_bulk_transition` (scoped read of the columns the rules and effects
-  read, row locks, `machine.check` and `machine.apply` per item, one statement writing items, history
-  and audit rows, the notices) plus the `VervalDecision` rows. Above `BULK_ASYNC_THRESHOLD` items the page hands this to a Celery task
+  Django set up: the job row, the idempotency claim, and per chunk of `BULK_CHUNK` items
+  `proposal_items_bulk_transition` (scoped read of the columns the rules and effects read, row locks,
+  the verification's findings rule, `machine.check` and `machine.apply` per item, one statement writing
+  items, history and audit rows, the notices) plus the `VervalDecision` rows and the job's progress. Above `BULK_ASYNC_THRESHOLD` items the page hands this to a Celery task
   (`verval_bulk_run`); here the threshold is raised so the same work runs in the call;
 * floor — one `UPDATE … RETURNING` of the same items (state, updated_at; guarded by the state and no
   findings) with `INSERT … SELECT` of their history and audit rows and of their `VervalDecision` rows
