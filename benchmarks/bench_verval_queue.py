@@ -12,11 +12,11 @@ name and birth-date differences). Then VACUUM ANALYZE.
 Timed in one warm child process (Django set up, a regency verifier of that regency, alternating, median
 of --repeat), with the queue's filters kind = addition and channel = musyawarah in the `antrean` tab:
 
-* (a) page — ours: `verval_queue_page` (the selector the page uses: `verval_queue_visible_to`, the
+* (a) page — ours: `queue_page` (the selector the page uses: `verval_queue_visible_to`, the
   first person's name and the number of persons, oldest first, 50 rows + 1 for the next cursor, model
   instances); floor: the bare SQL of the same page (the same rows and columns, the two subqueries, the
   regency's index on `village_code`). Both plans are printed (EXPLAIN ANALYZE). Goal ≤ 3×.
-* (b) counts — ours: `verval_queue_counts` (one GROUP BY per dimension, each with the other filters
+* (b) counts — ours: `queue_counts` (one GROUP BY per dimension, each with the other filters
   applied, and one aggregate each for ages and findings); floor: one `GROUPING SETS` statement over the
   same rows with a filtered count per dimension, age bucket and finding value. Goal ≤ 2×.
 
@@ -192,14 +192,14 @@ def floor_counts_sql(*, kind: str, channel: str) -> tuple[str, dict]:
 
 
 def floor_counts(cur, *, regency: str, kind: str, channel: str, now) -> dict[str, dict[str, int]]:
-    """The floor's statement, its rows read into the shape `verval_queue_counts` returns."""
-    from verification.selectors import AGES, TABS, finding_values
+    """The floor's statement, its rows read into the shape `queue_counts` returns."""
+    from verification.selectors import AGES, TAB_QUEUE, TAB_RETURNED, finding_values
 
     sql, params = floor_counts_sql(kind=kind, channel=channel)
     cur.execute(sql, {**params, "prefix": regency + "%", "now": now})
     names = [d[0] for d in cur.description]
     out: dict[str, dict[str, int]] = {"tab": {}, "village": {}, "kind": {}, "channel": {}}
-    state_of = {state: tab for tab, state in TABS.items()}
+    state_of = {"submitted": TAB_QUEUE, "returned_to_regency": TAB_RETURNED}
     for row in cur.fetchall():
         r = dict(zip(names, row, strict=True))
         if r["state"] is not None:
@@ -213,7 +213,7 @@ def floor_counts(cur, *, regency: str, kind: str, channel: str, now) -> dict[str
         else:
             out["age"] = {code: r[f"a{i}"] for i, (code, _lo, _hi) in enumerate(AGES)}
             out["finding"] = {v: r[f"f{i}"] for i, v in enumerate(finding_values())}
-    for tab in TABS:
+    for tab in (TAB_QUEUE, TAB_RETURNED):
         out["tab"].setdefault(tab, 0)
     return out
 
@@ -240,8 +240,8 @@ def measure(*, regency: str, repeat: int, explain: bool = True) -> dict:
     from verification.selectors import (
         PAGE_SIZE,
         QueueFilters,
-        verval_queue_counts,
-        verval_queue_page,
+        queue_counts,
+        queue_page,
         verval_queue_visible_to,
     )
 
@@ -252,7 +252,7 @@ def measure(*, regency: str, repeat: int, explain: bool = True) -> dict:
     same = {"page": True, "counts": True}
     for _ in range(repeat):
         t0 = time.perf_counter()
-        page = verval_queue_page(user=user, filters=filters)
+        page = queue_page(user=user, filters=filters)
         runs["page"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         with connection.cursor() as cur:
@@ -263,7 +263,7 @@ def measure(*, regency: str, repeat: int, explain: bool = True) -> dict:
             page.next_cursor
         ) == (len(rows) > PAGE_SIZE)
         t0 = time.perf_counter()
-        ours = verval_queue_counts(user=user, filters=filters)
+        ours = queue_counts(user=user, filters=filters)
         runs["counts"].append(time.perf_counter() - t0)
         now = timezone.now()
         t0 = time.perf_counter()
@@ -303,11 +303,11 @@ def report(m: dict) -> bool:
     print(f"\n== the queue, filters {FILTERS}, median of {n} ==")
     print(f"  (a) first page ({m['page_rows']} rows)")
     print(f"      floor  bare SQL, indexed              {1000 * med['page_floor']:8.1f} ms")
-    print(f"      ours   verval_queue_page              {1000 * med['page']:8.1f} ms")
+    print(f"      ours   queue_page              {1000 * med['page']:8.1f} ms")
     print(f"      ours / floor = {page_ratio:.2f}  (goal ≤ {PAGE_GOAL})  {verdict(page_ratio <= PAGE_GOAL)}")
     print("  (b) counts per filter value")
     print(f"      floor  one GROUPING SETS statement    {1000 * med['counts_floor']:8.1f} ms")
-    print(f"      ours   verval_queue_counts            {1000 * med['counts']:8.1f} ms")
+    print(f"      ours   queue_counts            {1000 * med['counts']:8.1f} ms")
     print(
         f"      ours / floor = {counts_ratio:.2f}  (goal ≤ {COUNTS_GOAL})  {verdict(counts_ratio <= COUNTS_GOAL)}"
     )

@@ -3,7 +3,7 @@ dashboard queues, panels, notifications, demo. Imported by VerificationConfig.re
 
 - dashboard queues of the regency verifier: `verval` (the submitted items its regency decides) and
   `returned_by_ministry` (items the ministry returned for correction), both counted by one query
-  (verification/selectors.py: verval_dashboard_counts) and opening the queue at /verval/ on its tab.
+  (verification/selectors.py: queue_dashboard_counts) and opening the queue at /verval/ on its tab.
 - the regency supervisor's `submissions_to_sign` (the regency's verified items waiting for a signed
   submission) and the province's `regency_submissions` (submissions sent to it), both opening
   /verval/pengajuan/ (verification/submissions.py).
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from dtks.core.dashboards import QueueState, queue_provider
 from dtks.core.demo import DemoResult, demo_seeder
 
-from .selectors import TAB_QUEUE, TAB_RETURNED, verval_dashboard_counts
+from .selectors import TAB_QUEUE, TAB_RETURNED, queue_dashboard_counts
 from .submissions import submission_dashboard_counts
 from .visits import field_dashboard_counts
 
@@ -29,7 +29,7 @@ MEMO = "_verval_queue_counts"
 def _counts(user) -> dict:
     memo = getattr(user, MEMO, None)
     if memo is None:
-        memo = verval_dashboard_counts(user=user)
+        memo = queue_dashboard_counts(user=user)
         setattr(user, MEMO, memo)
     return memo
 

@@ -27,6 +27,13 @@ TRANSITION_OF = {
 }
 
 
+# An item the ministry returned to the regency is corrected (or confirmed as it is) and goes back into
+# the next submission: the machine's `correct_after_return`, whichever of these is chosen. Returning it
+# to the village or rejecting it is no longer the regency's step (docs/verification.md, "Returned by
+# the ministry").
+RETURNED_DECISIONS = (DecisionKind.VERIFY, DecisionKind.VERIFY_CORRECTED)
+
+
 class RejectReason(models.TextChoices):
     NOT_ELIGIBLE = "tidak_memenuhi_kriteria", "Tidak memenuhi kriteria"
     DUPLICATE = "data_ganda", "Data ganda"

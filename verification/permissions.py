@@ -13,16 +13,20 @@ SUBMISSION_READERS = REGENCY | {Role.PROVINCE_OFFICER}
 FIELD = frozenset({Role.FIELD_OFFICER})
 # A prelist and its visits' photos: the regency that drew it up and the officers of its village.
 PRELIST_READERS = REGENCY | FIELD
+# A visit's photos are the item's evidence: also read by the province and the ministry's assessment
+# (the item review shows them), each in its scope.
+PHOTO_READERS = PRELIST_READERS | {Role.PROVINCE_OFFICER, Role.MINISTRY_DATA_OFFICER}
 
 ROUTES: dict[str, str | frozenset[str]] = {
     # The verval queue, its export and the item review (verification/views.py, apis.py): the regency
     # reads them; deciding is the verifier's (the decisions' own routes).
     "verification:queue": REGENCY,
     "verification:queue_xlsx": REGENCY,
-    "verification:review": REGENCY,
+    # The item review is also the province's item page (from a submission it received).
+    "verification:review": SUBMISSION_READERS,
     "api:verval-queue": REGENCY,
     "api:verval-search": REGENCY,
-    "api:verval-review": REGENCY,
+    "api:verval-review": SUBMISSION_READERS,
     # Decisions (issue 14): the regency verifier decides; the supervisor may read a bulk decision's
     # progress and result. An item or bulk decision outside the caller's scope answers 404.
     "verification:decide": VERIFIERS,
@@ -57,7 +61,7 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "verification:field_sw": PUBLIC,
     "verification:field_prelist": FIELD,
     "verification:visit_new": FIELD,
-    "verification:visit_photo": PRELIST_READERS,
+    "verification:visit_photo": PHOTO_READERS,
     "api:prelists": PRELIST_READERS,
     "api:prelist-create": REGENCY,
     "api:prelist": PRELIST_READERS,

@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         # The verifier's decision (verification/models.py), beside an item transition's `decision`.
         "VervalDecisionEnum": "verification.models.DecisionKind",
         "RegencySubmissionStateEnum": "verification.models.RegencySubmission.State",
+        # The ministry's assessment decision (determination/models.py).
+        "AssessmentDecisionEnum": "determination.models.AssessmentDecision",
     },
 }
 

@@ -583,6 +583,19 @@ def verval_bulk_api_body(ctx: Ctx) -> dict:
     return {**VERVAL_REJECT, "item_ids": verval_bulk_ids(ctx)}
 
 
+ASSESSED = ("forwarded", "ministry_verval")
+ASSESSMENT_RETURN = {"decision": "return", "rule_codes": "INCOMPLETE", "note": "Lengkapi data rumah."}
+
+
+def forwarded_item(ctx: Ctx) -> int:
+    """The target village's item the province forwarded (world.proposal_rows): in the assessment queue."""
+    return ctx.world.proposals["forwarded"][ctx.target.village]
+
+
+def assessment_bulk_body(ctx: Ctx) -> dict:
+    return {"item": sorted(ctx.world.proposals["forwarded"].values())}
+
+
 def target_musyawarah(ctx: Ctx):
     return village_musyawarah(ctx.world, ctx.target.village)
 
@@ -978,6 +991,72 @@ ROUTES: tuple[Route, ...] = (
         "api:verval-bulk-detail",
         lambda c: f"/api/v1/verval/keputusan-massal/{verval_bulk(c).pk}/",
         target=True,
+    ),
+    # The ministry's assessment (determination/views.py, apis.py): the world's forwarded items and the
+    # self-registrations the ministry verifies itself are in its queue; the review and the decision open
+    # the target village's forwarded item (a return with a rule code and a note); the bulk acceptance
+    # takes every village's forwarded item (out of scope: skipped, "tidak ditemukan").
+    Route("determination:queue", "/penilaian/", rows="item", row_kinds=("forwarded",)),
+    Route(
+        "determination:queue",
+        "/penilaian/?tab=verval",
+        label="verval",
+        rows="item",
+        row_kinds=("ministry_verval",),
+    ),
+    Route(
+        "determination:queue",
+        "/penilaian/",
+        "POST",
+        lambda c: {"nomor": c.target.head.nik},
+        label="NIK",
+        target=True,
+        rows="item",
+        row_kinds=ASSESSED,
+    ),
+    Route("determination:queue_xlsx", "/penilaian/unduh/"),
+    Route("determination:review", lambda c: f"/penilaian/usulan/{forwarded_item(c)}/", target=True),
+    Route("determination:decide", lambda c: f"/penilaian/usulan/{forwarded_item(c)}/putuskan/", target=True),
+    Route(
+        "determination:decide",
+        lambda c: f"/penilaian/usulan/{forwarded_item(c)}/putuskan/",
+        "POST",
+        ASSESSMENT_RETURN,
+        target=True,
+        ok=302,
+    ),
+    Route("determination:bulk_accept", "/penilaian/terima-massal/", "POST", assessment_bulk_body, ok=302),
+    Route("api:assessment-queue", "/api/v1/penilaian/", rows="item", row_kinds=("forwarded",)),
+    Route(
+        "api:assessment-queue",
+        "/api/v1/penilaian/?tab=verval",
+        label="verval",
+        rows="item",
+        row_kinds=("ministry_verval",),
+    ),
+    Route(
+        "api:assessment-search",
+        "/api/v1/penilaian/cari/",
+        "POST",
+        lambda c: {"nomor": c.target.head.nik},
+        target=True,
+        rows="item",
+        row_kinds=ASSESSED,
+    ),
+    Route("api:assessment-review", lambda c: f"/api/v1/penilaian/usulan/{forwarded_item(c)}/", target=True),
+    Route(
+        "api:assessment-decide",
+        lambda c: f"/api/v1/penilaian/usulan/{forwarded_item(c)}/keputusan/",
+        "POST",
+        {**ASSESSMENT_RETURN, "rule_codes": ["INCOMPLETE"]},
+        target=True,
+        ok=201,
+    ),
+    Route(
+        "api:assessment-bulk-accept",
+        "/api/v1/penilaian/terima-massal/",
+        "POST",
+        lambda c: {"item_ids": sorted(c.world.proposals["forwarded"].values())},
     ),
     # The regency submission (verification/submission_views.py, submission_apis.py): the list holds
     # every regency's sent submission (the province sees those of its regencies); gathering takes the
