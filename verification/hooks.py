@@ -9,6 +9,8 @@ dashboard queues, panels, notifications, demo. Imported by VerificationConfig.re
   /verval/pengajuan/ (verification/submissions.py).
 - the field officer's `visits` (families on their prelists not visited yet) and `prelist` (the prelists
   assigned to them), opening /verval/lapangan/ (verification/visits.py).
+- the province officer's `province` (issue 16: items of the submissions sent to it still waiting to be
+  forwarded or disputed), opening the province summary at /verval/provinsi/ (verification/province.py).
 - the demo's verval decisions (verification/demo.py), after the musyawarah demo and before the
   Dukcapil extract.
 """
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from dtks.core.dashboards import QueueState, queue_provider
 from dtks.core.demo import DemoResult, demo_seeder
 
+from .province import province_dashboard_counts
 from .selectors import TAB_QUEUE, TAB_RETURNED, verval_dashboard_counts
 from .submissions import submission_dashboard_counts
 from .visits import field_dashboard_counts
@@ -80,6 +83,24 @@ def regency_submissions(*, user) -> QueueState:
     """Submissions the province's regencies sent to it."""
     return _submissions_state(user, caption=_("pengajuan dikirim kabupaten/kota"), label=_("pengajuan"))
 
+
+# ---- the province (issue 16) --------------------------------------------------------------------------
+
+
+@queue_provider("province")
+def province_waiting(*, user) -> QueueState:
+    """Items of the submissions sent to the province that it has not yet forwarded or disputed."""
+    n, oldest = province_dashboard_counts(user=user)
+    return QueueState(
+        count=n,
+        caption=_("usulan menunggu diteruskan ke Kementerian Sosial"),
+        oldest_since=oldest,
+        oldest_label=str(_("pengajuan")) if oldest else "",
+        url=reverse("verification:province"),
+    )
+
+
+# ---- field visits ----------------------------------------------------------------------------------------
 
 FIELD_MEMO = "_field_dashboard_counts"
 
