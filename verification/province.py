@@ -169,16 +169,26 @@ def province_summary(*, user) -> ProvinceSummary:
     return ProvinceSummary(sorted(rows.values(), key=lambda r: r.name))
 
 
-def province_dashboard_counts(*, user) -> tuple[int, datetime | None]:
-    """The dashboard's `province` queue in one query: the items waiting for the province and when the
-    oldest of them reached it."""
+def province_dashboard_counts(*, user) -> dict[str, tuple[int, datetime | None]]:
+    """The province officer's two dashboard queues in one query, each as (count, oldest `sent_at`):
+    `regency_submissions`, the submissions sent to the province that it has not finished, and
+    `province`, their items still waiting for it."""
+    waiting = Q(entries__item__state=WAITING)
     agg = (
         submissions_visible_to(user=user)
-        .filter(state=S.SENT, entries__item__state=WAITING)
+        .filter(state=S.SENT)
         .order_by()
-        .aggregate(n=Count("entries__item", distinct=True), oldest=Min("sent_at"))
+        .aggregate(
+            subs=Count("pk", distinct=True),
+            subs_oldest=Min("sent_at"),
+            items=Count("entries__item", distinct=True, filter=waiting),
+            items_oldest=Min("sent_at", filter=waiting),
+        )
     )
-    return agg["n"], agg["oldest"]
+    return {
+        "regency_submissions": (agg["subs"], agg["subs_oldest"]),
+        "province": (agg["items"], agg["items_oldest"]),
+    }
 
 
 # ---- writes ---------------------------------------------------------------------------------------

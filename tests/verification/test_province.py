@@ -269,7 +269,10 @@ def test_the_summary_counts_per_regency_what_waits(u):
     assert city.oldest_since == RegencySubmission.objects.get(pk=sub.pk).sent_at and city.oldest_days == 0
     assert (by_code["3308"].waiting, by_code["3308"].by_finding) == (2, [])
     assert (summary.submissions, summary.waiting) == (3, 5)
-    assert province_dashboard_counts(user=u["province"])[0] == 5
+    assert province_dashboard_counts(user=u["province"]) == {
+        "regency_submissions": (3, city.oldest_since),
+        "province": (5, city.oldest_since),
+    }
     assert item_b.pk in {
         i for i in RegencySubmission.objects.get(pk=second.pk).entries.values_list("item_id", flat=True)
     }
