@@ -150,7 +150,9 @@ def province_summary(*, user) -> ProvinceSummary:
     per_rule: dict[str, dict[str, int]] = {}
     for g in grouped:
         row = rows.get(g["regency"])
-        if row is None:  # an item of a submission outside this regency's rows cannot occur; be safe
+        if row is None:
+            # A submission holds items of its own regency's villages (items_to_gather), so every
+            # waiting item's regency has a row; an item that somehow lies elsewhere is not counted.
             continue
         row.waiting += g["n"]
         row.overridden += g["overridden"] or 0
