@@ -11,9 +11,12 @@ decision page does:
 and the fifth stays in the queue with the stage 1 demo's other submitted items. Around them, the
 regency submission (verification/submissions.py) in both of its visible states:
 
-- before those decisions, the items the stage 1 demo already verified are gathered, signed off by the
-  head of the Dinas Sosial with a (generated) regent's letter and sent to the province: the Central
-  Java province officer has a submission to read;
+- before those decisions, the items the stage 1 demo already verified — and two more of its waiting
+  families the verifier verifies first for the province's demo (`PROVINCE_SERIALS`, `_province_work`) —
+  are gathered, signed off by the head of the Dinas Sosial with a (generated) regent's letter and sent
+  to the province: the Central Java province officer logs in to a submission of three items waiting to
+  be forwarded to the ministry or disputed (its summary at /verval/provinsi/ shows an overridden
+  finding);
 - after them, the two items just verified are gathered into the next submission, waiting for the head
   of the Dinas Sosial's signature (one with an overridden finding in its summary).
 
@@ -144,6 +147,43 @@ def demo_letter() -> SimpleUploadedFile:
     return SimpleUploadedFile("surat-persetujuan.pdf", bytes(pdf.output()), content_type="application/pdf")
 
 
+# ---- the province's demo (issue 16) ------------------------------------------------------------------
+
+# Stage 1's waiting families (proposals/demo.py) that join the submission sent to the province, so
+# that its officer has several items to forward or dispute: a musyawarah's addition and the ministry's
+# flood-hit family, whose finding the verifier overrides.
+PROVINCE_SERIALS = {
+    7003: "",
+    7005: "Rumah rusak berat diperiksa di pengungsian Balai RW 05; KK asli hanyut, data dicocokkan dengan KTP.",
+}
+
+
+def _province_work(verifier: User, result: DemoResult) -> None:
+    """Before the first submission is gathered (only then: a rerun changes nothing), the verifier
+    verifies the `PROVINCE_SERIALS` families, so they are sent to the province with it."""
+    if RegencySubmission.objects.filter(regency_code=CITY).exists():
+        return
+    waiting = ProposalItem.objects.filter(
+        village_code=OPERATOR_VILLAGE,
+        state=ProposalItem.State.SUBMITTED,
+        verifier=ProposalItem.Verifier.REGENCY,
+        no_kk__in=[kk_of(serial) for serial in PROVINCE_SERIALS],
+    )
+    for item in waiting.order_by("pk"):
+        reason = PROVINCE_SERIALS[int(item.no_kk[-4:])]
+        verval_decide(
+            item_id=item.pk,
+            decision=DecisionKind.VERIFY,
+            actor=verifier,
+            note="Diverifikasi untuk pengajuan ke provinsi.",
+            overrides=_overrides(item, {"*": reason} if reason else {}),
+        )
+        result.created.append(f"#{item.pk} {DecisionKind.VERIFY.label} (untuk pengajuan ke provinsi)")
+
+
+# ---- the regency submission -------------------------------------------------------------------------
+
+
 def _sent_submission(verifier: User, supervisor: User, result: DemoResult) -> None:
     """The city's first submission, sent to the province: what the stage 1 demo verified."""
     if (
@@ -187,6 +227,7 @@ def verification_demo_seed() -> DemoResult:
         raise DemoUnavailable("Usulan demo musyawarah untuk verval belum ada; jalankan demo Musyawarah dulu.")
     result = DemoResult()
     with transaction.atomic():
+        _province_work(verifier, result)
         _sent_submission(verifier, supervisor, result)
         for d in DECISIONS:
             item = items[kk_of(d.serial)]

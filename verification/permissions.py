@@ -10,6 +10,7 @@ REGENCY = frozenset({Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR})
 SUPERVISOR = frozenset({Role.REGENCY_SUPERVISOR})
 # A submission is read by its regency and, once sent, by its province (verification/submissions.py).
 SUBMISSION_READERS = REGENCY | {Role.PROVINCE_OFFICER}
+PROVINCE = frozenset({Role.PROVINCE_OFFICER})
 FIELD = frozenset({Role.FIELD_OFFICER})
 # A prelist and its visits' photos: the regency that drew it up and the officers of its village.
 PRELIST_READERS = REGENCY | FIELD
@@ -50,6 +51,14 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:verval-submission": SUBMISSION_READERS,
     "api:verval-submission-sign": SUPERVISOR,
     "api:verval-submission-send": SUPERVISOR,
+    # The province (issue 16): its summary of what the regencies sent it, and forwarding a submission's
+    # items to the ministry or disputing them with a reason. A submission of another province is 404.
+    "verification:province": PROVINCE,
+    "verification:submission_forward": PROVINCE,
+    "verification:submission_dispute": PROVINCE,
+    "api:verval-province": PROVINCE,
+    "api:verval-submission-forward": PROVINCE,
+    "api:verval-submission-dispute": PROVINCE,
     # Field visits (issue 15): the regency draws up prelists and reads the evidence; field officers
     # record visits on the prelists assigned to them (the visit page works offline; its service
     # worker is a public static script). Photos only through the scoped, logged view.

@@ -67,6 +67,7 @@ class Route:
     row_kinds: tuple[str, ...] = ()  # for stage 1's rows: the world's kinds the list shows
     target_ids: Callable[[Household], set[int]] | None = None
     ok: int | Callable[[Ctx], int] = 200
+    nested: str = ""  # an API answer whose `results` hold the listed rows under this key (a summary)
 
     @property
     def id(self) -> str:
@@ -336,6 +337,17 @@ def submission_in(ctx: Ctx, state: str) -> int:
 
 # A sign-off without its letter: refused (400) after the scope and role checks, so nothing is stored.
 SIGN_WITHOUT_LETTER = {"letter_number": "harness/2", "letter_date": "2026-11-30"}
+
+
+def dispute_body(ctx: Ctx) -> dict:
+    """The province disputes the items of the target regency's sent submission (rolled back with the
+    case); out of scope, the submission answers 404 before the body is read."""
+    from verification.models import SubmissionItem
+
+    items = list(
+        SubmissionItem.objects.filter(submission_id=sent_submission(ctx)).values_list("item_id", flat=True)
+    )
+    return {"items": items, "reason": "Harness: data keluarga tidak sesuai kunjungan provinsi."}
 
 
 # --- field visits (verification/visit_views.py, visit_apis.py) -----------------------------------------
@@ -1109,6 +1121,48 @@ ROUTES: tuple[Route, ...] = (
         lambda c: f"/api/v1/verval/pengajuan/{submission_in(c, 'signed')}/kirim/",
         "POST",
         {},
+        target=True,
+    ),
+    # The province (verification/province_views.py, submission_views.py, province_apis.py,
+    # submission_apis.py): its summary lists the sent submissions of its regencies (per regency; the API
+    # under each regency's `submissions`); forwarding (the whole submission) and disputing (its items,
+    # with a reason) act on the target regency's sent submission.
+    Route("verification:province", "/verval/provinsi/", rows="submission", row_kinds=("submission",)),
+    Route(
+        "verification:submission_forward",
+        lambda c: f"/verval/pengajuan/{sent_submission(c)}/teruskan/",
+        "POST",
+        {"semua": "1"},
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "verification:submission_dispute",
+        lambda c: f"/verval/pengajuan/{sent_submission(c)}/sanggah/",
+        "POST",
+        dispute_body,
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "api:verval-province",
+        "/api/v1/verval/provinsi/",
+        rows="submission",
+        row_kinds=("submission",),
+        nested="submissions",
+    ),
+    Route(
+        "api:verval-submission-forward",
+        lambda c: f"/api/v1/verval/pengajuan/{sent_submission(c)}/teruskan/",
+        "POST",
+        {},
+        target=True,
+    ),
+    Route(
+        "api:verval-submission-dispute",
+        lambda c: f"/api/v1/verval/pengajuan/{sent_submission(c)}/sanggah/",
+        "POST",
+        dispute_body,
         target=True,
     ),
     # Field visits (verification/visit_views.py, visit_apis.py): every village has a prelist with one
