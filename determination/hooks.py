@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dtks.core.dashboards import QueueState, queue_provider
+from dtks.core.demo import DemoResult, demo_seeder
 from verification.selectors import queue_dashboard_counts
 
 from .assessment import ASSESSMENT, TAB_ASSESS, TAB_OWN
@@ -27,3 +28,10 @@ def assessment_queue(*, user) -> QueueState:
         oldest_label=str(_("usulan")) if oldest else "",
         url=reverse("determination:queue"),
     )
+
+
+@demo_seeder("Penilaian", order=30)
+def assessment_demo() -> DemoResult:
+    from .demo import assessment_demo_seed
+
+    return assessment_demo_seed()

@@ -49,7 +49,14 @@ def form_errors(form, exc: ValidationError) -> None:
         messages_ = [m for e in errors for m in e.messages]
         field = key
         if key.startswith("overrides."):
-            field = f"override_{key.split('.', 1)[1]}"
+            rule = key.split(".", 1)[1]
+            field = f"override_{rule}"
+            if (
+                field not in form.fields
+                and rule in Finding.Rule.values
+                and hasattr(form, "add_override_field")
+            ):
+                form.add_override_field(rule)  # a finding the correction brought: ask for its reason
         elif key.startswith("corrections.persons."):
             parts = key.split(".")
             field = f"p{parts[2]}_{parts[3]}" if len(parts) >= 4 else "__all__"

@@ -39,12 +39,23 @@ class OverrideFields:
 
     def add_override_fields(self, item: ProposalItem) -> None:
         self.rules = finding_rules(item)
-        for rule in self.rules:
+        # A correction in the same decision may bring a finding the item did not have: the service then
+        # asks for its reason (form_errors adds the field), which the next submit carries.
+        for name in self.data if self.is_bound else ():
+            rule = name.removeprefix("override_")
+            if name.startswith("override_") and rule in Finding.Rule.values and rule not in self.rules:
+                self.rules.append(rule)
+        self.add_override_field(*self.rules, initial=item.overrides or {})
+
+    def add_override_field(self, *rules: str, initial: dict | None = None) -> None:
+        for rule in rules:
+            if rule not in self.rules:
+                self.rules.append(rule)
             self.fields[f"override_{rule}"] = forms.CharField(
                 label=_("Alasan pengabaian temuan %(rule)s") % {"rule": Finding.rule_label(rule)},
                 required=False,
                 max_length=2000,
-                initial=(item.overrides or {}).get(rule, ""),
+                initial=(initial or {}).get(rule, ""),
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 

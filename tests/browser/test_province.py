@@ -12,7 +12,7 @@ from dtks.accounts.models import Role
 from proposals.item import ProposalItem
 from tests.browser.conftest import VIEWPORT
 from tests.browser.test_proposals import sign_in
-from tests.harness.world import HOME_VILLAGE, build_world
+from tests.harness.world import HOME_VILLAGE
 from tests.pages.verval import ProvincePage, SubmissionPage
 from tests.proposals.factories import item
 from verification.submissions import submission_gather, submission_send, submission_sign
@@ -21,23 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REASON = "Kunjungan provinsi: keluarga sudah pindah ke luar provinsi."
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-    }
-    return tmp_path
-
-
-@pytest.fixture
-def world(media):
-    return build_world()
 
 
 def sent_submission(world, village: str, n: int, **kw):
