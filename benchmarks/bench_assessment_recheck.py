@@ -314,6 +314,7 @@ def floor_sql() -> str:
     dup_fix = "Periksa NIK-nya; bila orang yang sama, ajukan perbaikan data, bukan penambahan."
     return f"""
 WITH
+prov AS MATERIALIZED (SELECT array_agg(code) AS a FROM regions_region WHERE level = 1),
 s AS MATERIALIZED (
     SELECT i.id, i.kind = 'deletion' AS deletion, i.channel, i.house, i.rt, i.rw, i.alamat, i.pair_id,
            dtks_normalise_id(i.no_kk) AS kk, {_t("i.no_kk")} <> '' AS has_kk,
@@ -340,36 +341,42 @@ pp AS MATERIALIZED (
     SELECT p0.*, e.err, p0.nik IS NOT NULL AND e.err IS NULL AS valid, it.is_family, it.channel,
            it.alamat AS item_alamat, it.targets, it.excluded, it.pair_id
     FROM p0 JOIN it ON it.id = p0.item_id
-    LEFT JOIN regions_region pr ON pr.code = left(p0.nik, 2) AND pr.level = 1
-    CROSS JOIN LATERAL (SELECT dtks_id_error(p0.nik, true, pr.code IS NOT NULL) AS err OFFSET 0) e
+    CROSS JOIN LATERAL (SELECT dtks_id_error(p0.nik, true, left(p0.nik, 2) = ANY((SELECT a FROM prov)::text[])) AS err
+                        OFFSET 0) e
 ),
 v AS MATERIALIZED (SELECT * FROM pp WHERE valid),
-an AS (
-    SELECT a.item_id, a.position, array_agg(b.position ORDER BY b.position) AS refs
-    FROM v a JOIN v b ON b.item_id = a.item_id AND b.nik = a.nik AND b.position <> a.position
-    GROUP BY a.item_id, a.position
+dn AS (
+    SELECT item_id, array_agg(position ORDER BY position) AS positions FROM v GROUP BY item_id, nik HAVING count(*) > 1
+),
+an AS (SELECT d.item_id, p AS position, array_remove(d.positions, p) AS refs FROM dn d, unnest(d.positions) p),
+-- The registry persons and the other items' persons with the set's NIKs first, then what they need.
+rm AS MATERIALIZED (
+    SELECT x.item_id, x.position, x.target_person_id, x.targets, x.excluded, x.is_family, r.person_id
+    FROM v x JOIN registry_personversion r ON r.nik = x.nik AND r.published AND r.valid_to IS NULL
 ),
 rg AS (
     SELECT item_id, position, bool_or(NOT same) AS dup, bool_or(over) AS over FROM (
-        SELECT x.item_id, x.position, r.person_id,
-               bool_or(coalesce(r.person_id = x.target_person_id, false) OR r.person_id = ANY(x.targets)
+        SELECT x.item_id, x.position, x.person_id,
+               bool_or(coalesce(x.person_id = x.target_person_id, false) OR x.person_id = ANY(x.targets)
                        OR coalesce(m.family_id = ANY(x.excluded), false)) AS same,
                bool_or(x.is_family AND m.family_id IS NOT NULL
                        AND NOT coalesce(m.family_id = ANY(x.excluded), false)) AS over
-        FROM v x
-        JOIN registry_personversion r ON r.nik = x.nik AND r.published AND r.valid_to IS NULL
-        LEFT JOIN registry_membershipversion m ON m.person_id = r.person_id AND m.published AND m.valid_to IS NULL
-        GROUP BY x.item_id, x.position, r.person_id
+        FROM rm x
+        LEFT JOIN registry_membershipversion m ON m.person_id = x.person_id AND m.published AND m.valid_to IS NULL
+        GROUP BY x.item_id, x.position, x.person_id
     ) y GROUP BY item_id, position
+),
+om AS MATERIALIZED (
+    SELECT x.item_id, x.position, x.is_family, x.pair_id, q.item_id AS other
+    FROM v x JOIN proposals_proposalperson q ON q.nik = x.nik AND q.item_id <> x.item_id
 ),
 op AS (
     SELECT x.item_id, x.position,
            bool_or(x.is_family AND (btrim(o.no_kk) <> ''
                    OR (SELECT count(*) FROM proposals_proposalperson c WHERE c.item_id = o.id) > 1)) AS over
-    FROM v x
-    JOIN proposals_proposalperson q ON q.nik = x.nik
-    JOIN proposals_proposalitem o ON o.id = q.item_id
-    WHERE o.state <> ALL(%(closed)s) AND o.kind <> 'deletion' AND o.id <> x.item_id
+    FROM om x
+    JOIN proposals_proposalitem o ON o.id = x.other
+    WHERE o.state <> ALL(%(closed)s) AND o.kind <> 'deletion'
       AND o.id IS DISTINCT FROM x.pair_id AND o.pair_id IS DISTINCT FROM x.item_id
     GROUP BY x.item_id, x.position
 ),
@@ -431,9 +438,8 @@ f AS (
     UNION ALL
     SELECT id, NULL, {o["FAMILY_NOT_A_SET"]}, 'FAMILY_NOT_A_SET', ARRAY['no_kk'],
            CASE WHEN kk IS NULL THEN 'Nomor KK wajib diisi.' ELSE {_id_message("err", "kk", "no_kk")} END
-    FROM (SELECT it.id, it.kk, dtks_id_error(it.kk, false, pr.code IS NOT NULL) AS err
-          FROM it LEFT JOIN regions_region pr ON pr.code = left(it.kk, 2) AND pr.level = 1
-          WHERE it.is_family OFFSET 0) k
+    FROM (SELECT it.id, it.kk, dtks_id_error(it.kk, false, left(it.kk, 2) = ANY((SELECT a FROM prov)::text[])) AS err
+          FROM it WHERE it.is_family OFFSET 0) k
     WHERE kk IS NULL OR err IS NOT NULL
     UNION ALL
     SELECT id, NULL, {o["FAMILY_NOT_A_SET"]}, 'FAMILY_NOT_A_SET',
