@@ -30,6 +30,7 @@ from .assessment import (
 )
 from .forms import AssessmentForm, BulkAcceptForm
 from .models import ACCEPTING, AssessmentDecision
+from .services import assessment_recheck_stale
 
 
 def _bulk_context(user, f, counts) -> dict | None:
@@ -74,6 +75,13 @@ def queue_xlsx(request):
     )
 
 
+def _fresh(user, pk: int) -> None:
+    """A forwarded item not checked since it arrived is checked now, before the officer reads it."""
+    item = proposal_items_visible_to(user=user).filter(pk=pk, state=ProposalItem.State.FORWARDED).first()
+    if item is not None:
+        assessment_recheck_stale(item)
+
+
 def _decidable(item: ProposalItem) -> bool:
     """Whether the item waits for the ministry now (either tab)."""
     return item.state == ProposalItem.State.FORWARDED or (
@@ -84,6 +92,7 @@ def _decidable(item: ProposalItem) -> bool:
 @never_cache
 @require_GET
 def review(request, pk: int):
+    _fresh(request.user, pk)
     context = review_context(request, pk)
     item = context["item"]
     context.update(
@@ -100,6 +109,7 @@ def review(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def decide(request, pk: int):
     user = request.user
+    _fresh(user, pk)
     item = get_object_or_404(proposal_items_visible_to(user=user), pk=pk)
     form = AssessmentForm(request.POST or None, item=item)
 

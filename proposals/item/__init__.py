@@ -17,13 +17,15 @@ stages to it.
   history row's `detail` names), for later stages' pages showing an item's history.
 - Where it is: `proposal_item_timeline(user=…, item=…)`, its path across stages from the history rows
   and where it waits now, which every item page shows (templates/proposals/_timeline.html).
-- Checking again: `proposal_items_civil_recheck` stores the civil-registry findings of the open items
-  that were saved while Dukcapil could not answer (the core's beat task calls it).
+- Checking again: `proposal_items_recheck` runs every enabled rule over saved items again and replaces
+  their findings (the assessment stage calls it on forwarded items); `proposal_items_civil_recheck`
+  stores the civil-registry findings of the open items that were saved while Dukcapil could not answer
+  (the core's beat task calls it).
 """
 
 from .content import TargetNotFound
 from .create import REGENCY_KINDS, may_edit, proposal_item_correct, proposal_item_create, proposal_item_update
-from .integrity_recheck import proposal_items_civil_recheck
+from .integrity_recheck import proposal_items_civil_recheck, proposal_items_recheck
 from .machine import STAGE_LABELS, TRANSITION_LABELS, TRANSITIONS, AlreadyDecided
 from .models import (
     DECIDED_STATES,
@@ -72,6 +74,7 @@ __all__ = [
     "proposal_items_bulk_transition",
     "proposal_items_civil_recheck",
     "proposal_items_of_channel",
+    "proposal_items_recheck",
     "proposal_items_visible_to",
     "regency_submitted_items",
     "returned_items",
