@@ -20,8 +20,8 @@ PYTHON="${PYTHON:-.venv/bin/python}"
     --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" --workdir "${BENCH_WORKDIR:-var/bench}"
 "$PYTHON" -m benchmarks.bench_civil_check --persons "${BENCH_CIVIL_PERSONS:-20000}" --small "${BENCH_CIVIL_SMALL:-5000}" --repeat 1 \
     --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}" --workdir "${BENCH_WORKDIR:-var/bench}"
-# The verval stage (issue 14): the queue's page and counts against bare SQL, a bulk decision against one
-# UPDATE … RETURNING.
+# The verval stage (issue 14): the queue's page and counts against bare SQL (and, in the same run, the
+# ministry's assessment queue of issue 16), a bulk decision against one UPDATE … RETURNING.
 "$PYTHON" -m benchmarks.bench_verval_queue --items "${BENCH_VERVAL_ITEMS:-20000}" --regency-items "${BENCH_VERVAL_REGENCY:-5000}" \
     --repeat 3 --database-url "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dtks}"
 "$PYTHON" -m benchmarks.bench_verval_bulk --items "${BENCH_VERVAL_BULK:-500}" --repeat 3 \
