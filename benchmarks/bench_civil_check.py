@@ -46,8 +46,9 @@ from benchmarks.bench_load_registry import (
     Server,
     busy,
     measure_load,
-    prepare_template,
     print_settings,
+    template_villages,
+    timing,
     verdict,
 )
 from benchmarks.generate_extract import FEMALE, LAST, MALE, PLACES, Draw, generate
@@ -269,24 +270,13 @@ def child_measure(repeat: int) -> int:
 
     rules = frozenset(checking.RULES)
     extract = Extract.objects.get(current=True).pk
-    compare = checking.compare
-    clock = {"seconds": 0.0, "calls": 0}
-
-    def timed_compare(*a, **kw):
-        t = time.perf_counter()
-        try:
-            return compare(*a, **kw)
-        finally:
-            clock["seconds"] += time.perf_counter() - t
-            clock["calls"] += 1
-
-    checking.compare = timed_compare
     ours, floor = [], []
     for _ in range(repeat):
-        clock.update(seconds=0.0, calls=0)
-        t0 = time.perf_counter()
-        found = list(registry_civil_findings(rules=rules, source="extract"))
-        ours.append({"seconds": time.perf_counter() - t0, "similarity": clock["seconds"], "compared": clock["calls"],
+        with timing(checking, "compare") as clock:
+            t0 = time.perf_counter()
+            found = list(registry_civil_findings(rules=rules, source="extract"))
+            seconds = time.perf_counter() - t0
+        ours.append({"seconds": seconds, "similarity": clock["seconds"], "compared": clock["calls"],
                      "findings": len(found)})  # fmt: skip
         t0 = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cur:
@@ -383,11 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [args.small, args.persons]
     print(f"Benchmark: registry_civil_findings vs one SQL join, {sizes[0]:,} and {sizes[1]:,} persons, "
           f"repeat {args.repeat}")  # fmt: skip
-    t = prepare_template(server, template)
-    print(f"Template database {template}: migrated, regions loaded in {t:.1f} s")
-    print_settings(server.settings(template), args.pg_option, SESSION)
-    with server.connect(template) as conn:
-        villages = [r[0] for r in conn.execute("SELECT code FROM regions_region WHERE level = 4")]
+    villages = template_villages(server, template, args.pg_option, SESSION)
     set_villages(villages)
 
     figures = []

@@ -25,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -193,6 +195,15 @@ def prepare_template(server: Server, name: str) -> float:
     return time.perf_counter() - t0
 
 
+def template_villages(server: Server, template: str, options: list[str], session: str) -> list[str]:
+    """The template database prepared (its time and the server settings printed); its village codes."""
+    t = prepare_template(server, template)
+    print(f"Template database {template}: migrated, regions loaded in {t:.1f} s")
+    print_settings(server.settings(template), options, session)
+    with server.connect(template) as conn:
+        return [r[0] for r in conn.execute("SELECT code FROM regions_region WHERE level = 4")]
+
+
 def measure_floor(server: Server, scratch: str, template: str, extract: Extract) -> dict:
     server.recreate(scratch, template)
     with server.connect(scratch) as conn:
@@ -317,6 +328,40 @@ def report_size(r: SizeResult) -> tuple[bool, list[str]]:
     for p in problems:
         print(f"  MISMATCH {p}")
     return ratio >= RATE_GOAL, problems
+
+
+def server_arguments(p: argparse.ArgumentParser, *, db_name: str) -> None:
+    """The options every benchmark on a scratch database takes: the server, the scratch database's name,
+    session settings, --keep and --strict."""
+    p.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dtks")
+    )
+    p.add_argument("--db-name", default=db_name, help="scratch database (dropped and recreated)")
+    p.add_argument("--pg-option", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+
+
+@contextmanager
+def timing(owner: object, name: str) -> Iterator[dict]:
+    """Every call of `owner.name` (a module's function) timed while the block runs: the clock it
+    yields counts `seconds` and `calls` (reset it between runs)."""
+    fn = getattr(owner, name)
+    clock = {"seconds": 0.0, "calls": 0}
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            clock["seconds"] += time.perf_counter() - t
+            clock["calls"] += 1
+
+    setattr(owner, name, timed)
+    try:
+        yield clock
+    finally:
+        setattr(owner, name, fn)
 
 
 def busy() -> str:

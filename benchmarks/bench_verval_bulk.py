@@ -25,14 +25,20 @@ when they differ.
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks.bench_load_registry import Server, busy, prepare_template, print_settings, verdict
+from benchmarks.bench_load_registry import (
+    Server,
+    busy,
+    prepare_template,
+    print_settings,
+    server_arguments,
+    verdict,
+)
 from benchmarks.bench_verval_queue import fill, regency_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,13 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--items", type=int, default=10_000)
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dtks")
-    )
-    p.add_argument("--db-name", default="dtks_bench_bulk", help="scratch database (dropped and recreated)")
-    p.add_argument("--pg-option", action="append", default=[], metavar="NAME=VALUE")
-    p.add_argument("--keep", action="store_true", help="keep the scratch databases")
-    p.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    server_arguments(p, db_name="dtks_bench_bulk")
     p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:

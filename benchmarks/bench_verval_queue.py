@@ -1,26 +1,37 @@
-"""Benchmark of the regency's verval queue (issue 14, verification/selectors.py) against bare SQL.
+"""Benchmark of the regency's verval queue (issue 14) and the ministry's assessment queue (issue 16), both
+`verification.selectors.Queue`s, against bare SQL.
 
 In a fresh database cloned from a migrated template with the regions loaded, untimed: --items open
 proposal items (1,000,000 by default), --regency-items of them (200,000) in the villages of the regency
 with the most villages, the rest over every other village; 1–4 persons each (`fill`: one
 `INSERT … SELECT generate_series` for the items, one for the persons), with realistic shares of states
-(60 % submitted, 5 % returned to the regency, the rest draft, verified, returned to the village,
-approved, forwarded), kinds, channels, 2 % verified by the ministry, ages of 0–60 days and integrity
-findings on a quarter of them (NIK_PENDING, DUPLICATE_NIK, NIK_MISMATCH with INCOMPLETE, civil-registry
-name and birth-date differences). Then VACUUM ANALYZE.
+(60 % submitted, 5 % returned to the regency, 10 % forwarded to the ministry, the rest draft, verified,
+returned to the village, approved), kinds, channels, 2 % verified by the ministry, ages of 0–60 days and
+integrity findings on a quarter of them (NIK_PENDING, DUPLICATE_NIK, NIK_MISMATCH with INCOMPLETE,
+civil-registry name and birth-date differences). Then VACUUM ANALYZE.
 
-Timed in one warm child process (Django set up, a regency verifier of that regency, alternating, median
-of --repeat), with the queue's filters kind = addition and channel = musyawarah in the `antrean` tab:
+Timed in one warm child process (Django set up, alternating, median of --repeat), with the filters
+kind = addition and channel = musyawarah in each queue's first tab:
 
-* (a) page — ours: `verval_queue_page` (the selector the page uses: `verval_queue_visible_to`, the
-  first person's name and the number of persons, oldest first, 50 rows + 1 for the next cursor, model
-  instances); floor: the bare SQL of the same page (the same rows and columns, the two subqueries, the
-  regency's index on `village_code`). Both plans are printed (EXPLAIN ANALYZE). Goal ≤ 3×.
-* (b) counts — ours: `verval_queue_counts` (one GROUP BY per dimension, each with the other filters
-  applied, and one aggregate each for ages and findings); floor: one `GROUPING SETS` statement over the
-  same rows with a filtered count per dimension, age bucket and finding value. Goal ≤ 2×.
+* the verval queue, as a regency verifier of that regency (tab `antrean`):
+  * (a) page — ours: `queue_page` (the selector the page uses: `verval_queue_visible_to`, the
+    first person's name and the number of persons, oldest first, 50 rows + 1 for the next cursor, model
+    instances); floor: the bare SQL of the same page (the same rows and columns, the two subqueries, the
+    regency's index on `village_code`). Goal ≤ 3×.
+  * (b) counts — ours: `queue_counts` (one GROUP BY per dimension, each with the other filters
+    applied, and one aggregate each for ages and findings); floor: one `GROUPING SETS` statement over the
+    same rows with a filtered count per dimension, age bucket and finding value. Goal ≤ 2×.
+* the assessment queue (determination/assessment.py `ASSESSMENT`), as a ministry data officer (national
+  scope, no region; tab `penilaian`, the forwarded items):
+  * (c) page — ours: `queue_page(filters=QueueFilters.parse(…, queue=ASSESSMENT))`; floor: the bare SQL of
+    the same page (forwarded, the two filters, oldest first, the two subqueries). Goal ≤ 3×.
+  * (d) counts — ours: `queue_counts` for that queue (tabs, regency `left(village_code, 4)`, kind,
+    channel, ages, findings); floor: one `GROUPING SETS` statement over both tabs' rows, the tabs as
+    filtered counts of the two tab predicates. Goal ≤ 2×.
 
-The page's ids and every count are compared with the floor's (exit 2 when they differ).
+Every plan is printed (EXPLAIN ANALYZE): both sides of each page, the floor's counting statement and
+each of ours' counting statements. The pages' ids and every count are compared with the floors' (exit 2
+when they differ).
 
     python -m benchmarks.bench_verval_queue --items 1000000 --regency-items 200000 --repeat 3
 """
@@ -33,6 +44,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 from benchmarks.bench_load_registry import Server, busy, prepare_template, print_settings, verdict
 from benchmarks.generate_extract import FEMALE, LAST, MALE
@@ -40,14 +52,17 @@ from benchmarks.generate_extract import FEMALE, LAST, MALE
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_GOAL = 3.0
 COUNTS_GOAL = 2.0
-FILTERS = {"jenis": "addition", "saluran": "musyawarah"}
+FILTERS = {"jenis": "addition", "saluran": "musyawarah"}  # both queues, each in its first tab
 SESSION = "ours and the floor run in the same warm child process with the settings above"
 
 KINDS = ["addition"] * 5 + ["correction"] * 2 + ["deletion", "replacement", "transfer"]
 CHANNELS = ["musyawarah"] * 14 + ["self_registration"] * 3 + ["ministry", "regency", "regency"]
+# One in ten items waits at the ministry (forwarded): the ministry assesses every province's forwards in
+# one national queue and determines monthly, so they gather there. The second forwarded slot was a draft
+# slot, so every other item keeps its state (the regency's queue is the same rows as before).
 STATES = (
     ["submitted"] * 12
-    + ["returned_to_regency", "draft", "draft", "verified", "verified"]
+    + ["returned_to_regency", "draft", "forwarded", "verified", "verified"]
     + ["returned_to_village", "regency_approved", "forwarded"]
 )
 # One in four items has findings (a hash of the item's number, modulo 20, below 5).
@@ -147,22 +162,14 @@ def fill(cur, *, items: int, regency_items: int, regency: str, bulk: bool = Fals
     return {"items": n_items, "persons": cur.rowcount}
 
 
-def floor_counts_sql(*, kind: str, channel: str) -> tuple[str, dict]:
-    """One GROUPING SETS statement: per dimension the count with the other filters applied, and the
-    age buckets and finding values with every filter applied."""
+def _filtered_cols(every: str, params: dict) -> list[str]:
+    """The age buckets' and finding values' filtered counts, each with `every` (all filters) applied."""
     from psycopg.types.json import Jsonb
 
     from dtks.registry.models import Finding
     from verification.selectors import AGES, CIVIL_MISMATCH, CIVIL_PREFIX, NO_FINDING, finding_values
 
-    preds = {"tab": "state = 'submitted'", "kind": "kind = %(kind)s", "channel": "channel = %(channel)s"}
-
-    def but(dim: str) -> str:
-        return " AND ".join(p for d, p in preds.items() if d != dim) or "true"
-
-    every = " AND ".join(preds.values())
-    params: dict = {"kind": kind, "channel": channel}
-    cols = [f"count(*) FILTER (WHERE {but(d)}) AS c_{d}" for d in ("tab", "village", "kind", "channel")]
+    cols = []
     for i, (_code, low, high) in enumerate(AGES):
         cond = f"updated_at <= %(now)s - interval '{low} days'"
         if high is not None:
@@ -181,6 +188,21 @@ def floor_counts_sql(*, kind: str, channel: str) -> tuple[str, dict]:
             params[f"f{i}"] = Jsonb(doc)
             cond = f"findings @> %(f{i})s"
         cols.append(f"count(*) FILTER (WHERE {every} AND {cond}) AS f{i}")
+    return cols
+
+
+def floor_counts_sql(*, kind: str, channel: str) -> tuple[str, dict]:
+    """The verval queue's counts as one GROUPING SETS statement: per dimension the count with the other
+    filters applied, and the age buckets and finding values with every filter applied."""
+    preds = {"tab": "state = 'submitted'", "kind": "kind = %(kind)s", "channel": "channel = %(channel)s"}
+
+    def but(dim: str) -> str:
+        return " AND ".join(p for d, p in preds.items() if d != dim) or "true"
+
+    every = " AND ".join(preds.values())
+    params: dict = {"kind": kind, "channel": channel}
+    cols = [f"count(*) FILTER (WHERE {but(d)}) AS c_{d}" for d in ("tab", "village", "kind", "channel")]
+    cols += _filtered_cols(every, params)
     sql = f"""
         SELECT grouping(state, village_code, kind, channel) AS g, state, village_code, kind, channel,
                {", ".join(cols)}
@@ -192,14 +214,14 @@ def floor_counts_sql(*, kind: str, channel: str) -> tuple[str, dict]:
 
 
 def floor_counts(cur, *, regency: str, kind: str, channel: str, now) -> dict[str, dict[str, int]]:
-    """The floor's statement, its rows read into the shape `verval_queue_counts` returns."""
-    from verification.selectors import AGES, TABS, finding_values
+    """The floor's statement, its rows read into the shape `queue_counts` returns."""
+    from verification.selectors import AGES, TAB_QUEUE, TAB_RETURNED, finding_values
 
     sql, params = floor_counts_sql(kind=kind, channel=channel)
     cur.execute(sql, {**params, "prefix": regency + "%", "now": now})
     names = [d[0] for d in cur.description]
     out: dict[str, dict[str, int]] = {"tab": {}, "village": {}, "kind": {}, "channel": {}}
-    state_of = {state: tab for tab, state in TABS.items()}
+    state_of = {"submitted": TAB_QUEUE, "returned_to_regency": TAB_RETURNED}
     for row in cur.fetchall():
         r = dict(zip(names, row, strict=True))
         if r["state"] is not None:
@@ -213,7 +235,7 @@ def floor_counts(cur, *, regency: str, kind: str, channel: str, now) -> dict[str
         else:
             out["age"] = {code: r[f"a{i}"] for i, (code, _lo, _hi) in enumerate(AGES)}
             out["finding"] = {v: r[f"f{i}"] for i, v in enumerate(finding_values())}
-    for tab in TABS:
+    for tab in (TAB_QUEUE, TAB_RETURNED):
         out["tab"].setdefault(tab, 0)
     return out
 
@@ -221,6 +243,83 @@ def floor_counts(cur, *, regency: str, kind: str, channel: str, now) -> dict[str
 def nonzero(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """Counts without the zeros (a GROUP BY lists only the values it found)."""
     return {d: {k: v for k, v in vals.items() if v} for d, vals in counts.items()}
+
+
+# --- the ministry's assessment queue (determination/assessment.py, issue 16) ------------------------
+
+# Its two tabs as bare SQL: the forwarded items (penilaian) and the ministry's own verval.
+ASSESS_TABS = {
+    "penilaian": "state = 'forwarded'",
+    "verval": "(state = 'submitted' AND verifier = 'ministry')",
+}
+
+FLOOR_ASSESS_PAGE = """
+SELECT i.*,
+       (SELECT p.nama FROM proposals_proposalperson p WHERE p.item_id = i.id ORDER BY p.position LIMIT 1) AS first_name,
+       (SELECT count(*) FROM proposals_proposalperson p WHERE p.item_id = i.id) AS person_count
+FROM proposals_proposalitem i
+WHERE i.state = 'forwarded' AND i.kind = %(kind)s AND i.channel = %(channel)s
+ORDER BY i.updated_at, i.id
+LIMIT %(limit)s
+"""
+
+
+def floor_assess_counts_sql(*, kind: str, channel: str) -> tuple[str, dict]:
+    """The assessment queue's counts as one GROUPING SETS statement over both tabs' rows (national): the
+    tabs as filtered counts of the two tab predicates with the other filters applied; per regency
+    (`left(village_code, 4)`), kind and channel the count with the other filters applied; the age
+    buckets and finding values with every filter applied."""
+    tab = ASSESS_TABS["penilaian"]
+    preds = {"tab": tab, "kind": "kind = %(kind)s", "channel": "channel = %(channel)s"}
+
+    def but(dim: str) -> str:
+        return " AND ".join(p for d, p in preds.items() if d != dim) or "true"
+
+    every = " AND ".join(preds.values())
+    params: dict = {"kind": kind, "channel": channel}
+    cols = [f"count(*) FILTER (WHERE {but('tab')} AND {p}) AS t_{name}" for name, p in ASSESS_TABS.items()]
+    cols += [f"count(*) FILTER (WHERE {but(d)}) AS c_{d}" for d in ("regency", "kind", "channel")]
+    cols += _filtered_cols(every, params)
+    sql = f"""
+        SELECT grouping(left(village_code, 4), kind, channel) AS g, left(village_code, 4) AS regency, kind,
+               channel, {", ".join(cols)}
+        FROM proposals_proposalitem
+        WHERE {" OR ".join(ASSESS_TABS.values())}
+        GROUP BY GROUPING SETS ((left(village_code, 4)), (kind), (channel), ())"""
+    return sql, params
+
+
+def floor_assess_counts(cur, *, kind: str, channel: str, now) -> dict[str, dict[str, int]]:
+    """The assessment floor's statement, its rows read into the shape `queue_counts` returns (the region
+    dimension is called `village` there, whatever the queue's region length)."""
+    from verification.selectors import AGES, finding_values
+
+    sql, params = floor_assess_counts_sql(kind=kind, channel=channel)
+    cur.execute(sql, {**params, "now": now})
+    names = [d[0] for d in cur.description]
+    out: dict[str, dict[str, int]] = {"tab": {}, "village": {}, "kind": {}, "channel": {}}
+    for row in cur.fetchall():
+        r = dict(zip(names, row, strict=True))
+        if r["g"] == 0b011:
+            out["village"][r["regency"]] = r["c_regency"]
+        elif r["g"] == 0b101:
+            out["kind"][r["kind"]] = r["c_kind"]
+        elif r["g"] == 0b110:
+            out["channel"][r["channel"]] = r["c_channel"]
+        else:
+            out["tab"] = {name: r[f"t_{name}"] for name in ASSESS_TABS}
+            out["age"] = {code: r[f"a{i}"] for i, (code, _lo, _hi) in enumerate(AGES)}
+            out["finding"] = {v: r[f"f{i}"] for i, v in enumerate(finding_values())}
+    return out
+
+
+def data_officer():
+    from dtks.accounts.models import Role, User
+
+    user, _ = User.objects.get_or_create(
+        username="bench_assessment", defaults={"role": Role.MINISTRY_DATA_OFFICER, "region_code": ""}
+    )
+    return user
 
 
 def verifier(regency: str):
@@ -232,55 +331,112 @@ def verifier(regency: str):
     return user
 
 
+def _explain(sql: str, params=None) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN ANALYZE " + sql, params)
+        return "\n".join(r[0] for r in cur.fetchall())
+
+
+def counts_plans(call) -> list[str]:
+    """EXPLAIN ANALYZE of every statement `call()` runs (ours' counts: one per dimension)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    return [_explain(q["sql"]) for q in ctx.captured_queries]
+
+
 def measure(*, regency: str, repeat: int, explain: bool = True) -> dict:
-    """The measurements (in a process with Django set up on the filled database)."""
+    """The measurements (in a process with Django set up on the filled database): (a) and (b) for the
+    regency's verval queue, (c) and (d) for the ministry's assessment queue."""
     from django.db import connection
     from django.utils import timezone
 
+    from determination.assessment import ASSESSMENT, assessment_queue_visible_to
     from verification.selectors import (
         PAGE_SIZE,
         QueueFilters,
-        verval_queue_counts,
-        verval_queue_page,
+        queue_counts,
+        queue_page,
         verval_queue_visible_to,
     )
 
-    user = verifier(regency)
+    user, officer = verifier(regency), data_officer()
     filters = QueueFilters.parse(FILTERS)
+    afilters = QueueFilters.parse(FILTERS, queue=ASSESSMENT)
+    assert afilters.tab == "penilaian" and not afilters.village, afilters
     fp = {"prefix": regency + "%", "kind": filters.kind, "channel": filters.channel, "limit": PAGE_SIZE + 1}
-    runs: dict[str, list[float]] = {"page": [], "page_floor": [], "counts": [], "counts_floor": []}
-    same = {"page": True, "counts": True}
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        page = verval_queue_page(user=user, filters=filters)
-        runs["page"].append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+    afp = {"kind": afilters.kind, "channel": afilters.channel, "limit": PAGE_SIZE + 1}
+
+    def floor_page(sql, params):
         with connection.cursor() as cur:
-            cur.execute(FLOOR_PAGE, fp)
-            rows = cur.fetchall()
-        runs["page_floor"].append(time.perf_counter() - t0)
-        same["page"] &= [r.pk for r in page.rows] == [r[0] for r in rows[:PAGE_SIZE]] and bool(
-            page.next_cursor
-        ) == (len(rows) > PAGE_SIZE)
-        t0 = time.perf_counter()
-        ours = verval_queue_counts(user=user, filters=filters)
-        runs["counts"].append(time.perf_counter() - t0)
-        now = timezone.now()
-        t0 = time.perf_counter()
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def floor_verval_counts():
         with connection.cursor() as cur:
-            floor = floor_counts(cur, regency=regency, kind=filters.kind, channel=filters.channel, now=now)
-        runs["counts_floor"].append(time.perf_counter() - t0)
-        if nonzero(ours) != nonzero(floor):
-            same["counts"] = False
-            diff = {d: (ours[d], floor.get(d)) for d in ours if nonzero(ours)[d] != nonzero(floor).get(d)}
-            print(f"counts differ: {diff}", file=sys.stderr)
-    out = {"runs": runs, "same": same, "page_rows": len(page.rows), "queue": ours["tab"]}
+            return floor_counts(
+                cur, regency=regency, kind=filters.kind, channel=filters.channel, now=timezone.now()
+            )
+
+    def floor_assessment_counts():
+        with connection.cursor() as cur:
+            return floor_assess_counts(cur, kind=afilters.kind, channel=afilters.channel, now=timezone.now())
+
+    # (name, ours, floor): each pair back to back, ours first in the 1st, 3rd, … round, else the floor.
+    pairs = [
+        ("page", lambda: queue_page(user=user, filters=filters), lambda: floor_page(FLOOR_PAGE, fp)),
+        ("counts", lambda: queue_counts(user=user, filters=filters), floor_verval_counts),
+        ("assess_page", lambda: queue_page(user=officer, filters=afilters),
+         lambda: floor_page(FLOOR_ASSESS_PAGE, afp)),
+        ("assess_counts", lambda: queue_counts(user=officer, filters=afilters), floor_assessment_counts),
+    ]  # fmt: skip
+    runs: dict[str, list[float]] = {}
+    same = {name: True for name, _o, _f in pairs}
+    last: dict[str, object] = {}
+    for r in range(repeat):
+        for name, ours_call, floor_call in pairs:
+            got = {}
+            # One clock for both sides of a pair: the age buckets' bounds are the same instant, so an
+            # item changed exactly a bucket's length before counts the same on both (each side
+            # reading the clock itself, a second apart at full size, made them differ now and then).
+            with mock.patch("django.utils.timezone.now", return_value=timezone.now()):
+                for side, call in (("", ours_call), ("_floor", floor_call))[:: 1 if r % 2 == 0 else -1]:
+                    t0 = time.perf_counter()
+                    got[side] = call()
+                    runs.setdefault(name + side, []).append(time.perf_counter() - t0)
+            ours, floor = got[""], got["_floor"]
+            last[name] = ours
+            if name.endswith("page"):
+                same[name] &= [row.pk for row in ours.rows] == [row[0] for row in floor[:PAGE_SIZE]] and bool(
+                    ours.next_cursor
+                ) == (len(floor) > PAGE_SIZE)
+            elif nonzero(ours) != nonzero(floor):
+                same[name] = False
+                diff = {d: (ours[d], floor.get(d)) for d in ours if nonzero(ours)[d] != nonzero(floor).get(d)}
+                print(f"{name} differ: {diff}", file=sys.stderr)
+    out = {
+        "runs": runs,
+        "same": same,
+        "page_rows": len(last["page"].rows),
+        "queue": last["counts"]["tab"],
+        "assess_page_rows": len(last["assess_page"].rows),
+        "assess_queue": last["assess_counts"]["tab"],
+        "assess_regencies": len(last["assess_counts"]["village"]),
+    }
     if explain:
-        qs = verval_queue_visible_to(user=user, filters=filters)[: PAGE_SIZE + 1]
-        out["plan"] = qs.explain(analyze=True)
-        with connection.cursor() as cur:
-            cur.execute("EXPLAIN ANALYZE " + FLOOR_PAGE, fp)
-            out["plan_floor"] = "\n".join(r[0] for r in cur.fetchall())
+        limit = PAGE_SIZE + 1
+        out["plan"] = verval_queue_visible_to(user=user, filters=filters)[:limit].explain(analyze=True)
+        out["plan_floor"] = _explain(FLOOR_PAGE, fp)
+        assess = assessment_queue_visible_to(user=officer, filters=afilters)
+        out["assess_plan"] = assess[:limit].explain(analyze=True)
+        out["assess_plan_floor"] = _explain(FLOOR_ASSESS_PAGE, afp)
+        out["assess_counts_plans"] = counts_plans(lambda: queue_counts(user=officer, filters=afilters))
+        sql, params = floor_assess_counts_sql(kind=afilters.kind, channel=afilters.channel)
+        out["assess_counts_plan_floor"] = _explain(sql, {**params, "now": timezone.now()})
     return out
 
 
@@ -295,28 +451,53 @@ def child_measure(regency: str, repeat: int) -> int:
     return 0
 
 
+def _indent(text: str) -> str:
+    return "    " + text.replace("\n", "\n    ")
+
+
+def _pair(label: str, floor_label: str, ours_label: str, floor_s: float, ours_s: float, goal: float) -> bool:
+    ratio = ours_s / floor_s
+    print(f"  {label}")
+    print(f"      floor  {floor_label:<36} {1000 * floor_s:8.1f} ms")
+    print(f"      ours   {ours_label:<36} {1000 * ours_s:8.1f} ms")
+    print(f"      ours / floor = {ratio:.2f}  (goal ≤ {goal})  {verdict(ratio <= goal)}")
+    return ratio <= goal
+
+
 def report(m: dict) -> bool:
     med = {k: statistics.median(v) for k, v in m["runs"].items()}
     n = len(m["runs"]["page"])
-    page_ratio = med["page"] / med["page_floor"]
-    counts_ratio = med["counts"] / med["counts_floor"]
-    print(f"\n== the queue, filters {FILTERS}, median of {n} ==")
-    print(f"  (a) first page ({m['page_rows']} rows)")
-    print(f"      floor  bare SQL, indexed              {1000 * med['page_floor']:8.1f} ms")
-    print(f"      ours   verval_queue_page              {1000 * med['page']:8.1f} ms")
-    print(f"      ours / floor = {page_ratio:.2f}  (goal ≤ {PAGE_GOAL})  {verdict(page_ratio <= PAGE_GOAL)}")
-    print("  (b) counts per filter value")
-    print(f"      floor  one GROUPING SETS statement    {1000 * med['counts_floor']:8.1f} ms")
-    print(f"      ours   verval_queue_counts            {1000 * med['counts']:8.1f} ms")
-    print(
-        f"      ours / floor = {counts_ratio:.2f}  (goal ≤ {COUNTS_GOAL})  {verdict(counts_ratio <= COUNTS_GOAL)}"
-    )
+    print(f"\n== the regency's verval queue, tab antrean, filters {FILTERS}, median of {n} ==")
+    ok = _pair(f"(a) first page ({m['page_rows']} rows)", "bare SQL, indexed", "queue_page",
+               med["page_floor"], med["page"], PAGE_GOAL)  # fmt: skip
+    ok &= _pair("(b) counts per filter value", "one GROUPING SETS statement", "queue_counts",
+                med["counts_floor"], med["counts"], COUNTS_GOAL)  # fmt: skip
     print(f"  the same rows and counts as the floor: page {m['same']['page']}, counts {m['same']['counts']}")
     print("\n  plan, ours (verval_queue_visible_to, first page):")
-    print("    " + m["plan"].replace("\n", "\n    "))
+    print(_indent(m["plan"]))
     print("\n  plan, floor:")
-    print("    " + m["plan_floor"].replace("\n", "\n    "))
-    return page_ratio <= PAGE_GOAL and counts_ratio <= COUNTS_GOAL
+    print(_indent(m["plan_floor"]))
+
+    print(f"\n== the ministry's assessment queue (data officer, national), tab penilaian, filters {FILTERS}, "
+          f"median of {n} ==")  # fmt: skip
+    print(f"  the queue: {m['assess_queue']} (with the filters), {m['assess_regencies']} regencies")
+    page_label, counts_label = "queue_page (ASSESSMENT)", "queue_counts (ASSESSMENT)"
+    ok &= _pair(f"(c) first page ({m['assess_page_rows']} rows)", "bare SQL, indexed", page_label,
+                med["assess_page_floor"], med["assess_page"], PAGE_GOAL)  # fmt: skip
+    ok &= _pair("(d) counts per filter value", "one GROUPING SETS statement", counts_label,
+                med["assess_counts_floor"], med["assess_counts"], COUNTS_GOAL)  # fmt: skip
+    print(f"  the same rows and counts as the floor: page {m['same']['assess_page']}, "
+          f"counts {m['same']['assess_counts']}")  # fmt: skip
+    print("\n  plan, ours (assessment_queue_visible_to, first page):")
+    print(_indent(m["assess_plan"]))
+    print("\n  plan, floor:")
+    print(_indent(m["assess_plan_floor"]))
+    print("\n  plan, floor of the counts (one GROUPING SETS statement):")
+    print(_indent(m["assess_counts_plan_floor"]))
+    for i, plan in enumerate(m["assess_counts_plans"], 1):
+        print(f"\n  plan, ours' counts, statement {i} of {len(m['assess_counts_plans'])}:")
+        print(_indent(plan))
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -338,8 +519,8 @@ def main(argv: list[str] | None = None) -> int:
 
     server = Server(args.database_url, args.pg_option)
     template, scratch = f"{args.db_name}_tpl", args.db_name
-    print(f"Benchmark: the verval queue vs bare SQL, {args.items:,} open items, {args.regency_items:,} in one regency, "
-          f"repeat {args.repeat}")  # fmt: skip
+    print(f"Benchmark: the verval and assessment queues vs bare SQL, {args.items:,} open items, "
+          f"{args.regency_items:,} in one regency, repeat {args.repeat}")  # fmt: skip
     t = prepare_template(server, template)
     print(f"Template database {template}: migrated, regions loaded in {t:.1f} s")
     print_settings(server.settings(template), args.pg_option, SESSION)
@@ -360,8 +541,10 @@ def main(argv: list[str] | None = None) -> int:
     if proc.returncode:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"child failed (exit {proc.returncode})")
+    if proc.stderr.strip():
+        sys.stderr.write(proc.stderr[-4000:])
     m = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"  the regency's queue: {m['queue']}  ({busy()})")
+    print(f"  the regency's queue: {m['queue']}; the assessment queue: {m['assess_queue']}  ({busy()})")
     ok = report(m)
     print()
     print_settings(server.settings(template), args.pg_option, SESSION)
@@ -369,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         server.drop(scratch)
         server.drop(template)
     if not all(m["same"].values()):
-        print("The queue's page or counts differ from the floor's")
+        differ = ", ".join(k for k, v in m["same"].items() if not v)
+        print(f"A queue's page or counts differ from the floor's: {differ}")
         return 2
     return 1 if args.strict and not ok else 0
 

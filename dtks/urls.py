@@ -15,6 +15,7 @@ urlpatterns = [
     path("usulan/", include("proposals.urls")),
     path("daftar/", include("proposals.public_urls")),
     path("verval/", include("verification.urls")),
+    path("penilaian/", include("determination.urls")),
     path("api/v1/", include("dtks.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

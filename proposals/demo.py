@@ -15,7 +15,12 @@ shows what the pages really do:
   Magelang verifier and which the village sees for information;
 - a second submitted one (`VERVAL_SERIALS`), left for the verification stage's demo
   (verification/demo.py) to decide through its own service: one returned, one verified with a
-  correction, one verified overriding a finding, one rejected, and one still waiting.
+  correction, one verified overriding a finding, one rejected, and one still waiting;
+- in the first Sleman demo desa, its operator's submitted musyawarah (`ASSESSMENT_SERIALS`), left for
+  the later stages' demos to carry on: the Sleman verifier verifies it and the head of its Dinas Sosial
+  sends it to the DI Yogyakarta province, which forwards it to the ministry but for one item it
+  disputes (verification/demo.py); the ministry accepts, returns and leaves items waiting
+  (determination/demo.py).
 
 Idempotent: musyawarah are recognised by their place; a rerun adds nothing. Needs the demo registry
 and demo users (seeded before).
@@ -29,6 +34,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
+from dtks.accounts.demo import REGENCY as SLEMAN
 from dtks.accounts.models import Role, User
 from dtks.core.demo import DemoResult, DemoUnavailable
 from dtks.core.models import IdempotencyKey
@@ -59,6 +65,18 @@ VERVAL_SERIALS = {
     7205: "Mulyadi",
 }
 VERVAL_FINDING = 7203
+# The Sleman musyawarah's families (`_new_family` serials) with their heads' names; the first one's
+# second member has a birth date that disagrees with her NIK (a finding the ministry sees).
+ASSESSMENT_SERIALS = {
+    7301: "Sukardi",
+    7302: "Parjiyo",
+    7303: "Ngatijo",
+    7304: "Wagiman",
+    7305: "Sutrisno",
+    7306: "Tumijan",
+}
+ASSESSMENT_FINDING = 7301
+ASSESSMENT_PLACE = "Balai padukuhan (demo)"
 DESTINATION = "3371011007"  # Magersari, Kota Magelang
 # A small, valid PDF: the minutes of the demo musyawarah.
 MINUTES_PDF = (
@@ -69,8 +87,8 @@ MINUTES_PDF = (
 )
 
 
-def _new_family(serial: int) -> tuple[dict, list[dict]]:
-    district = OPERATOR_VILLAGE[:6]
+def _new_family(serial: int, village: str = OPERATOR_VILLAGE) -> tuple[dict, list[dict]]:
+    district = village[:6]
     family = {
         "is_family": True,
         "no_kk": f"{district}150826{serial:04d}",
@@ -112,12 +130,14 @@ def _new_family(serial: int) -> tuple[dict, list[dict]]:
     return family, persons
 
 
-def _musyawarah(operator: User, place: str, *, minutes: bool, held_on: date) -> Musyawarah:
+def _musyawarah(
+    operator: User, place: str, *, minutes: bool, held_on: date, led_by: str = "Lurah Rejowinangun Selatan"
+) -> Musyawarah:
     m = musyawarah_services.musyawarah_create(
         actor=operator,
         held_on=held_on,
         place=place,
-        led_by="Lurah Rejowinangun Selatan",
+        led_by=led_by,
         attendee_count=24,
         attendee_names="Ketua RT 01\nKetua RW 03\nPSKS Karang Taruna\nKader PKK",
         input_sources=["RT_RW", "LURAH", "PSKS", "KANTOR_DESA"],
@@ -254,7 +274,41 @@ def proposals_demo_seed() -> DemoResult:
             musyawarah_services.musyawarah_submit(musyawarah_id=m.pk, actor=operator)
             result.created.append(PLACES["verval"])
     _other_channels(result)
+    _sleman_musyawarah(result)
     return result
+
+
+def _sleman_musyawarah(result: DemoResult) -> None:
+    """The Sleman demo desa's submitted musyawarah (`ASSESSMENT_SERIALS`); once only, by its place."""
+    operator = (
+        User.objects.filter(
+            is_demo=True, role=Role.VILLAGE_OPERATOR, region_code__startswith=SLEMAN, is_active=True
+        )
+        .order_by("region_code")
+        .first()
+    )
+    if (
+        operator is None
+        or Musyawarah.objects.filter(village_code=operator.region_code, place=ASSESSMENT_PLACE).exists()
+    ):
+        return
+    with transaction.atomic():
+        m = _musyawarah(
+            operator, ASSESSMENT_PLACE, minutes=True, held_on=date(2026, 10, 14), led_by="Lurah desa"
+        )
+        for serial, head in ASSESSMENT_SERIALS.items():
+            family, persons = _new_family(serial, operator.region_code)
+            family["alamat"] = "Padukuhan Karangmloko"
+            persons[0]["nama"] = head
+            for p in persons:
+                p["tempat_lahir"] = "SLEMAN"
+            if serial == ASSESSMENT_FINDING:
+                persons[1]["tanggal_lahir"] = date(1992, 7, 22)  # disagrees with the NIK
+            create.proposal_item_create(
+                kind="addition", actor=operator, musyawarah_id=m.pk, family=family, persons=persons
+            )
+        musyawarah_services.musyawarah_submit(musyawarah_id=m.pk, actor=operator)
+    result.created.append(f"{ASSESSMENT_PLACE} ({operator.region_code})")
 
 
 MINISTRY_KEYS = ("demo:kemensos:banjir", "demo:kemensos:ppks")

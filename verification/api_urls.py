@@ -6,6 +6,7 @@ from . import (
     apis,
     converters,  # noqa: F401 - registers `verval_id`
     decision_apis,
+    province_apis,
     submission_apis,
     visit_apis,
 )
@@ -44,6 +45,17 @@ urlpatterns: list = [
         submission_apis.SubmissionSendApi.as_view(),
         name="verval-submission-send",
     ),
+    path(
+        "verval/pengajuan/<verval_id:pk>/teruskan/",
+        submission_apis.SubmissionForwardApi.as_view(),
+        name="verval-submission-forward",
+    ),
+    path(
+        "verval/pengajuan/<verval_id:pk>/sanggah/",
+        submission_apis.SubmissionDisputeApi.as_view(),
+        name="verval-submission-dispute",
+    ),
+    path("verval/provinsi/", province_apis.ProvinceSummaryApi.as_view(), name="verval-province"),
     path("verval/prelist/", visit_apis.PrelistListApi.as_view(), name="prelists"),
     path("verval/prelist/baru/", visit_apis.PrelistCreateApi.as_view(), name="prelist-create"),
     path("verval/prelist/<verval_id:pk>/", visit_apis.PrelistDetailApi.as_view(), name="prelist"),

@@ -22,12 +22,12 @@ from .review import build_review, half_label, review_item
 from .selectors import (
     AGES,
     SORTS,
-    TABS,
+    VERVAL,
     QueueFilters,
     finding_values,
-    verval_queue_counts,
-    verval_queue_number_search,
-    verval_queue_page,
+    queue_counts,
+    queue_number_search,
+    queue_page,
 )
 
 
@@ -55,7 +55,7 @@ class QueueItemSerializer(serializers.Serializer):
 
 
 QUEUE_PARAMETERS = [
-    OpenApiParameter("tab", OpenApiTypes.STR, enum=list(TABS)),
+    OpenApiParameter("tab", OpenApiTypes.STR, enum=list(VERVAL.tabs)),
     OpenApiParameter("desa", OpenApiTypes.STR, description=_("Kode kelurahan/desa (10 angka).")),
     OpenApiParameter("jenis", OpenApiTypes.STR),
     OpenApiParameter("saluran", OpenApiTypes.STR),
@@ -83,12 +83,16 @@ class VervalQueueApi(GenericAPIView):
 
     serializer_class = QueueItemSerializer
     pagination_class = None
+    queue = VERVAL  # the assessment queue's API is this view with its own queue (determination)
+    search_path = "/api/v1/verval/cari/"
 
     def get(self, request, *args, **kwargs):
-        f = QueueFilters.parse(request.query_params)
+        f = QueueFilters.parse(request.query_params, queue=self.queue)
         if "nomor" in f.errors:
-            raise ValidationError({"q": [_("NIK atau nomor KK dicari dengan POST ke /api/v1/verval/cari/.")]})
-        page = verval_queue_page(user=request.user, filters=f)
+            raise ValidationError(
+                {"q": [_("NIK atau nomor KK dicari dengan POST ke %(path)s.") % {"path": self.search_path}]}
+            )
+        page = queue_page(user=request.user, filters=f)
         if page.bad_cursor:
             raise ValidationError({"setelah": [_("Kursor halaman tidak valid; ikuti tautan `next`.")]})
         next_url = None
@@ -101,7 +105,7 @@ class VervalQueueApi(GenericAPIView):
             {
                 "results": QueueItemSerializer(page.rows, many=True).data,
                 "next": next_url,
-                "counts": verval_queue_counts(user=request.user, filters=f),
+                "counts": queue_counts(user=request.user, filters=f),
             }
         )
 
@@ -121,13 +125,14 @@ class VervalSearchApi(GenericAPIView):
     permintaan, tidak pernah di URL."""
 
     serializer_class = QueueItemSerializer
+    queue = VERVAL
 
     def post(self, request, *args, **kwargs):
         data = request.data if hasattr(request.data, "get") else {}
         form = NumberSearchForm({"nomor": data.get("nomor") if isinstance(data.get("nomor"), str) else ""})
         if not form.is_valid():
             raise ValidationError({"nomor": form.errors.get("nomor", [])})
-        rows = verval_queue_number_search(user=request.user, number=form.cleaned_data["nomor"], tab="")
+        rows = queue_number_search(user=request.user, number=form.cleaned_data["nomor"], queue=self.queue)
         return Response({"results": QueueItemSerializer(rows, many=True).data})
 
 

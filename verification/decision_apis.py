@@ -4,6 +4,7 @@ and in bulk, with the bulk decision's progress. POSTs accept an `Idempotency-Key
 in verification/permissions.py."""
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -130,6 +131,18 @@ class AlreadyDecidedError(exceptions.APIException):
     default_code = "already_decided"
 
 
+@contextmanager
+def decision_errors():
+    """A decision service's refusals as API answers: out of scope 404, decided already 409 (its
+    ValidationError and PermissionDenied are the API's 400 and 403 as everywhere)."""
+    try:
+        yield
+    except ItemNotFound as exc:
+        raise exceptions.NotFound() from exc
+    except AlreadyDecided as exc:
+        raise AlreadyDecidedError(exc.messages[0]) from exc
+
+
 class DecisionApi(GenericAPIView):
     serializer_class = DecisionSerializer
 
@@ -147,7 +160,7 @@ class DecisionApi(GenericAPIView):
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        try:
+        with decision_errors():
             record = verval_decide(
                 item_id=pk,
                 decision=d["decision"],
@@ -160,10 +173,6 @@ class DecisionApi(GenericAPIView):
                 idempotency_key=key,
                 ip=client_ip(request),
             )
-        except ItemNotFound as exc:
-            raise exceptions.NotFound() from exc
-        except AlreadyDecided as exc:
-            raise AlreadyDecidedError(exc.messages[0]) from exc
         return Response(DecisionResultSerializer(record).data, status=status.HTTP_201_CREATED)
 
 

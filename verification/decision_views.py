@@ -5,10 +5,12 @@ verification/permissions.py."""
 
 import re
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,13 +33,13 @@ def item_page(pk: int) -> str:
     return f"/verval/usulan/{pk}/"
 
 
-def _form_key(request) -> str | None:
+def form_key(request) -> str | None:
     """The form's idempotency key (`kunci`), when it is one a form of ours could have sent."""
     key = request.POST.get("kunci") or ""
     return key if re.fullmatch(r"[0-9a-f]{32}", key) else None
 
 
-def _form_errors(form, exc: ValidationError) -> None:
+def form_errors(form, exc: ValidationError) -> None:
     """Puts a service's refusal on the form's fields where it names one."""
     if not hasattr(exc, "error_dict"):
         for m in exc.messages:
@@ -47,7 +49,14 @@ def _form_errors(form, exc: ValidationError) -> None:
         messages_ = [m for e in errors for m in e.messages]
         field = key
         if key.startswith("overrides."):
-            field = f"override_{key.split('.', 1)[1]}"
+            rule = key.split(".", 1)[1]
+            field = f"override_{rule}"
+            if (
+                field not in form.fields
+                and rule in Finding.Rule.values
+                and hasattr(form, "add_override_field")
+            ):
+                form.add_override_field(rule)  # a finding the correction brought: ask for its reason
         elif key.startswith("corrections.persons."):
             parts = key.split(".")
             field = f"p{parts[2]}_{parts[3]}" if len(parts) >= 4 else "__all__"
@@ -60,76 +69,105 @@ def _form_errors(form, exc: ValidationError) -> None:
                 form.add_error(None, m)
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def decide(request, pk: int):
-    user = request.user
-    item = get_object_or_404(proposal_items_visible_to(user=user), pk=pk)
-    decided = item.state != ProposalItem.State.SUBMITTED
-    form = DecisionForm(request.POST or None, item=item)
-    status = 200
-    if request.method == "POST" and not decided:
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                verval_decide(
-                    item_id=item.pk,
-                    decision=d["decision"],
-                    actor=user,
-                    reason=d["reason"],
-                    reason_code=d["reason_code"],
-                    note=d["note"],
-                    overrides=form.overrides() if d["decision"] in ("verify", "verify_corrected") else None,
-                    corrections=form.corrections(),
-                    idempotency_key=_form_key(request),
-                    ip=client_ip(request),
-                )
-            except AlreadyDecided as exc:
-                item.refresh_from_db()
-                decided = True
-                messages.error(request, exc.messages[0])
-                status = 409
-            except ItemNotFound:
-                raise Http404 from None
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-                status = 403
-            except ValidationError as exc:
-                _form_errors(form, exc)
-                status = 400
-            else:
-                messages.success(
-                    request,
-                    _("Usulan #%(id)d: %(what)s.")
-                    % {"id": item.pk, "what": DecisionKind(d["decision"]).label},
-                )
-                return HttpResponseRedirect(item_page(item.pk))
-        else:
-            status = 400
-    elif request.method == "POST":
+def finding_rows(item: ProposalItem) -> list[dict]:
+    """The item's findings as a decision page lists them (templates/verification/_decision_findings.html)."""
+    return [
+        {"rule": f.get("rule"), "label": Finding.rule_label(f.get("rule")), "message": f.get("message", "")}
+        for f in item.findings or []
+    ]
+
+
+@dataclass
+class Outcome:
+    """What a decision page's POST came to: a redirect when decided, else the form again with its
+    status (`decided` when someone decided first or the item no longer waits for this decision)."""
+
+    response: HttpResponse | None = None
+    decided: bool = False
+    status: int = 200
+
+
+def run_decision(
+    request, *, form, item, decided: bool, decide: Callable[[dict], object], label, done_url: str
+) -> Outcome:
+    """A decision page's POST, the regency's and the ministry's alike: the form validated, the
+    service called (`decide(cleaned_data)`), its refusals put on the form (400), a wrong role (403),
+    an item out of scope (404), someone else's decision first (409, with the message); on success a
+    message naming the decision (`label(cleaned_data)`) and a redirect to `done_url`."""
+    if request.method != "POST":
+        return Outcome(decided=decided)
+    if decided:
         messages.error(
             request,
             _("Usulan #%(id)d sudah diputuskan (%(state)s).")
             % {"id": item.pk, "state": item.get_state_display()},
         )
-        status = 409
+        return Outcome(decided=True, status=409)
+    if not form.is_valid():
+        return Outcome(status=400)
+    try:
+        decide(form.cleaned_data)
+    except AlreadyDecided as exc:
+        item.refresh_from_db()
+        messages.error(request, exc.messages[0])
+        return Outcome(decided=True, status=409)
+    except ItemNotFound:
+        raise Http404 from None
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return Outcome(status=403)
+    except ValidationError as exc:
+        form_errors(form, exc)
+        return Outcome(status=400)
+    messages.success(
+        request, _("Usulan #%(id)d: %(what)s.") % {"id": item.pk, "what": label(form.cleaned_data)}
+    )
+    return Outcome(response=HttpResponseRedirect(done_url))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def decide(request, pk: int):
+    user = request.user
+    item = get_object_or_404(proposal_items_visible_to(user=user), pk=pk)
+    form = DecisionForm(request.POST or None, item=item)
+
+    def call(d: dict):
+        return verval_decide(
+            item_id=item.pk,
+            decision=d["decision"],
+            actor=user,
+            reason=d["reason"],
+            reason_code=d["reason_code"],
+            note=d["note"],
+            overrides=form.overrides() if d["decision"] in ("verify", "verify_corrected") else None,
+            corrections=form.corrections(),
+            idempotency_key=form_key(request),
+            ip=client_ip(request),
+        )
+
+    outcome = run_decision(
+        request,
+        form=form,
+        item=item,
+        decided=item.state not in (ProposalItem.State.SUBMITTED, ProposalItem.State.RETURNED_TO_REGENCY),
+        decide=call,
+        label=lambda d: DecisionKind(d["decision"]).label,
+        done_url=item_page(item.pk),
+    )
+    if outcome.response is not None:
+        return outcome.response
+    decided, status = outcome.decided, outcome.status
     context = {
         "item": item,
         "form": form,
         "decided": decided,
         "already": item.state in DECIDED_STATES,
-        "findings": [
-            {
-                "rule": f.get("rule"),
-                "label": Finding.rule_label(f.get("rule")),
-                "message": f.get("message", ""),
-            }
-            for f in item.findings or []
-        ],
+        "findings": finding_rows(item),
         "decisions": decisions_of_item(user=user, item_id=item.pk)[:5],
         "item_page": item_page(item.pk),
         # A fresh key per rendered form: a double submit decides once (dtks/core/idempotency.py).
-        "kunci": _form_key(request) or uuid.uuid4().hex,
+        "kunci": form_key(request) or uuid.uuid4().hex,
     }
     return render(request, "verification/decide.html", context, status=status)
 
@@ -153,7 +191,7 @@ def bulk(request):
                 reason=d["reason"],
                 reason_code=d["reason_code"],
                 note=d["note"],
-                idempotency_key=_form_key(request),
+                idempotency_key=form_key(request),
                 ip=client_ip(request),
                 **kwargs,
             )

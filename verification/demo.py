@@ -11,9 +11,12 @@ decision page does:
 and the fifth stays in the queue with the stage 1 demo's other submitted items. Around them, the
 regency submission (verification/submissions.py) in both of its visible states:
 
-- before those decisions, the items the stage 1 demo already verified are gathered, signed off by the
-  head of the Dinas Sosial with a (generated) regent's letter and sent to the province: the Central
-  Java province officer has a submission to read;
+- before those decisions, the items the stage 1 demo already verified — and two more of its waiting
+  families the verifier verifies first for the province's demo (`PROVINCE_SERIALS`, `_province_work`) —
+  are gathered, signed off by the head of the Dinas Sosial with a (generated) regent's letter and sent
+  to the province: the Central Java province officer logs in to a submission of three items waiting to
+  be forwarded to the ministry or disputed (its summary at /verval/provinsi/ shows an overridden
+  finding);
 - after them, the two items just verified are gathered into the next submission, waiting for the head
   of the Dinas Sosial's signature (one with an overridden finding in its summary).
 
@@ -21,6 +24,11 @@ Then the field visits (verification/visits.py): the verifier draws up a prelist 
 village — the family still waiting in the queue — for the village's pendamping, who has visited it
 with five photos of the checklist (the others show as gaps on the item review), GPS and the house
 survey.
+
+Last, Kabupaten Sleman's part of the way to the ministry (issue 16): the Sleman verifier verifies the
+families the stage 1 demo left in its desa (one overriding a finding), the head of its Dinas Sosial
+signs and sends them to DI Yogyakarta, whose officer disputes one with a reason and forwards the others
+(verification/province.py), for the assessment demo (determination/demo.py).
 
 Idempotent: an item already decided is left alone, a submission is made only when the city has none
 (the sent one) or has verified items not yet gathered (the open one), and the prelist only when the
@@ -39,13 +47,14 @@ from django.utils import timezone
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
-from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
+from dtks.accounts.demo import CITY, OPERATOR_VILLAGE, REGENCY
 from dtks.accounts.models import Role, User
 from dtks.core.demo import DemoResult, DemoUnavailable
 from dtks.registry.fields import PERSON_FIELDS
 from proposals.item import ProposalItem
 
 from .models import DecisionKind, Prelist, RegencySubmission, RejectReason
+from .province import submission_dispute, submission_forward
 from .services import verval_decide
 from .submissions import items_to_gather, submission_gather, submission_send, submission_sign
 from .visits import PrelistInput, VisitInput, prelist_create, visit_record
@@ -98,8 +107,9 @@ def kk_of(serial: int) -> str:
     return f"{OPERATOR_VILLAGE[:6]}150826{serial:04d}"
 
 
-def _corrections(item: ProposalItem, alamat: str) -> dict:
-    """The item's content with the address corrected, as `verval_decide` takes it."""
+def corrections_of(item: ProposalItem, alamat: str, **family_fields) -> dict:
+    """The item's content with the address (and any other family field given) corrected, as
+    `verval_decide` takes it."""
     persons = []
     for p in item.persons.order_by("position"):
         row = {"target_person_id": p.target_person_id, **{k: getattr(p, k) for k in PERSON_FIELDS}}
@@ -113,6 +123,7 @@ def _corrections(item: ProposalItem, alamat: str) -> dict:
         "alamat": alamat,
         "house": dict(item.house or {}),
         "is_family": True,
+        **family_fields,
     }
     return {"family": family, "persons": persons}
 
@@ -130,18 +141,55 @@ def _demo_user(role: str, region: str) -> User:
     return user
 
 
-def demo_letter() -> SimpleUploadedFile:
-    """A one-page PDF standing in for the mayor's approval letter (the demo has no scanner)."""
+def demo_letter(head: str = "WALI KOTA MAGELANG") -> SimpleUploadedFile:
+    """A one-page PDF standing in for the mayor's (regent's) approval letter (the demo has no scanner)."""
     pdf = FPDF(format="A4")
     pdf.add_page()
     pdf.set_font("Helvetica", size=12)
     pdf.multi_cell(
         0,
         7,
-        "WALI KOTA MAGELANG\n\nPersetujuan atas hasil verifikasi dan validasi Data Terpadu Kesejahteraan "
-        "Sosial Kota Magelang.\n\n(Contoh untuk demo DTKS.)",
+        f"{head}\n\nPersetujuan atas hasil verifikasi dan validasi Data Terpadu Kesejahteraan "
+        "Sosial.\n\n(Contoh untuk demo DTKS.)",
     )
     return SimpleUploadedFile("surat-persetujuan.pdf", bytes(pdf.output()), content_type="application/pdf")
+
+
+# ---- the province's demo (issue 16) ------------------------------------------------------------------
+
+# Stage 1's waiting families (proposals/demo.py) that join the submission sent to the province, so
+# that its officer has several items to forward or dispute: a musyawarah's addition and the ministry's
+# flood-hit family, whose finding the verifier overrides.
+PROVINCE_SERIALS = {
+    7003: "",
+    7005: "Rumah rusak berat diperiksa di pengungsian Balai RW 05; KK asli hanyut, data dicocokkan dengan KTP.",
+}
+
+
+def _province_work(verifier: User, result: DemoResult) -> None:
+    """Before the first submission is gathered (only then: a rerun changes nothing), the verifier
+    verifies the `PROVINCE_SERIALS` families, so they are sent to the province with it."""
+    if RegencySubmission.objects.filter(regency_code=CITY).exists():
+        return
+    waiting = ProposalItem.objects.filter(
+        village_code=OPERATOR_VILLAGE,
+        state=ProposalItem.State.SUBMITTED,
+        verifier=ProposalItem.Verifier.REGENCY,
+        no_kk__in=[kk_of(serial) for serial in PROVINCE_SERIALS],
+    )
+    for item in waiting.order_by("pk"):
+        reason = PROVINCE_SERIALS[int(item.no_kk[-4:])]
+        verval_decide(
+            item_id=item.pk,
+            decision=DecisionKind.VERIFY,
+            actor=verifier,
+            note="Diverifikasi untuk pengajuan ke provinsi.",
+            overrides=_overrides(item, {"*": reason} if reason else {}),
+        )
+        result.created.append(f"#{item.pk} {DecisionKind.VERIFY.label} (untuk pengajuan ke provinsi)")
+
+
+# ---- the regency submission -------------------------------------------------------------------------
 
 
 def _sent_submission(verifier: User, supervisor: User, result: DemoResult) -> None:
@@ -187,6 +235,7 @@ def verification_demo_seed() -> DemoResult:
         raise DemoUnavailable("Usulan demo musyawarah untuk verval belum ada; jalankan demo Musyawarah dulu.")
     result = DemoResult()
     with transaction.atomic():
+        _province_work(verifier, result)
         _sent_submission(verifier, supervisor, result)
         for d in DECISIONS:
             item = items[kk_of(d.serial)]
@@ -201,14 +250,72 @@ def verification_demo_seed() -> DemoResult:
                 reason_code=d.reason_code,
                 note=d.note,
                 overrides=_overrides(item, d.overrides) if verifies else None,
-                corrections=_corrections(item, d.alamat)
+                corrections=corrections_of(item, d.alamat)
                 if d.decision == DecisionKind.VERIFY_CORRECTED
                 else None,
             )
             result.created.append(f"#{item.pk} {DecisionKind(d.decision).label}")
         _open_submission(verifier, result)
         _prelist_and_visit(verifier, result)
+        _sleman_to_the_ministry(result)
     return result
+
+
+# ---- Sleman, on its way to the ministry (issue 16) ------------------------------------------------------
+
+# The Sleman musyawarah's families (proposals/demo.py, `ASSESSMENT_SERIALS`): the first has a finding the
+# verifier overrides; the province disputes the last one and forwards the others.
+SLEMAN_OVERRIDE = (
+    "KTP asli diperiksa saat kunjungan: tanggal lahir benar, NIK lama belum dimutakhirkan Dukcapil."
+)
+SLEMAN_DISPUTED = 7306
+SLEMAN_DISPUTE = (
+    "Keluarga ini tercatat pindah ke Kabupaten Bantul menurut laporan kecamatan; mohon diperiksa ulang."
+)
+
+
+def _sleman_to_the_ministry(result: DemoResult) -> None:
+    """The Sleman families go the whole way to the ministry through the services the pages use: verified
+    (a finding overridden), gathered, signed off with the regent's letter and sent to DI Yogyakarta,
+    which disputes one and forwards the rest. Once only: when Sleman has no submission yet."""
+    sleman = REGENCY
+    items = list(
+        ProposalItem.objects.filter(
+            village_code__startswith=sleman,
+            channel=ProposalItem.Channel.MUSYAWARAH,
+            state=ProposalItem.State.SUBMITTED,
+        ).order_by("no_kk")
+    )
+    if not items or RegencySubmission.objects.filter(regency_code=sleman).exists():
+        return
+    verifier = _demo_user(Role.REGENCY_VERIFIER, sleman)
+    supervisor = _demo_user(Role.REGENCY_SUPERVISOR, sleman)
+    province = _demo_user(Role.PROVINCE_OFFICER, sleman[:2])
+    for item in items:
+        verval_decide(
+            item_id=item.pk,
+            decision=DecisionKind.VERIFY,
+            actor=verifier,
+            note="Dikunjungi pendamping; kondisi rumah sesuai usulan.",
+            overrides=_overrides(item, {"*": SLEMAN_OVERRIDE}),
+        )
+    sub = submission_gather(actor=verifier)
+    submission_sign(
+        submission_id=sub.pk,
+        actor=supervisor,
+        letter=demo_letter("BUPATI SLEMAN"),
+        letter_number="400.9/1187/2026",
+        letter_date=date(2026, 11, 24),
+        note="Hasil verifikasi dan validasi Oktober 2026.",
+    )
+    submission_send(submission_id=sub.pk, actor=supervisor)
+    disputed = [i.pk for i in items if i.no_kk.endswith(f"{SLEMAN_DISPUTED:04d}")]
+    submission_dispute(submission_id=sub.pk, actor=province, item_ids=disputed, reason=SLEMAN_DISPUTE)
+    submission_forward(submission_id=sub.pk, actor=province)
+    result.created.append(
+        f"Sleman: {len(items)} usulan diverifikasi, pengajuan {sub.label} dikirim; "
+        f"{len(items) - len(disputed)} diteruskan ke Kementerian Sosial, {len(disputed)} disanggah provinsi"
+    )
 
 
 DEMO_PHOTOS = {

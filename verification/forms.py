@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from dtks.registry.models import Finding
 from proposals.item import ProposalItem
 
-from .models import BULK_DECISION_CHOICES, DecisionKind, RejectReason
+from .models import BULK_DECISION_CHOICES, RETURNED_DECISIONS, DecisionKind, RejectReason
 from .selectors import FILTER_PARAMS
 
 FAMILY_EDIT = (("no_kk", _("Nomor KK")), ("rt", _("RT")), ("rw", _("RW")), ("alamat", _("Alamat")))
@@ -33,7 +33,40 @@ def finding_rules(item: ProposalItem) -> list[str]:
     return rules
 
 
-class DecisionForm(forms.Form):
+class OverrideFields:
+    """A decision form's override reason per rule found on the item (`override_<rule>`), the item's
+    reasons so far as initial values — the verifier's form here, the ministry's assessment form."""
+
+    def add_override_fields(self, item: ProposalItem) -> None:
+        self.rules = finding_rules(item)
+        # A correction in the same decision may bring a finding the item did not have: the service then
+        # asks for its reason (form_errors adds the field), which the next submit carries.
+        for name in self.data if self.is_bound else ():
+            rule = name.removeprefix("override_")
+            if name.startswith("override_") and rule in Finding.Rule.values and rule not in self.rules:
+                self.rules.append(rule)
+        self.add_override_field(*self.rules, initial=item.overrides or {})
+
+    def add_override_field(self, *rules: str, initial: dict | None = None) -> None:
+        for rule in rules:
+            if rule not in self.rules:
+                self.rules.append(rule)
+            self.fields[f"override_{rule}"] = forms.CharField(
+                label=_("Alasan pengabaian temuan %(rule)s") % {"rule": Finding.rule_label(rule)},
+                required=False,
+                max_length=2000,
+                initial=(initial or {}).get(rule, ""),
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def override_fields(self):
+        return [self[f"override_{rule}"] for rule in self.rules]
+
+    def overrides(self) -> dict[str, str]:
+        return {rule: self.cleaned_data.get(f"override_{rule}", "") for rule in self.rules}
+
+
+class DecisionForm(OverrideFields, forms.Form):
     decision = forms.ChoiceField(
         label=_("Keputusan"), choices=DecisionKind.choices, widget=forms.RadioSelect, required=True
     )
@@ -61,15 +94,9 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, item: ProposalItem, **kwargs):
         super().__init__(*args, **kwargs)
         self.item = item
-        self.rules = finding_rules(item)
-        for rule in self.rules:
-            self.fields[f"override_{rule}"] = forms.CharField(
-                label=_("Alasan pengabaian temuan %(rule)s") % {"rule": Finding.rule_label(rule)},
-                required=False,
-                max_length=2000,
-                initial=(item.overrides or {}).get(rule, ""),
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
+        if item.state == ProposalItem.State.RETURNED_TO_REGENCY:
+            self.fields["decision"].choices = [(k.value, k.label) for k in RETURNED_DECISIONS]
+        self.add_override_fields(item)
         self.correctable = correctable(item)
         self.persons = list(item.persons.order_by("position")) if self.correctable else []
         if self.correctable:
@@ -90,9 +117,6 @@ class DecisionForm(forms.Form):
                         widget=forms.DateInput(attrs={"type": "date"}) if name == "tanggal_lahir" else None,
                     )
 
-    def override_fields(self):
-        return [self[f"override_{rule}"] for rule in self.rules]
-
     def family_fields(self):
         return [self[f"family_{n}"] for n, _t in FAMILY_EDIT] if self.correctable else []
 
@@ -101,9 +125,6 @@ class DecisionForm(forms.Form):
             {"person": p, "fields": [self[f"p{i}_{n}"] for n, _t in PERSON_EDIT]}
             for i, p in enumerate(self.persons)
         ]
-
-    def overrides(self) -> dict[str, str]:
-        return {rule: self.cleaned_data.get(f"override_{rule}", "") for rule in self.rules}
 
     def corrections(self) -> dict | None:
         """The item's content with the edited fields, as `proposal_item_correct` takes it."""

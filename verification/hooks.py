@@ -3,12 +3,15 @@ dashboard queues, panels, notifications, demo. Imported by VerificationConfig.re
 
 - dashboard queues of the regency verifier: `verval` (the submitted items its regency decides) and
   `returned_by_ministry` (items the ministry returned for correction), both counted by one query
-  (verification/selectors.py: verval_dashboard_counts) and opening the queue at /verval/ on its tab.
+  (verification/selectors.py: queue_dashboard_counts) and opening the queue at /verval/ on its tab.
 - the regency supervisor's `submissions_to_sign` (the regency's verified items waiting for a signed
-  submission) and the province's `regency_submissions` (submissions sent to it), both opening
-  /verval/pengajuan/ (verification/submissions.py).
+  submission), opening /verval/pengajuan/ (verification/submissions.py).
 - the field officer's `visits` (families on their prelists not visited yet) and `prelist` (the prelists
   assigned to them), opening /verval/lapangan/ (verification/visits.py).
+- the province officer's `regency_submissions` (submissions sent to it that it has not finished),
+  opening /verval/pengajuan/, and `province` (issue 16: their items still waiting to be forwarded or
+  disputed), opening the province summary at /verval/provinsi/; both counted by one query
+  (verification/province.py: province_dashboard_counts).
 - the demo's verval decisions (verification/demo.py), after the musyawarah demo and before the
   Dukcapil extract.
 """
@@ -19,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from dtks.core.dashboards import QueueState, queue_provider
 from dtks.core.demo import DemoResult, demo_seeder
 
-from .selectors import TAB_QUEUE, TAB_RETURNED, verval_dashboard_counts
+from .province import province_dashboard_counts
+from .selectors import TAB_QUEUE, TAB_RETURNED, queue_dashboard_counts
 from .submissions import submission_dashboard_counts
 from .visits import field_dashboard_counts
 
@@ -29,7 +33,7 @@ MEMO = "_verval_queue_counts"
 def _counts(user) -> dict:
     memo = getattr(user, MEMO, None)
     if memo is None:
-        memo = verval_dashboard_counts(user=user)
+        memo = queue_dashboard_counts(user=user)
         setattr(user, MEMO, memo)
     return memo
 
@@ -75,11 +79,49 @@ def submissions_to_sign(*, user) -> QueueState:
     return _submissions_state(user, caption=_("usulan terverifikasi menunggu pengesahan"), label=_("usulan"))
 
 
+# ---- the province (issue 16) --------------------------------------------------------------------------
+
+PROVINCE_MEMO = "_province_dashboard_counts"
+
+
+def _province_state(user, key: str, *, caption, url: str) -> QueueState:
+    memo = getattr(user, PROVINCE_MEMO, None)
+    if memo is None:
+        memo = province_dashboard_counts(user=user)
+        setattr(user, PROVINCE_MEMO, memo)
+    n, oldest = memo[key]
+    return QueueState(
+        count=n,
+        caption=caption,
+        oldest_since=oldest,
+        oldest_label=str(_("pengajuan")) if oldest else "",
+        url=url,
+    )
+
+
 @queue_provider("regency_submissions")
 def regency_submissions(*, user) -> QueueState:
-    """Submissions the province's regencies sent to it."""
-    return _submissions_state(user, caption=_("pengajuan dikirim kabupaten/kota"), label=_("pengajuan"))
+    """Submissions the province's regencies sent to it that it has not finished."""
+    return _province_state(
+        user,
+        "regency_submissions",
+        caption=_("pengajuan dikirim kabupaten/kota"),
+        url=reverse("verification:submissions"),
+    )
 
+
+@queue_provider("province")
+def province_waiting(*, user) -> QueueState:
+    """Items of the submissions sent to the province that it has not yet forwarded or disputed."""
+    return _province_state(
+        user,
+        "province",
+        caption=_("usulan menunggu diteruskan ke Kementerian Sosial"),
+        url=reverse("verification:province"),
+    )
+
+
+# ---- field visits ----------------------------------------------------------------------------------------
 
 FIELD_MEMO = "_field_dashboard_counts"
 

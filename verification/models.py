@@ -27,6 +27,13 @@ TRANSITION_OF = {
 }
 
 
+# An item the ministry returned to the regency is corrected (or confirmed as it is) and goes back into
+# the next submission: the machine's `correct_after_return`, whichever of these is chosen. Returning it
+# to the village or rejecting it is no longer the regency's step (docs/verification.md, "Returned by
+# the ministry").
+RETURNED_DECISIONS = (DecisionKind.VERIFY, DecisionKind.VERIFY_CORRECTED)
+
+
 class RejectReason(models.TextChoices):
     NOT_ELIGIBLE = "tidak_memenuhi_kriteria", "Tidak memenuhi kriteria"
     DUPLICATE = "data_ganda", "Data ganda"
@@ -129,13 +136,16 @@ class RegencySubmission(ConcurrentTransitionMixin, models.Model):
     """The regency's submission of its verified items to the province (docs/design.md §4, "The other
     machines"): gathered (`open`), signed off by the head of the Dinas Sosial with the regent's or
     mayor's approval letter (`signed`, its items then `regency_approved`), sent to the province
-    (`sent`). The items are frozen when gathered; items verified later wait for the next submission.
-    Its recap PDF is generated when it is signed and kept with its SHA-256."""
+    (`sent`), and `forwarded` once the province has dealt with every item — forwarded to the ministry
+    or disputed (verification/province.py). The items are frozen when gathered; items verified later
+    wait for the next submission. Its recap PDF is generated when it is signed and kept with its
+    SHA-256."""
 
     class State(models.TextChoices):
         OPEN = "open", _("Disusun")
         SIGNED = "signed", _("Disahkan kepala dinas")
         SENT = "sent", _("Dikirim ke provinsi")
+        FORWARDED = "forwarded", _("Diteruskan ke Kementerian Sosial")
 
     regency_code = models.CharField(max_length=4)
     number = models.PositiveIntegerField()  # per regency: 1, 2, 3, …
@@ -158,6 +168,11 @@ class RegencySubmission(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The province officer whose step left no item waiting (the submission's automatic `forward`).
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    forwarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "pengajuan kabupaten/kota"
@@ -205,6 +220,25 @@ class RegencySubmission(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.SIGNED, target=State.SENT, permission=is_supervisor)
     def send(self):
         """Sent to the province, which forwards it (issue 16)."""
+
+    def is_province_officer(self, user) -> bool:
+        return user.role == Role.PROVINCE_OFFICER and in_scope(user, self.regency_code)
+
+    def nothing_waiting(self) -> bool:
+        # `waiting_items` is counted in SQL by the service (verification/province.py) just before it
+        # fires `forward`; unset, the condition fails.
+        return getattr(self, "waiting_items", None) == 0
+
+    @transition(
+        field=state,
+        source=State.SENT,
+        target=State.FORWARDED,
+        permission=is_province_officer,
+        conditions=[nothing_waiting],
+    )
+    def forward(self):
+        """Taken automatically by the province's forward or dispute step that leaves none of the items
+        `regency_approved`: each is forwarded to the ministry or disputed."""
 
 
 class SubmissionItem(models.Model):

@@ -10,19 +10,24 @@ REGENCY = frozenset({Role.REGENCY_VERIFIER, Role.REGENCY_SUPERVISOR})
 SUPERVISOR = frozenset({Role.REGENCY_SUPERVISOR})
 # A submission is read by its regency and, once sent, by its province (verification/submissions.py).
 SUBMISSION_READERS = REGENCY | {Role.PROVINCE_OFFICER}
+PROVINCE = frozenset({Role.PROVINCE_OFFICER})
 FIELD = frozenset({Role.FIELD_OFFICER})
 # A prelist and its visits' photos: the regency that drew it up and the officers of its village.
 PRELIST_READERS = REGENCY | FIELD
+# A visit's photos are the item's evidence: also read by the province and the ministry's assessment
+# (the item review shows them), each in its scope.
+PHOTO_READERS = PRELIST_READERS | {Role.PROVINCE_OFFICER, Role.MINISTRY_DATA_OFFICER}
 
 ROUTES: dict[str, str | frozenset[str]] = {
     # The verval queue, its export and the item review (verification/views.py, apis.py): the regency
     # reads them; deciding is the verifier's (the decisions' own routes).
     "verification:queue": REGENCY,
     "verification:queue_xlsx": REGENCY,
-    "verification:review": REGENCY,
+    # The item review is also the province's item page (from a submission it received).
+    "verification:review": SUBMISSION_READERS,
     "api:verval-queue": REGENCY,
     "api:verval-search": REGENCY,
-    "api:verval-review": REGENCY,
+    "api:verval-review": SUBMISSION_READERS,
     # Decisions (issue 14): the regency verifier decides; the supervisor may read a bulk decision's
     # progress and result. An item or bulk decision outside the caller's scope answers 404.
     "verification:decide": VERIFIERS,
@@ -46,6 +51,14 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "api:verval-submission": SUBMISSION_READERS,
     "api:verval-submission-sign": SUPERVISOR,
     "api:verval-submission-send": SUPERVISOR,
+    # The province (issue 16): its summary of what the regencies sent it, and forwarding a submission's
+    # items to the ministry or disputing them with a reason. A submission of another province is 404.
+    "verification:province": PROVINCE,
+    "verification:submission_forward": PROVINCE,
+    "verification:submission_dispute": PROVINCE,
+    "api:verval-province": PROVINCE,
+    "api:verval-submission-forward": PROVINCE,
+    "api:verval-submission-dispute": PROVINCE,
     # Field visits (issue 15): the regency draws up prelists and reads the evidence; field officers
     # record visits on the prelists assigned to them (the visit page works offline; its service
     # worker is a public static script). Photos only through the scoped, logged view.
@@ -57,7 +70,7 @@ ROUTES: dict[str, str | frozenset[str]] = {
     "verification:field_sw": PUBLIC,
     "verification:field_prelist": FIELD,
     "verification:visit_new": FIELD,
-    "verification:visit_photo": PRELIST_READERS,
+    "verification:visit_photo": PHOTO_READERS,
     "api:prelists": PRELIST_READERS,
     "api:prelist-create": REGENCY,
     "api:prelist": PRELIST_READERS,

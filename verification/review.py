@@ -14,13 +14,7 @@ from dtks.registry.fields import HOUSE_FIELDS, SEX_LABELS, label
 from dtks.registry.masking import mask_id
 from dtks.registry.models import Finding, MembershipVersion
 from dtks.registry.selectors import families_visible_to, persons_visible_to
-from proposals.item import (
-    STAGE_LABELS,
-    TRANSITION_LABELS,
-    ProposalItem,
-    proposal_item_history,
-    proposal_items_visible_to,
-)
+from proposals.item import ProposalItem, Timeline, proposal_item_timeline, proposal_items_visible_to
 
 FAMILY_COMPARED = ("no_kk", "rt", "rw", "alamat", *HOUSE_FIELDS)
 PERSON_COMPARED = (
@@ -46,6 +40,7 @@ class Review:
     persons: list[dict] = field(default_factory=list)  # {"name", "new", "rows": [...]}
     findings: list[dict] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
+    timeline: Timeline | None = None
 
     @property
     def civil(self) -> list[dict]:
@@ -145,24 +140,22 @@ def build_review(*, user, item: ProposalItem) -> Review:
         }
         for f in item.findings or []
     ]
-    for h in proposal_item_history(user=user, item_id=item.pk):
-        detail = h.detail or {}
-        review.history.append(
-            {
-                "at": h.at,
-                "transition": h.transition,
-                "label": str(TRANSITION_LABELS.get(h.transition, h.transition)),
-                "from_state": h.from_state,
-                "to_state": h.to_state,
-                "to_label": str(ProposalItem.State(h.to_state).label)
-                if h.to_state in ProposalItem.State.values
-                else h.to_state,
-                "stage": detail.get("stage", ""),
-                "stage_label": str(STAGE_LABELS.get(detail.get("stage"), "")),
-                "actor": h.actor_label,
-                "reason": h.reason,
-            }
-        )
+    review.timeline = proposal_item_timeline(user=user, item=item)
+    review.history = [
+        {
+            "at": h.at,
+            "transition": h.transition,
+            "label": h.label,
+            "from_state": h.from_state,
+            "to_state": h.to_state,
+            "to_label": h.to_label,
+            "stage": h.stage,
+            "stage_label": h.stage_label,
+            "actor": h.actor,
+            "reason": h.reason,
+        }
+        for h in review.timeline.steps
+    ]
     return review
 
 

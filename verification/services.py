@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Func, JSONField, QuerySet, Value
+from django.db.models import Case, F, Func, JSONField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -17,7 +17,7 @@ from django_fsm import TransitionNotAllowed
 from dtks.accounts.models import Role
 from dtks.audit.services import audit_record
 from dtks.core.idempotency import idempotency_claim
-from dtks.core.lookups import int_array
+from dtks.core.lookups import InArray, int_array
 from dtks.core.notifications import notify_many
 from dtks.registry.models import Finding
 from proposals.item import (
@@ -31,8 +31,15 @@ from proposals.item import (
     proposal_items_visible_to,
 )
 
-from .models import TRANSITION_OF, BulkDecision, DecisionKind, RejectReason, VervalDecision
-from .selectors import TAB_QUEUE, QueueFilters, items_to_decide
+from .models import (
+    RETURNED_DECISIONS,
+    TRANSITION_OF,
+    BulkDecision,
+    DecisionKind,
+    RejectReason,
+    VervalDecision,
+)
+from .selectors import TAB_QUEUE, VERVAL, Queue, QueueFilters, items_to_decide
 
 # Above this many items a bulk decision runs as a Celery task, in chunks of BULK_CHUNK items, each
 # its own transaction with one progress update of the job row.
@@ -41,6 +48,7 @@ BULK_CHUNK = 2000
 # Decisions that may be taken on many items at once (a correction is one item's business).
 BULK_DECISIONS = (DecisionKind.VERIFY, DecisionKind.RETURN, DecisionKind.REJECT)
 HAS_FINDINGS = "memiliki temuan integritas; putuskan satu per satu dengan alasan pengabaian"
+NOT_FOUND = "tidak ditemukan"
 FILTER_REFUSED = "Nilai saringan ini tidak dikenal; saring ulang di halaman antrean, lalu putuskan lagi."
 FILTER_NUMBER = (
     "NIK atau nomor KK bukan saringan keputusan massal; cari dengan formulir Cari NIK atau nomor KK."
@@ -88,7 +96,7 @@ def _clean_request(
     return decision, reason
 
 
-def _clean_overrides(overrides) -> dict[str, str]:
+def clean_overrides(overrides) -> dict[str, str]:
     if overrides is None:
         return {}
     if not isinstance(overrides, Mapping):
@@ -114,24 +122,34 @@ def missing_overrides(item: ProposalItem, overrides: Mapping[str, str]) -> list[
     return rules
 
 
-def _refuse_missing_overrides(rules: list[str]) -> None:
+def refuse_missing_overrides(rules: list[str], *, to: str = "memverifikasi") -> None:
     raise ValidationError(
         {
             f"overrides.{rule}": f"Usulan ini memiliki temuan {Finding.rule_label(rule)} ({rule}); "
-            "tulis alasan pengabaiannya untuk memverifikasi."
+            f"tulis alasan pengabaiannya untuk {to}."
             for rule in rules
         }
     )
 
 
-def _locked_item(item_id: int, actor) -> ProposalItem:
+def locked_item(item_id: int, actor) -> ProposalItem:
     if not proposal_items_visible_to(user=actor).filter(pk=item_id).exists():
         raise ItemNotFound("Usulan tidak ditemukan.")
     # Locked before anything is decided: a second verifier waits here, then reads the first's state.
     return ProposalItem.objects.select_for_update(no_key=True, of=("self",)).get(pk=item_id)
 
 
-def _refuse_decided(item: ProposalItem) -> None:
+def _refuse_decided(item: ProposalItem, decision: str) -> None:
+    if item.state == ProposalItem.State.RETURNED_TO_REGENCY:
+        if decision not in RETURNED_DECISIONS:
+            raise ValidationError(
+                {
+                    "decision": "Usulan yang dikembalikan Kementerian Sosial diperbaiki lalu diverifikasi lagi: "
+                    "pilih Verifikasi sesuai usulan atau Verifikasi dengan perbaikan."
+                },
+                code="invalid_state",
+            )
+        return
     if item.state in DECIDED_STATES:
         raise AlreadyDecided(
             f"Usulan #{item.pk} sudah diputuskan ({item.get_state_display()}).", code="already_decided"
@@ -141,6 +159,13 @@ def _refuse_decided(item: ProposalItem) -> None:
             f"Hanya usulan berstatus Diajukan yang diputuskan di sini (sekarang {item.get_state_display()}).",
             code="invalid_state",
         )
+
+
+def transition_of(item: ProposalItem, decision: str) -> str:
+    """The item machine's transition a decision fires on this item."""
+    if item.state == ProposalItem.State.RETURNED_TO_REGENCY:
+        return "correct_after_return"
+    return TRANSITION_OF[decision]
 
 
 def _corrections(corrections) -> tuple[dict | None, list[dict]]:
@@ -207,15 +232,16 @@ def verval_decide(
     decision, village_reason = _clean_request(
         decision=decision, reason=reason, reason_code=reason_code, note=note
     )
-    overrides = _clean_overrides(overrides)
+    overrides = clean_overrides(overrides)
     fingerprint = f"{item_id}:{decision}"
     claim = idempotency_claim(
         scope="verval.decide", actor=actor, key=idempotency_key, fingerprint=fingerprint
     )
     if claim.replayed:
         return VervalDecision.objects.get(pk=claim.object_id)
-    item = _locked_item(item_id, actor)
-    _refuse_decided(item)
+    item = locked_item(item_id, actor)
+    _refuse_decided(item, decision)
+    transition = transition_of(item, decision)
     diff: dict = {}
     if decision == DecisionKind.VERIFY_CORRECTED:
         family, persons = _corrections(corrections)
@@ -234,11 +260,10 @@ def verval_decide(
         diff = (row or {}).get("diff") or {}
     elif corrections:
         raise ValidationError({"corrections": "Perbaikan hanya untuk keputusan Verifikasi dengan perbaikan."})
-    transition = TRANSITION_OF[decision]
-    if transition == "verify":
+    if transition in ("verify", "correct_after_return"):
         missing = missing_overrides(item, overrides)
         if missing:
-            _refuse_missing_overrides(missing)
+            refuse_missing_overrides(missing)
         found = {f.get("rule") for f in item.findings or []}
         unknown = sorted(set(overrides) - found)
         if unknown:
@@ -278,26 +303,30 @@ def verval_decide(
 # ---- many items -----------------------------------------------------------------------------------
 
 
-def _filter_result(actor, filters: Mapping) -> QuerySet:
-    """The queue's rows for its filter parameters (`FILTER_PARAMS`: a form's POST, the API's `filter`),
-    parsed and applied as the queue does; a value the queue would drop is refused, as is the tab of
-    items returned by the ministry (no bulk decision applies to them)."""
-    f = QueueFilters.parse(filters)
+def filter_result(
+    actor, filters: Mapping, *, queue: Queue = VERVAL, tab: str = TAB_QUEUE, tab_message: str = ""
+) -> QuerySet:
+    """A queue's rows for its filter parameters (`queue.filter_params`: a form's POST, the API's
+    `filter`), parsed and applied as the queue does; a value the queue would drop is refused, as is
+    another tab than the one the bulk decision applies to (`tab`)."""
+    f = QueueFilters.parse(filters, queue=queue)
     errors = {f"filter.{name}": FILTER_REFUSED for name in f.dropped(filters)}
     if "nomor" in f.errors:
         errors["filter.q"] = FILTER_NUMBER
-    if f.tab != TAB_QUEUE:
-        errors["filter.tab"] = FILTER_TAB
+    if f.tab != tab:
+        errors["filter.tab"] = tab_message or FILTER_TAB
     if errors:
         raise ValidationError(errors)
     return items_to_decide(user=actor, filters=f)
 
 
-def _ids_of(actor, item_ids: Iterable[int] | None, filters: Mapping | None) -> list[int]:
+def ids_of(actor, item_ids: Iterable[int] | None, filters: Mapping | None, **queue) -> list[int]:
+    """The items a bulk decision takes: the given ids (checked as numbers; the bulk service reads them
+    through the actor's scope) or the whole result of `filters` (`filter_result`, `queue` its options)."""
     if (item_ids is None) == (filters is None):
         raise ValidationError({"item_ids": "Pilih usulan: daftar nomor usulan atau hasil saringan."})
     if filters is not None:
-        return list(_filter_result(actor, filters).order_by("pk").values_list("pk", flat=True))
+        return list(filter_result(actor, filters, **queue).order_by("pk").values_list("pk", flat=True))
     try:
         ids = sorted({int(i) for i in item_ids})
     except (TypeError, ValueError) as exc:
@@ -305,6 +334,37 @@ def _ids_of(actor, item_ids: Iterable[int] | None, filters: Mapping | None) -> l
     if any(i <= 0 or i >= 2**63 for i in ids):
         raise ValidationError({"item_ids": "Nomor usulan di luar jangkauan."})
     return ids
+
+
+def unresolved_findings(findings, overrides, *, overridden: bool = True) -> bool:
+    """Whether a bulk decision skips an item for its findings: any finding, or — with `overridden` —
+    a finding without a recorded reason (`overrides`)."""
+    if findings and not overridden:
+        return True
+    given = overrides or {}
+    return any(not str(given.get(f.get("rule"), "")).strip() for f in findings or [])
+
+
+def split_by_findings(actor, ids: list[int], *, overridden: bool = True) -> tuple[list[int], dict[int, str]]:
+    """The items of `ids` the actor sees, split into those a bulk decision may take (no finding, or —
+    with `overridden` — every finding overridden with a reason) and those it skips (with the reason);
+    ids not seen are skipped as not found. One query; findings are read only for the items that have
+    some."""
+    skipped: dict[int, str] = {}
+    ready = []
+    visible = proposal_items_visible_to(user=actor).filter(InArray(F("pk"), ids))
+    flagged = ~Q(findings=[])
+    rows = visible.values_list(
+        "pk", Case(When(flagged, then="findings")), Case(When(flagged, then="overrides"))
+    )
+    for pk, findings, overrides in rows:
+        if unresolved_findings(findings, overrides, overridden=overridden):
+            skipped[pk] = HAS_FINDINGS
+        else:
+            ready.append(pk)
+    seen = set(ready) | set(skipped)
+    skipped.update({pk: NOT_FOUND for pk in ids if pk not in seen})
+    return ready, skipped
 
 
 def verval_decide_bulk(
@@ -329,7 +389,7 @@ def verval_decide_bulk(
     )
     if getattr(actor, "role", None) != Role.REGENCY_VERIFIER:
         raise PermissionDenied("Hanya verifikator kabupaten/kota yang memutuskan usulan.")
-    ids = _ids_of(actor, item_ids, filters)
+    ids = ids_of(actor, item_ids, filters)
     if not ids:
         raise ValidationError({"item_ids": "Pilih paling sedikit satu usulan."})
     with transaction.atomic():
@@ -364,19 +424,17 @@ def verval_decide_bulk(
 
 
 def _unresolved_findings(item: ProposalItem) -> str | None:
-    """A bulk decides only items without findings, or whose every finding has a recorded reason; the
-    others are decided one by one, with the reasons (checked on the locked row, before the machine)."""
-    given = item.overrides or {}
-    if any(not str(given.get(f.get("rule"), "")).strip() for f in item.findings or []):
-        return HAS_FINDINGS
-    return None
+    """A bulk verval decision takes only items without findings, or whose every finding has a recorded
+    reason; the others are decided one by one (`unresolved_findings`, checked by the bulk-transition
+    service on the locked row, before the machine's rules)."""
+    return HAS_FINDINGS if unresolved_findings(item.findings, item.overrides) else None
 
 
 def _decide_chunk(job: BulkDecision, ids: list[int], actor) -> tuple[list[int], dict[int, str]]:
     detail = {"bulk_decision": job.pk, "decision": job.decision}
     if job.reason_code:
         detail["reason_code"] = job.reason_code
-    # Every id comes back changed or skipped with its reason (out of scope: "tidak ditemukan").
+    # Every id comes back changed or skipped with its reason (out of scope: NOT_FOUND, by the service).
     result = proposal_items_bulk_transition(
         item_ids=ids,
         transition=TRANSITION_OF[job.decision],

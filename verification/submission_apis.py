@@ -1,6 +1,7 @@
 """The regency submission through the API (issue 14): list and gather, one submission with its summary,
-sign-off (multipart, with the regent's/mayor's letter) and sending to the province — every step the
-pages offer. A step already taken answers 409. Roles per operation are in verification/permissions.py."""
+sign-off (multipart, with the regent's/mayor's letter) and sending to the province, and the province's
+forward to the ministry and dispute (issue 16, verification/province.py) — every step the pages offer.
+A step already taken answers 409. Roles per operation are in verification/permissions.py."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -14,6 +15,7 @@ from dtks.api.pagination import RegistryCursorPagination
 from proposals.item import AlreadyDecided
 
 from .models import RegencySubmission
+from .province import ITEMS_MAX, REASON_MAX, submission_dispute, submission_forward
 from .submissions import (
     SubmissionNotFound,
     submission_gather,
@@ -50,6 +52,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "created_at",
             "signed_at",
             "sent_at",
+            "forwarded_at",
         )
 
 
@@ -66,6 +69,7 @@ class SummarySerializer(serializers.Serializer):
     by_channel = CountSerializer(many=True)
     by_village = CountSerializer(many=True)
     overrides = CountSerializer(many=True)
+    by_state = CountSerializer(many=True)
 
 
 class SubmissionDetailSerializer(SubmissionSerializer):
@@ -89,6 +93,7 @@ class SubmissionDetailSerializer(SubmissionSerializer):
                 "by_channel": rows(s.by_channel),
                 "by_village": rows(s.by_village),
                 "overrides": rows(s.overrides),
+                "by_state": rows(s.by_state),
             }
         ).data
 
@@ -204,3 +209,99 @@ class SubmissionSendApi(GenericAPIView):
         except AlreadyDecided as exc:
             raise StepTakenError(exc.messages[0]) from exc
         return Response(SubmissionSerializer(sub).data)
+
+
+# ---- the province (issue 16) ----------------------------------------------------------------------
+
+
+def _item_ids(**kw) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        max_length=ITEMS_MAX,
+        allow_empty=True,
+        **kw,
+    )
+
+
+class ForwardSerializer(serializers.Serializer):
+    items = _item_ids(
+        required=False,
+        help_text=_("Nomor usulan yang diteruskan; tanpa `items`, setiap usulan yang masih menunggu."),
+    )
+
+
+class DisputeSerializer(serializers.Serializer):
+    items = _item_ids(required=False, help_text=_("Nomor usulan yang disanggah (wajib, minimal satu)."))
+    reason = serializers.CharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
+
+
+class ProvinceStepSerializer(serializers.Serializer):
+    submission = SubmissionSerializer()
+    changed = serializers.ListField(child=serializers.IntegerField())
+    unchanged = serializers.ListField(child=serializers.IntegerField())
+    waiting = serializers.IntegerField()
+
+
+PROVINCE_STEP = {200: ProvinceStepSerializer, **CONFLICT, **ERRORS, **NOT_FOUND}
+
+
+def _province_step(request, pk: int, serializer, run) -> Response:
+    _visible(request, pk)
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        step = run(data.validated_data)
+    except SubmissionNotFound as exc:
+        raise exceptions.NotFound() from exc
+    except AlreadyDecided as exc:
+        raise StepTakenError(exc.messages[0]) from exc
+    return Response(
+        ProvinceStepSerializer(
+            {
+                "submission": step.submission,
+                "changed": step.changed,
+                "unchanged": step.unchanged,
+                "waiting": step.waiting,
+            }
+        ).data
+    )
+
+
+class SubmissionForwardApi(GenericAPIView):
+    serializer_class = ForwardSerializer
+
+    @extend_schema(tags=["verval"], parameters=[PK], request=ForwardSerializer, responses=PROVINCE_STEP)
+    def post(self, request, pk: int, *args, **kwargs):
+        """Teruskan usulan pengajuan ke Kementerian Sosial (dinas sosial provinsi): yang disebut di
+        `items`, atau tanpa `items` setiap usulan yang masih menunggu. Usulan yang sudah diteruskan
+        dibiarkan (`unchanged`); bila tidak ada lagi yang menunggu, pengajuan menjadi Diteruskan ke
+        Kementerian Sosial."""
+        return _province_step(
+            request,
+            pk,
+            ForwardSerializer,
+            lambda d: submission_forward(
+                submission_id=pk, actor=request.user, item_ids=d.get("items"), ip=client_ip(request)
+            ),
+        )
+
+
+class SubmissionDisputeApi(GenericAPIView):
+    serializer_class = DisputeSerializer
+
+    @extend_schema(tags=["verval"], parameters=[PK], request=DisputeSerializer, responses=PROVINCE_STEP)
+    def post(self, request, pk: int, *args, **kwargs):
+        """Sanggah usulan pengajuan (dinas sosial provinsi) dengan alasan (`reason`, wajib): usulan di
+        `items` menjadi Disanggah dan tidak ikut diteruskan; sisanya tetap dapat diteruskan."""
+        return _province_step(
+            request,
+            pk,
+            DisputeSerializer,
+            lambda d: submission_dispute(
+                submission_id=pk,
+                actor=request.user,
+                item_ids=d.get("items"),
+                reason=d["reason"],
+                ip=client_ip(request),
+            ),
+        )

@@ -1,8 +1,9 @@
 """The regency submission's pages (issue 14, "The regency submission"): the list at /verval/pengajuan/
 with the gathering of verified items, one submission's summary with its sign-off (the head of the
-Dinas Sosial, with the regent's/mayor's letter) and its sending to the province, and the letter and
-recap downloads (scoped, every access logged). Thin views over verification/submissions.py; roles per
-route in verification/permissions.py."""
+Dinas Sosial, with the regent's/mayor's letter) and its sending to the province, the province's
+forwarding to the ministry and disputes (issue 16, verification/province.py), and the letter and recap
+downloads (scoped, every access logged). Thin views over verification/submissions.py and province.py;
+roles per route in verification/permissions.py."""
 
 from django import forms
 from django.contrib import messages
@@ -24,6 +25,8 @@ from dtks.regions.selectors import region_labels
 from proposals.item import AlreadyDecided, ProposalItem, listed_items
 
 from .models import RegencySubmission
+from .permissions import ROUTES
+from .province import REASON_MAX, ProvinceStep, submission_dispute, submission_forward
 from .submissions import (
     GATHERERS,
     SubmissionNotFound,
@@ -40,7 +43,14 @@ ITEMS_PAGE = 50
 LIST_PAGE = 25
 
 
-class SignForm(forms.Form):
+class ServiceErrorsMixin:
+    def service_errors(self, exc: ValidationError) -> None:
+        for key, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+            for m in errors:
+                self.add_error(key if key in self.fields else None, m)
+
+
+class SignForm(ServiceErrorsMixin, forms.Form):
     letter = forms.FileField(
         label=gettext_lazy("Surat persetujuan bupati/wali kota (PDF, JPEG, atau PNG, paling besar 10 MB)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
@@ -60,10 +70,41 @@ class SignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def service_errors(self, exc: ValidationError) -> None:
-        for key, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            for m in errors:
-                self.add_error(key if key in self.fields else None, m)
+
+class ItemIdsField(forms.Field):
+    """The ticked items of the submission's list (`items`, one value per checkbox) as item ids."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        ids = []
+        for v in values:
+            try:
+                n = int(str(v).strip())
+            except ValueError:
+                raise ValidationError(gettext_lazy("Nomor usulan tidak dikenal."), code="invalid") from None
+            if not 1 <= n <= 2**63 - 1:
+                raise ValidationError(gettext_lazy("Nomor usulan tidak dikenal."), code="invalid")
+            ids.append(n)
+        return ids
+
+
+class ProvinceForm(ServiceErrorsMixin, forms.Form):
+    """The province's forward and dispute (issue 16): the ticked items, or `semua` (every item still
+    waiting) for a forward, and the reason a dispute needs. The service names what is wrong."""
+
+    items = ItemIdsField(required=False)
+    semua = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("Alasan sanggahan (wajib untuk menyanggah)"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": gettext_lazy("Alasan sanggahan paling panjang 4.000 karakter.")},
+    )
 
 
 def _submission(request, pk: int) -> RegencySubmission:
@@ -130,11 +171,23 @@ def _items_page(request, sub: RegencySubmission) -> tuple[list, int | None]:
     return rows, (rows[-1].pk if more else None)
 
 
-def _detail(request, sub: RegencySubmission, *, form: SignForm | None = None, status: int = 200):
+def _detail(
+    request,
+    sub: RegencySubmission,
+    *,
+    form: SignForm | None = None,
+    province_form: ProvinceForm | None = None,
+    status: int = 200,
+):
     user = request.user
     summary = submission_summary(sub)
     rows, next_after = _items_page(request, sub)
     supervisor = sub.is_supervisor(user)
+    may_province = sub.state == RegencySubmission.State.SENT and sub.is_province_officer(user)
+    selected = set(province_form.data.getlist("items")) if province_form is not None else set()
+    for r in rows:
+        r.selectable = may_province and r.state == ProposalItem.State.REGENCY_APPROVED
+        r.selected = str(r.pk) in selected
     context = {
         "sub": sub,
         "regency_name": region_name(sub.regency_code),
@@ -148,8 +201,15 @@ def _detail(request, sub: RegencySubmission, *, form: SignForm | None = None, st
         "may_send": supervisor and sub.state == RegencySubmission.State.SIGNED,
         "may_gather": user.role in GATHERERS and sub.state == RegencySubmission.State.OPEN,
         "to_gather": items_to_gather(user=user).count() if sub.state == RegencySubmission.State.OPEN else 0,
-        "reviews": user.role in GATHERERS,
+        # The item review is the regency's and the province's item page (verification/permissions.py).
+        "reviews": user.role in ROUTES["verification:review"],
         "form": form or SignForm(),
+        "may_province": may_province,
+        "waiting": dict((code, n) for code, _label, n in summary.by_state).get(
+            ProposalItem.State.REGENCY_APPROVED, 0
+        ),
+        "province_form": province_form or ProvinceForm(),
+        "state_chart": bars(summary.by_state),
     }
     return render(request, "verification/submission.html", context, status=status)
 
@@ -219,6 +279,83 @@ def send(request, pk: int):
         return _detail(request, sub, status=400)
     messages.success(request, _("Pengajuan %(label)s dikirim ke provinsi.") % {"label": sub.label})
     return HttpResponseRedirect(reverse("verification:submission", args=[sub.pk]))
+
+
+def _province_step(request, pk: int, run) -> tuple[ProvinceStep | None, object]:
+    """Runs a province step (`run(form_data) -> ProvinceStep`) from the submission page's form; on a
+    refusal, the page again with the form's errors and the status the API answers."""
+    sub = _submission(request, pk)
+    form = ProvinceForm(request.POST)
+    if not form.is_valid():
+        return None, _detail(request, sub, province_form=form, status=400)
+    try:
+        return run(sub, form.cleaned_data), None
+    except SubmissionNotFound:
+        raise Http404 from None
+    except AlreadyDecided as exc:
+        messages.error(request, exc.messages[0])
+        sub.refresh_from_db()
+        return None, _detail(request, sub, status=409)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return None, _detail(request, sub, province_form=form, status=403)
+    except ValidationError as exc:
+        form.service_errors(exc)
+        return None, _detail(request, sub, province_form=form, status=400)
+
+
+def _after_step(request, step: ProvinceStep, done: str):
+    sub = step.submission
+    if step.changed:
+        messages.success(request, done % {"n": len(step.changed)})
+    else:
+        messages.info(request, _("Usulan yang dipilih sudah diproses sebelumnya; tidak ada yang berubah."))
+    if sub.state == RegencySubmission.State.FORWARDED:
+        messages.success(
+            request,
+            _("Pengajuan %(label)s selesai: setiap usulannya sudah diteruskan atau disanggah.")
+            % {"label": sub.label},
+        )
+    return HttpResponseRedirect(reverse("verification:submission", args=[sub.pk]))
+
+
+@never_cache
+@require_POST
+def forward(request, pk: int):
+    """The province forwards the ticked items, or with `semua` every item still waiting, to the ministry."""
+    step, refused = _province_step(
+        request,
+        pk,
+        lambda sub, d: submission_forward(
+            submission_id=sub.pk,
+            actor=request.user,
+            item_ids=None if d["semua"] else d["items"],
+            ip=client_ip(request),
+        ),
+    )
+    if refused is not None:
+        return refused
+    return _after_step(request, step, _("%(n)d usulan diteruskan ke Kementerian Sosial."))
+
+
+@never_cache
+@require_POST
+def dispute(request, pk: int):
+    """The province disputes the ticked items with a reason; they stay behind."""
+    step, refused = _province_step(
+        request,
+        pk,
+        lambda sub, d: submission_dispute(
+            submission_id=sub.pk,
+            actor=request.user,
+            item_ids=d["items"],
+            reason=d["reason"],
+            ip=client_ip(request),
+        ),
+    )
+    if refused is not None:
+        return refused
+    return _after_step(request, step, _("%(n)d usulan disanggah; usulan lainnya tetap dapat diteruskan."))
 
 
 def _file(request, sub: RegencySubmission, field: str, action: str, *, filename: str):

@@ -61,11 +61,11 @@ class SubmissionNotFound(ObjectDoesNotExist):
 @scoped_selector
 def submissions_visible_to(*, user) -> QuerySet[RegencySubmission]:
     """Regency submissions in the user's scope, newest first: a regency sees its own in every state; a
-    province (and the ministry) only those sent to it — one still being gathered or signed is the
-    regency's business."""
+    province (and the ministry) only those sent to it, waiting or already forwarded — one still being
+    gathered or signed is the regency's business."""
     qs = RegencySubmission.objects.filter(region_q(user, field="regency_code"))
     if getattr(user, "role", None) not in GATHERERS:
-        qs = qs.filter(state=S.SENT)
+        qs = qs.filter(state__in=(S.SENT, S.FORWARDED))
     return qs.order_by("-created_at", "-pk")
 
 
@@ -82,7 +82,7 @@ def items_to_gather(*, user) -> QuerySet[ProposalItem]:
 
 def submission_dashboard_counts(*, user) -> tuple[int, datetime | None]:
     """The dashboard's count and oldest time: for the regency, its verified items waiting to be
-    signed off; for a province, the submissions sent to it."""
+    signed off; for a province, the submissions sent to it that it has not yet dealt with."""
     if getattr(user, "role", None) in GATHERERS:
         agg = (
             proposal_items_visible_to(user=user)
@@ -90,7 +90,11 @@ def submission_dashboard_counts(*, user) -> tuple[int, datetime | None]:
             .aggregate(n=Count("pk"), oldest=Min("updated_at"))
         )
     else:
-        agg = submissions_visible_to(user=user).aggregate(n=Count("pk"), oldest=Min("sent_at"))
+        agg = (
+            submissions_visible_to(user=user)
+            .filter(state=S.SENT)
+            .aggregate(n=Count("pk"), oldest=Min("sent_at"))
+        )
     return agg["n"], agg["oldest"]
 
 
@@ -111,6 +115,7 @@ class Summary:
     by_village: list[tuple[str, str, int]] = field(default_factory=list)
     overrides: list[tuple[str, str, int]] = field(default_factory=list)  # (rule, label, items)
     overridden_items: list[dict] = field(default_factory=list)  # the first OVERRIDDEN_SHOWN
+    by_state: list[tuple[str, str, int]] = field(default_factory=list)  # the items' states now
 
     @property
     def overridden_total(self) -> int:
@@ -139,6 +144,10 @@ def submission_summary(submission: RegencySubmission) -> Summary:
         (r["village_code"], names.get(r["village_code"], r["village_code"]), r["n"]) for r in villages
     ]
     summary.total = sum(n for *_rest, n in summary.by_kind)
+    # Where the items are now: the regency and the province read the outcome of each step here.
+    states = dict(ProposalItem.State.choices)
+    for row in entries.values("state").annotate(n=Count("pk")).order_by("-n", "state"):
+        summary.by_state.append((row["state"], str(states.get(row["state"], row["state"])), row["n"]))
     summary.persons = ProposalPerson.objects.filter(item__in=entries).count()
     per_rule: Counter[str] = Counter()
     for pk, overrides, village in (
@@ -160,7 +169,8 @@ def submission_summary(submission: RegencySubmission) -> Summary:
 # ---- writes ---------------------------------------------------------------------------------------
 
 
-def _audit(sub: RegencySubmission, step: str, *, actor, ip: str | None, detail: dict) -> None:
+def submission_audit(sub: RegencySubmission, step: str, *, actor, ip: str | None, detail: dict) -> None:
+    """The audit row of a step of the submission's machine (`regency_submission.<step>`)."""
     audit_record(
         actor=actor,
         action=f"regency_submission.{step}",
@@ -172,7 +182,8 @@ def _audit(sub: RegencySubmission, step: str, *, actor, ip: str | None, detail: 
     )
 
 
-def _locked(submission_id: int, actor) -> RegencySubmission:
+def submission_locked(submission_id: int, actor) -> RegencySubmission:
+    """The submission, locked for a step of its machine; SubmissionNotFound outside the actor's scope."""
     if not submissions_visible_to(user=actor).filter(pk=submission_id).exists():
         raise SubmissionNotFound("Pengajuan tidak ditemukan.")
     return RegencySubmission.objects.select_for_update(no_key=True).get(pk=submission_id)
@@ -224,7 +235,7 @@ def submission_gather(*, actor, ip: str | None = None) -> RegencySubmission:
     if added:
         sub.item_count = sub.entries.count()
         sub.save(update_fields=["item_count"])
-    _audit(
+    submission_audit(
         sub,
         "gather",
         actor=actor,
@@ -292,7 +303,7 @@ def submission_sign(
 ) -> RegencySubmission:
     """Open → signed: the letter stored, every item `verified → regency_approved` (items that left
     `verified` meanwhile are taken out of the submission), the recap PDF generated and hashed."""
-    sub = _locked(submission_id, actor)
+    sub = submission_locked(submission_id, actor)
     _check_transition(sub, sub.sign, actor, done_states=(S.SIGNED, S.SENT), verb="disahkan")
     letter_number, letter_date, note = _clean_letter(
         letter=letter, letter_number=letter_number, letter_date=letter_date, note=note
@@ -324,7 +335,7 @@ def submission_sign(
         f"{sub.regency_code}-{sub.number}-{sub.recap_sha256[:12]}.pdf", ContentFile(pdf), save=False
     )
     sub.save()
-    _audit(
+    submission_audit(
         sub,
         "sign",
         actor=actor,
@@ -343,12 +354,12 @@ def submission_sign(
 @transaction.atomic
 def submission_send(*, submission_id: int, actor, ip: str | None = None) -> RegencySubmission:
     """Signed → sent to the province; its officers are told in their inbox."""
-    sub = _locked(submission_id, actor)
+    sub = submission_locked(submission_id, actor)
     _check_transition(sub, sub.send, actor, done_states=(S.SENT,), verb="dikirim")
     sub.send()
     sub.sent_by, sub.sent_at = actor, timezone.now()
     sub.save()
-    _audit(
+    submission_audit(
         sub,
         "send",
         actor=actor,

@@ -5,6 +5,7 @@ from django.urls import path
 from . import (
     converters,  # noqa: F401 - registers `verval_id`
     decision_views,
+    province_views,
     submission_views,
     views,
     visit_views,
@@ -23,6 +24,9 @@ urlpatterns: list = [
     path("pengajuan/<verval_id:pk>/", submission_views.submission, name="submission"),
     path("pengajuan/<verval_id:pk>/sahkan/", submission_views.sign, name="submission_sign"),
     path("pengajuan/<verval_id:pk>/kirim/", submission_views.send, name="submission_send"),
+    path("pengajuan/<verval_id:pk>/teruskan/", submission_views.forward, name="submission_forward"),
+    path("pengajuan/<verval_id:pk>/sanggah/", submission_views.dispute, name="submission_dispute"),
+    path("provinsi/", province_views.province, name="province"),
     path("pengajuan/<verval_id:pk>/surat/", submission_views.letter, name="submission_letter"),
     path("pengajuan/<verval_id:pk>/rekap/", submission_views.recap, name="submission_recap"),
     path("prelist/", visit_views.prelists, name="prelists"),

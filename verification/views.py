@@ -4,6 +4,8 @@ export of the filtered list at /verval/unduh/. Thin views over verification/sele
 verification/review.py; roles per route are in verification/permissions.py."""
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -35,12 +37,14 @@ from .selectors import (
     NO_FINDING,
     TAB_QUEUE,
     TAB_RETURNED,
+    VERVAL,
+    Queue,
     QueueFilters,
     finding_values,
-    verval_queue_counts,
-    verval_queue_number_search,
-    verval_queue_page,
-    verval_queue_visible_to,
+    queue_counts,
+    queue_number_search,
+    queue_page,
+    queue_rows,
 )
 from .visits import visits_of_item
 
@@ -88,16 +92,17 @@ def decorate(rows, *, now=None) -> list:
     return rows
 
 
-def _facets(f: QueueFilters, counts: dict, villages: dict[str, str]) -> list[dict]:
+def _facets(f: QueueFilters, counts: dict, regions: dict[str, str]) -> list[dict]:
     """Each filter's options with their counts, as the page's <select>s show them."""
 
     def options(dim: str, values) -> list[dict]:
         got = counts.get(dim, {})
         return [{"value": v, "label": lab, "count": got.get(v, 0)} for v, lab in values]
 
+    region_label = _("Kelurahan/desa") if f.queue.region_len == 10 else _("Kabupaten/kota")
     return [
-        {"name": "desa", "label": _("Kelurahan/desa"), "current": f.village,
-         "options": options("village", sorted(villages.items(), key=lambda kv: kv[1]))},
+        {"name": f.queue.region_param, "label": region_label, "current": f.village,
+         "options": options("village", sorted(regions.items(), key=lambda kv: kv[1]))},
         {"name": "jenis", "label": _("Jenis usulan"), "current": f.kind,
          "options": options("kind", ProposalItem.Kind.choices)},
         {"name": "saluran", "label": _("Saluran"), "current": f.channel,
@@ -109,10 +114,13 @@ def _facets(f: QueueFilters, counts: dict, villages: dict[str, str]) -> list[dic
     ]  # fmt: skip
 
 
-def _villages(user, counts) -> dict[str, str]:
-    """The regency's villages (and any village with rows), named: two queries."""
+def _regions(user, f: QueueFilters, counts) -> dict[str, str]:
+    """The region filter's options, named: for the regency's village filter every village of the
+    regency (two queries); otherwise the regions that have rows."""
     codes = set(counts.get("village", {}))
-    if user.region_code and len(user.region_code) == 4:
+    if f.village:
+        codes.add(f.village)
+    if f.queue.region_len == 10 and user.region_code and len(user.region_code) == 4:
         codes |= set(
             Region.objects.filter(code__startswith=user.region_code, level=Level.VILLAGE).values_list(
                 "code", flat=True
@@ -121,46 +129,60 @@ def _villages(user, counts) -> dict[str, str]:
     return region_labels(codes) if codes else {}
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def queue(request):
+@dataclass(frozen=True)
+class QueuePage:
+    """What makes one queue's page (the verval queue here; the ministry's assessment queue in
+    determination/assessment_views.py): its selector spec, its URLs and tab labels, and whether the
+    reader decides (and how, in bulk)."""
+
+    queue: Queue
+    url: str  # the page's own URL (filters are its query string)
+    xlsx_url: str
+    tab_labels: dict[str, str]
+    review_url: Callable[[int], str]
+    decide_url: Callable[[int], str] | None  # None: the reader does not decide
+    bulk: Callable[..., dict | None] = lambda user, f, counts: None
+
+
+def queue_context(request, page_spec: QueuePage) -> dict:
+    """The context of a queue page (templates/verification/_queue.html): tabs, filters with counts,
+    a keyset page or the NIK/KK search result (POST only), the bulk form."""
     user = request.user
-    f = QueueFilters.parse(request.GET)
+    f = QueueFilters.parse(request.GET, queue=page_spec.queue)
     number_form = NumberSearchForm(request.POST if request.method == "POST" else None)
     searched = None
     page = None
     if number_form.is_bound and number_form.is_valid():
         number = number_form.cleaned_data["nomor"]
-        rows = verval_queue_number_search(user=user, number=number, tab="")
+        rows = queue_number_search(user=user, number=number, queue=page_spec.queue)
         searched = {"masked": mask_id(number), "count": len(rows)}
         number_form = NumberSearchForm()  # the number is not echoed back into the page
     else:
-        page = verval_queue_page(user=user, filters=f)
+        page = queue_page(user=user, filters=f)
         rows = page.rows
-    counts = verval_queue_counts(user=user, filters=f)
-    villages = _villages(user, counts)
+    counts = queue_counts(user=user, filters=f)
     decorate(rows)
     for r in rows:
-        r.decide_url = decide_url(r.pk)
+        r.review_url = page_spec.review_url(r.pk)
+        r.decide_url = page_spec.decide_url(r.pk) if page_spec.decide_url else ""
     base = QueryDict(mutable=True)
     base.update(f.query())
     next_query = base.copy()
     if page and page.next_cursor:
         next_query["setelah"] = page.next_cursor
     tabs = []
-    for tab, label in (
-        (TAB_QUEUE, _("Antrean keputusan")),
-        (TAB_RETURNED, _("Dikembalikan Kementerian Sosial")),
-    ):
+    for tab, label in page_spec.tab_labels.items():
         q = QueryDict(mutable=True)
         q.update({k: v for k, v in f.query(without=("tab",)).items()})
-        if tab != TAB_QUEUE:
+        if tab != f.queue.default_tab:
             q["tab"] = tab
         tabs.append({"tab": tab, "label": label, "count": counts["tab"].get(tab, 0), "query": q.urlencode(),
                      "current": tab == f.tab})  # fmt: skip
-    context = {
+    return {
+        "urls": {"queue": page_spec.url, "xlsx": page_spec.xlsx_url},
+        "default_tab": f.queue.default_tab,
         "filters": f,
-        "facets": _facets(f, counts, villages),
+        "facets": _facets(f, counts, _regions(user, f, counts)),
         "tabs": tabs,
         "rows": rows,
         "page": page,
@@ -172,11 +194,10 @@ def queue(request):
         "sorts": SORT_LABELS.items(),
         "filtered": bool(f.query(without=("tab", "urut"))),
         "number_in_get": "nomor" in f.errors,
-        "is_verifier": user.role == Role.REGENCY_VERIFIER,
+        "decides": page_spec.decide_url is not None,
         "xlsx_max": export.MAX_ROWS,
-        "bulk": _bulk_context(user, f, counts) if searched is None and rows else None,
+        "bulk": page_spec.bulk(user, f, counts) if searched is None and rows else None,
     }
-    return render(request, "verification/queue.html", context)
 
 
 def _bulk_context(user, f: QueueFilters, counts) -> dict | None:
@@ -184,17 +205,42 @@ def _bulk_context(user, f: QueueFilters, counts) -> dict | None:
     this page, or the whole filter result — the queue's filter parameters, sent as they are."""
     if user.role != Role.REGENCY_VERIFIER or f.tab != TAB_QUEUE:
         return None
+    form = BulkDecisionForm()
     return {
-        "form": BulkDecisionForm(),
+        "action": reverse("verification:bulk"),
+        "form": form,
+        "shown": [form["decision"], form["reason_code"], form["reason"]],
         "params": [(k, v) for k, v in f.query().items() if k in FILTER_PARAMS],
         "total": counts["tab"].get(TAB_QUEUE, 0),
         "kunci": uuid.uuid4().hex,
     }
 
 
+def _verval_page(user) -> QueuePage:
+    return QueuePage(
+        queue=VERVAL,
+        url=reverse("verification:queue"),
+        xlsx_url=reverse("verification:queue_xlsx"),
+        tab_labels={TAB_QUEUE: _("Antrean keputusan"), TAB_RETURNED: _("Dikembalikan Kementerian Sosial")},
+        review_url=lambda pk: reverse("verification:review", args=[pk]),
+        decide_url=decide_url if user.role == Role.REGENCY_VERIFIER else None,
+        bulk=_bulk_context,
+    )
+
+
 @never_cache
-@require_GET
-def review(request, pk: int):
+@require_http_methods(["GET", "POST"])
+def queue(request):
+    context = queue_context(request, _verval_page(request.user))
+    context["is_verifier"] = request.user.role == Role.REGENCY_VERIFIER
+    return render(request, "verification/queue.html", context)
+
+
+def review_context(request, pk: int) -> dict:
+    """The item review's context (templates/verification/review.html) for any reader in scope — the
+    regency's review here, the ministry's in determination/views.py: the content against the registry,
+    findings, the Dukcapil comparison, field visits and the timeline. A full NIK/KK view is audited.
+    Http404 out of scope."""
     user = request.user
     item = review_item(user=user, pk=pk)
     if item is None:
@@ -211,29 +257,40 @@ def review(request, pk: int):
         )
     item.kind_label = item.get_kind_display()
     item.half = half_label(item)
-    context = {
+    return {
         "item": item,
         "review": data,
-        "decide_url": decide_url(item.pk),
+        "timeline": data.timeline,
         "visits": visits_of_item(user=user, item_id=item.pk),
-        "decidable": item.state in (ProposalItem.State.SUBMITTED, ProposalItem.State.RETURNED_TO_REGENCY)
-        and user.role == Role.REGENCY_VERIFIER,
     }
-    return render(request, "verification/review.html", context)
 
 
 @never_cache
 @require_GET
-def queue_xlsx(request):
-    """The filtered list (as the queue shows it, every page) as XLSX: NIK/KK masked, the reader's
+def review(request, pk: int):
+    context = review_context(request, pk)
+    item = context["item"]
+    province = request.user.role == Role.PROVINCE_OFFICER
+    context.update(
+        queue_url=reverse("verification:submissions" if province else "verification:queue"),
+        queue_title=_("Pengajuan kabupaten/kota") if province else _("Antrean verifikasi dan validasi"),
+        decide_url=decide_url(item.pk),
+        decidable=item.state in (ProposalItem.State.SUBMITTED, ProposalItem.State.RETURNED_TO_REGENCY)
+        and request.user.role == Role.REGENCY_VERIFIER,
+    )
+    return render(request, "verification/review.html", context)
+
+
+def queue_download(request, queue: Queue, *, name: str, action: str) -> HttpResponse:
+    """A queue's filtered list (as its page shows it, every page) as XLSX: NIK/KK masked, the reader's
     scope, one audit row per download."""
     user = request.user
-    f = QueueFilters.parse(request.GET)
-    rows = verval_queue_visible_to(user=user, filters=f)
+    f = QueueFilters.parse(request.GET, queue=queue)
+    rows = queue_rows(user=user, filters=f)
     body, n = export.queue_workbook(rows=rows, filters=f)
     audit_record(
         actor=user,
-        action="verification.queue_download",
+        action=action,
         object_type="verification.queue",
         region_code=user.region_code or "",
         ip=client_ip(request),
@@ -242,5 +299,11 @@ def queue_xlsx(request):
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="antrean-verval-{f.tab}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{f.tab}.xlsx"'
     return response
+
+
+@never_cache
+@require_GET
+def queue_xlsx(request):
+    return queue_download(request, VERVAL, name="antrean-verval", action="verification.queue_download")

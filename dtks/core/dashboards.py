@@ -102,6 +102,9 @@ ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
             "diajukan akan tampil di sini untuk Anda sahkan bersama surat bupati/wali kota.")),
     ),
     Role.PROVINCE_OFFICER: (
+        Queue("province", _("Menunggu diteruskan provinsi"), _(
+            "Tidak ada usulan yang menunggu. Usulan dalam pengajuan kabupaten/kota yang belum Anda teruskan "
+            "atau sanggah akan tampil di sini, dengan ringkasan per kabupaten/kota.")),
         Queue("regency_submissions", _("Pengajuan kabupaten/kota"), _(
             "Belum ada pengajuan. Hasil verifikasi dan validasi yang dikirim kabupaten/kota di provinsi "
             "Anda akan tampil di sini untuk diteruskan ke Kementerian Sosial.")),

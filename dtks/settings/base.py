@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DTKS_VAR_DIR", BASE_DIR / "var"))
@@ -221,6 +222,13 @@ CELERY_BEAT_SCHEDULE = {
     # what was checked while the source could not answer is checked again once it answers.
     "civil-http-drain": {"task": "civil.http_drain", "schedule": 60.0},
     "civil-recheck": {"task": "civil.recheck", "schedule": 300.0},
+    # The ministry's assessment sees what changed since the regency decided: every forwarded item is
+    # checked again by the integrity engine each night at 01:00 (Celery's timezone, TIME_ZONE's), one
+    # task per chunk (determination/tasks.py).
+    "assessment-recheck": {"task": "determination.assessment_recheck", "schedule": crontab(hour=1, minute=0)},
+    # …and each item the provinces forward is checked within minutes of arriving (the forward is the
+    # verification stage's, which does not call the assessment's; determination/services.py).
+    "assessment-recheck-arrived": {"task": "determination.assessment_recheck_arrived", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
@@ -266,6 +274,8 @@ SPECTACULAR_SETTINGS = {
         # The verifier's decision (verification/models.py), beside an item transition's `decision`.
         "VervalDecisionEnum": "verification.models.DecisionKind",
         "RegencySubmissionStateEnum": "verification.models.RegencySubmission.State",
+        # The ministry's assessment decision (determination/models.py).
+        "AssessmentDecisionEnum": "determination.models.AssessmentDecision",
     },
 }
 

@@ -330,9 +330,10 @@ def proposal_item_correct(
         .select_related("pair")
         .get(pk=item_id)
     )
-    if item.state != ProposalItem.State.SUBMITTED:
+    if item.state not in (ProposalItem.State.SUBMITTED, ProposalItem.State.RETURNED_TO_REGENCY):
         raise ValidationError(
-            f"Hanya usulan berstatus Diajukan yang dapat diperbaiki verifikator (sekarang {item.get_state_display()})."
+            "Hanya usulan berstatus Diajukan atau Dikembalikan ke kabupaten/kota yang dapat diperbaiki "
+            f"verifikator (sekarang {item.get_state_display()})."
         )
     allowed = REGENCY if item.verified_by_regency() else MINISTRY
     if not allowed(item, actor):

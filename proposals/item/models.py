@@ -108,6 +108,9 @@ class ProposalItem(ConcurrentTransitionMixin, models.Model):
     house = models.JSONField(default=dict, blank=True)
     # Integrity findings of the per-item engine, stored with the item and shown to staff.
     findings = models.JSONField(default=list, blank=True)
+    # When a re-check of every enabled rule last stored `findings` (the assessment's, docs/design.md §7,
+    # "Checking again"); NULL: they are as the item's last save computed them.
+    findings_checked_at = models.DateTimeField(null=True, blank=True)
     # Why a decision passed the findings: one reason per overridden rule, {"DUPLICATE_NIK": "…"}.
     overrides = models.JSONField(default=dict, blank=True)
     # Why the item last came back (returned, rejected, QA decision): the village sees it.

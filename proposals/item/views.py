@@ -33,16 +33,16 @@ from dtks.registry.models import Finding
 from .create import REGENCY_KINDS, may_edit
 from .editing import KIND_SLUGS
 from .forms import ReasonForm, code_choices
-from .machine import REASON_REQUIRED, STAGE_LABELS, TRANSITION_LABELS
+from .machine import REASON_REQUIRED, TRANSITION_LABELS
 from .models import EDITABLE_STATES, ProposalItem
 from .selectors import (
     listed_items,
-    proposal_item_history,
     proposal_item_versions,
     proposal_items_visible_to,
     regency_submitted_items,
     returned_items,
 )
+from .timeline import proposal_item_timeline
 from .transitions import proposal_item_transition
 
 PAGE_SIZE = 25
@@ -53,19 +53,6 @@ PAGE_TRANSITIONS = ("submit", "resubmit", "withdraw", "return_to_village")
 
 
 # ---- helpers --------------------------------------------------------------------------------------
-
-
-def _changed_fields(diff: dict, label) -> list[str]:
-    """A history row's corrected fields as the village reads them: "Alamat (Jl. A → Jl. B)" for the
-    item's own fields (`content_diff`: {field: [old, new]}), and the members' label when persons changed."""
-    shown = sorted(
-        f"{label(k)} ({v[0] or '—'} → {v[1] or '—'})"
-        if isinstance(v, list | tuple) and len(v) == 2
-        else str(label(k))
-        for k, v in diff.items()
-        if k != "persons"
-    )
-    return shown + ([str(label("persons"))] if diff.get("persons") else [])
 
 
 def _safe_next(request, default: str) -> str:
@@ -200,17 +187,7 @@ def item_detail(request, pk: int):
             region_code=item.village_code,
             persons=len(persons),
         )
-    history = list(proposal_item_history(user=user, item_id=item.pk))
-    for h in history:
-        # What a later stage recorded in `detail`, shown without importing that stage.
-        detail = h.detail or {}
-        h.stage_label = STAGE_LABELS.get(detail.get("stage"), "")
-        h.overridden = [Finding.rule_label(r) for r in (detail.get("overrides") or {})]
-        h.changed_fields = _changed_fields(detail.get("diff") or {}, label)
-        link = detail.get("link") or ""
-        h.link = link if link.startswith("/") and not link.startswith("//") else ""
-        h.label = TRANSITION_LABELS.get(h.transition, h.transition)
-        h.to_label = ProposalItem.State(h.to_state).label if h.to_state in S.values else h.to_state
+    timeline = proposal_item_timeline(user=user, item=item)
     pair = None
     if item.pair_id:
         pair = proposal_items_visible_to(user=user).filter(pk=item.pair_id).first()
@@ -239,7 +216,7 @@ def item_detail(request, pk: int):
         "item": item,
         "persons": persons,
         "full": full,
-        "history": history,
+        "timeline": timeline,
         "pair": pair,
         "versions": versions,
         "findings": findings,

@@ -1,19 +1,27 @@
-"""The verval benchmarks' own paths at a tiny size (no timing asserted): the set-based fill, the queue's
-page and counts against their SQL floors (the same rows, the same counts), and the bulk decision against
-its one-statement floor (the same items, history and audit rows)."""
+"""The verval benchmarks' own paths at a tiny size (no timing asserted): the set-based fill, the regency's
+verval queue and the ministry's assessment queue — each one's page and counts against their SQL floors
+(the same rows, the same counts) —, and the bulk decision against its one-statement floor (the same
+items, history and audit rows)."""
 
 import pytest
 from django.db import connection
 
 from benchmarks.bench_verval_bulk import floor, ours
-from benchmarks.bench_verval_queue import fill, floor_counts_sql, measure, regency_of, verifier
+from benchmarks.bench_verval_queue import (
+    fill,
+    floor_assess_counts_sql,
+    floor_counts_sql,
+    measure,
+    regency_of,
+    verifier,
+)
 from dtks.audit.services import actor_identity
 from proposals.item import ProposalItem, ProposalItemHistory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_queue_floor_returns_the_same_page_and_counts():
+def test_the_queue_floors_return_the_same_pages_and_counts():
     with connection.cursor() as cur:
         regency = regency_of(cur)
         n = fill(cur, items=3000, regency_items=1000, regency=regency)
@@ -21,12 +29,27 @@ def test_the_queue_floor_returns_the_same_page_and_counts():
     assert n["items"] == 3000 and 3000 < n["persons"] < 12000
     assert ProposalItem.objects.filter(village_code__startswith=regency).count() == 1000
     assert 600 < ProposalItem.objects.exclude(findings=[]).count() < 900  # a quarter
-    m = measure(regency=regency, repeat=1)
-    assert m["same"] == {"page": True, "counts": True}
+    assert 220 < ProposalItem.objects.filter(state="forwarded").count() < 380  # one in ten
+    m = measure(regency=regency, repeat=2)  # both orders of ours and the floor
+    assert m["same"] == {"page": True, "counts": True, "assess_page": True, "assess_counts": True}
     assert m["page_rows"] == 50 and m["queue"]["antrean"] > 50 and m["queue"]["dikembalikan"] > 0
     assert "Limit" in m["plan"] and "Limit" in m["plan_floor"]
     sql, _params = floor_counts_sql(kind="addition", channel="musyawarah")
     assert "GROUPING SETS" in sql
+    # The ministry's assessment queue: a full first page of forwarded additions by musyawarah (and a
+    # next one), its own verval tab non-empty, counted per regency over the whole country.
+    assert (
+        m["assess_page_rows"] == 50
+        and m["assess_queue"]["penilaian"] > 50
+        and m["assess_queue"]["verval"] > 0
+    )
+    assert m["assess_regencies"] > 20
+    assert "Limit" in m["assess_plan"] and "Limit" in m["assess_plan_floor"]
+    assert "forwarded" in m["assess_plan"] and "forwarded" in m["assess_plan_floor"]
+    assert len(m["assess_counts_plans"]) == 6  # tabs, regency, kind, channel, ages, findings
+    assert "Aggregate" in m["assess_counts_plan_floor"]
+    sql, _params = floor_assess_counts_sql(kind="addition", channel="musyawarah")
+    assert "GROUPING SETS ((left(village_code, 4))" in sql
 
 
 def test_the_bulk_floor_writes_what_the_bulk_decision_writes():

@@ -89,3 +89,24 @@ def page(browser_context, outside_requests):
 @pytest.fixture
 def base_url(live_server) -> str:
     return live_server.url
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files in the test's own folder (a test may override it, e.g. for a worker's folder)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def world(media):
+    """The role × region harness's world (tests/harness/world.py), with its media folder."""
+    from tests.harness.world import build_world
+
+    return build_world()

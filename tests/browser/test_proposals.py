@@ -20,7 +20,7 @@ from proposals.models import ProposalItem
 from proposals.musyawarah import services as musyawarah_services
 from tests.accounts.helpers import token_for
 from tests.browser.conftest import VIEWPORT
-from tests.harness.world import HOME_VILLAGE, PASSWORD, build_world
+from tests.harness.world import HOME_VILLAGE, PASSWORD
 from tests.pages.dashboard import DashboardPage
 from tests.pages.login import LoginPage, OtpVerifyPage
 from tests.pages.musyawarah import MusyawarahListPage, MusyawarahPage, ReturnedPage
@@ -30,23 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SIBLING = "3371011007"
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-    }
-    return tmp_path
-
-
-@pytest.fixture
-def world(media):
-    return build_world()
 
 
 def sign_in(page, base_url, user) -> DashboardPage:

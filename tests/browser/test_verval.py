@@ -14,7 +14,6 @@ from proposals.item import ProposalItem, proposal_item_create
 from proposals.musyawarah.services import musyawarah_submit
 from tests.browser.conftest import VIEWPORT
 from tests.browser.test_proposals import held, operator, sign_in
-from tests.harness.world import build_world
 from tests.pages.musyawarah import ReturnedPage
 from tests.pages.proposal_item import ItemPage
 from tests.pages.verval import DecidePage, ReviewPage, SubmissionsPage, VervalQueuePage
@@ -22,23 +21,6 @@ from tests.proposals.flow import new_family
 from verification.models import RegencySubmission, VervalDecision
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-    }
-    return tmp_path
-
-
-@pytest.fixture
-def world(media):
-    return build_world()
 
 
 RETURN_REASON = "Foto KK tidak terbaca; unggah ulang KK yang jelas."

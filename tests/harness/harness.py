@@ -38,7 +38,7 @@ NO_OBJECT = "-"
 ROW_LINK = {
     "family": re.compile(r'href="/registri/keluarga/(\d+)/"'),
     "person": re.compile(r'href="/registri/orang/(\d+)/"'),
-    "item": re.compile(r'href="/(?:usulan/(?:item|kementerian)|verval/usulan)/(\d+)/"'),
+    "item": re.compile(r'href="/(?:usulan/(?:item|kementerian)|verval/usulan|penilaian/usulan)/(\d+)/"'),
     "musyawarah": re.compile(r'href="/usulan/musyawarah/(\d+)/"'),
     "submission": re.compile(r'href="/verval/pengajuan/(\d+)/"'),
     "prelist": re.compile(r'href="/verval/prelist/(\d+)/"'),
@@ -109,7 +109,10 @@ def expected(case: Case, ctx: Ctx) -> Expected:
 
 def listed_ids(response, route: Route) -> set[int]:
     if route.is_api:
-        return {row[ROW_KEY[route.rows]] for row in response.json()["results"]}
+        rows = response.json()["results"]
+        if route.nested:
+            rows = [row for group in rows for row in group[route.nested]]
+        return {row[ROW_KEY[route.rows]] for row in rows}
     return {int(i) for i in ROW_LINK[route.rows].findall(response.content.decode())}
 
 

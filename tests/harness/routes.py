@@ -67,6 +67,7 @@ class Route:
     row_kinds: tuple[str, ...] = ()  # for stage 1's rows: the world's kinds the list shows
     target_ids: Callable[[Household], set[int]] | None = None
     ok: int | Callable[[Ctx], int] = 200
+    nested: str = ""  # an API answer whose `results` hold the listed rows under this key (a summary)
 
     @property
     def id(self) -> str:
@@ -338,6 +339,17 @@ def submission_in(ctx: Ctx, state: str) -> int:
 SIGN_WITHOUT_LETTER = {"letter_number": "harness/2", "letter_date": "2026-11-30"}
 
 
+def dispute_body(ctx: Ctx) -> dict:
+    """The province disputes the items of the target regency's sent submission (rolled back with the
+    case); out of scope, the submission answers 404 before the body is read."""
+    from verification.models import SubmissionItem
+
+    items = list(
+        SubmissionItem.objects.filter(submission_id=sent_submission(ctx)).values_list("item_id", flat=True)
+    )
+    return {"items": items, "reason": "Harness: data keluarga tidak sesuai kunjungan provinsi."}
+
+
 # --- field visits (verification/visit_views.py, visit_apis.py) -----------------------------------------
 
 
@@ -581,6 +593,19 @@ def verval_bulk_body(ctx: Ctx) -> dict:
 
 def verval_bulk_api_body(ctx: Ctx) -> dict:
     return {**VERVAL_REJECT, "item_ids": verval_bulk_ids(ctx)}
+
+
+ASSESSED = ("forwarded", "ministry_verval")
+ASSESSMENT_RETURN = {"decision": "return", "rule_codes": "INCOMPLETE", "note": "Lengkapi data rumah."}
+
+
+def forwarded_item(ctx: Ctx) -> int:
+    """The target village's item the province forwarded (world.proposal_rows): in the assessment queue."""
+    return ctx.world.proposals["forwarded"][ctx.target.village]
+
+
+def assessment_bulk_body(ctx: Ctx) -> dict:
+    return {"item": sorted(ctx.world.proposals["forwarded"].values())}
 
 
 def target_musyawarah(ctx: Ctx):
@@ -979,6 +1004,72 @@ ROUTES: tuple[Route, ...] = (
         lambda c: f"/api/v1/verval/keputusan-massal/{verval_bulk(c).pk}/",
         target=True,
     ),
+    # The ministry's assessment (determination/views.py, apis.py): the world's forwarded items and the
+    # self-registrations the ministry verifies itself are in its queue; the review and the decision open
+    # the target village's forwarded item (a return with a rule code and a note); the bulk acceptance
+    # takes every village's forwarded item (out of scope: skipped, "tidak ditemukan").
+    Route("determination:queue", "/penilaian/", rows="item", row_kinds=("forwarded",)),
+    Route(
+        "determination:queue",
+        "/penilaian/?tab=verval",
+        label="verval",
+        rows="item",
+        row_kinds=("ministry_verval",),
+    ),
+    Route(
+        "determination:queue",
+        "/penilaian/",
+        "POST",
+        lambda c: {"nomor": c.target.head.nik},
+        label="NIK",
+        target=True,
+        rows="item",
+        row_kinds=ASSESSED,
+    ),
+    Route("determination:queue_xlsx", "/penilaian/unduh/"),
+    Route("determination:review", lambda c: f"/penilaian/usulan/{forwarded_item(c)}/", target=True),
+    Route("determination:decide", lambda c: f"/penilaian/usulan/{forwarded_item(c)}/putuskan/", target=True),
+    Route(
+        "determination:decide",
+        lambda c: f"/penilaian/usulan/{forwarded_item(c)}/putuskan/",
+        "POST",
+        ASSESSMENT_RETURN,
+        target=True,
+        ok=302,
+    ),
+    Route("determination:bulk_accept", "/penilaian/terima-massal/", "POST", assessment_bulk_body, ok=302),
+    Route("api:assessment-queue", "/api/v1/penilaian/", rows="item", row_kinds=("forwarded",)),
+    Route(
+        "api:assessment-queue",
+        "/api/v1/penilaian/?tab=verval",
+        label="verval",
+        rows="item",
+        row_kinds=("ministry_verval",),
+    ),
+    Route(
+        "api:assessment-search",
+        "/api/v1/penilaian/cari/",
+        "POST",
+        lambda c: {"nomor": c.target.head.nik},
+        target=True,
+        rows="item",
+        row_kinds=ASSESSED,
+    ),
+    Route("api:assessment-review", lambda c: f"/api/v1/penilaian/usulan/{forwarded_item(c)}/", target=True),
+    Route(
+        "api:assessment-decide",
+        lambda c: f"/api/v1/penilaian/usulan/{forwarded_item(c)}/keputusan/",
+        "POST",
+        {**ASSESSMENT_RETURN, "rule_codes": ["INCOMPLETE"]},
+        target=True,
+        ok=201,
+    ),
+    Route(
+        "api:assessment-bulk-accept",
+        "/api/v1/penilaian/terima-massal/",
+        "POST",
+        lambda c: {"item_ids": sorted(c.world.proposals["forwarded"].values())},
+    ),
     # The regency submission (verification/submission_views.py, submission_apis.py): the list holds
     # every regency's sent submission (the province sees those of its regencies); gathering takes the
     # caller's regency's verified items; the sign-off without a letter is refused after the scope check;
@@ -1030,6 +1121,48 @@ ROUTES: tuple[Route, ...] = (
         lambda c: f"/api/v1/verval/pengajuan/{submission_in(c, 'signed')}/kirim/",
         "POST",
         {},
+        target=True,
+    ),
+    # The province (verification/province_views.py, submission_views.py, province_apis.py,
+    # submission_apis.py): its summary lists the sent submissions of its regencies (per regency; the API
+    # under each regency's `submissions`); forwarding (the whole submission) and disputing (its items,
+    # with a reason) act on the target regency's sent submission.
+    Route("verification:province", "/verval/provinsi/", rows="submission", row_kinds=("submission",)),
+    Route(
+        "verification:submission_forward",
+        lambda c: f"/verval/pengajuan/{sent_submission(c)}/teruskan/",
+        "POST",
+        {"semua": "1"},
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "verification:submission_dispute",
+        lambda c: f"/verval/pengajuan/{sent_submission(c)}/sanggah/",
+        "POST",
+        dispute_body,
+        target=True,
+        ok=302,
+    ),
+    Route(
+        "api:verval-province",
+        "/api/v1/verval/provinsi/",
+        rows="submission",
+        row_kinds=("submission",),
+        nested="submissions",
+    ),
+    Route(
+        "api:verval-submission-forward",
+        lambda c: f"/api/v1/verval/pengajuan/{sent_submission(c)}/teruskan/",
+        "POST",
+        {},
+        target=True,
+    ),
+    Route(
+        "api:verval-submission-dispute",
+        lambda c: f"/api/v1/verval/pengajuan/{sent_submission(c)}/sanggah/",
+        "POST",
+        dispute_body,
         target=True,
     ),
     # Field visits (verification/visit_views.py, visit_apis.py): every village has a prelist with one

@@ -290,7 +290,15 @@ def build_world() -> World:
 
 
 # Kinds of stage 1 rows the world holds in every village, for the harness's list checks.
-PROPOSAL_KINDS = ("musyawarah", "returned", "self_registration", "ministry", "import")
+PROPOSAL_KINDS = (
+    "musyawarah",
+    "returned",
+    "self_registration",
+    "ministry",
+    "import",
+    "forwarded",
+    "ministry_verval",
+)
 
 
 def proposal_rows(world: World) -> None:
@@ -299,6 +307,23 @@ def proposal_rows(world: World) -> None:
     every list and search of stage 1 has rows in and out of every caller's scope."""
     from proposals.models import ImportJob, Musyawarah, ProposalItem
 
+    # The ministry's assessment queue (determination/assessment.py): in every village an item the
+    # province forwarded and a self-registration the ministry verifies itself — written first, so the
+    # newest-first item lists' first page (50 rows for the ministry's national scope) still holds
+    # every row of the kinds those lists are checked for.
+    for village in world.households:
+        for kind, state, verifier in (
+            ("forwarded", "forwarded", "regency"),
+            ("ministry_verval", "submitted", "ministry"),
+        ):
+            row = ProposalItem.objects.create(
+                kind="addition",
+                channel="self_registration",
+                village_code=village,
+                state=state,
+                verifier=verifier,
+            )
+            world.proposals.setdefault(kind, {})[village] = row.pk
     for village in world.households:
         operator = world.users[(Role.VILLAGE_OPERATOR, village)]
         m = Musyawarah.objects.create(

@@ -183,3 +183,61 @@ class SubmissionPage(BasePage):
 
     def recap_sha256(self) -> str:
         return self.page.locator("main .recap-sha256").inner_text().strip()
+
+    # -- the province (issue 16) --------------------------------------------------------------------
+
+    def item_states(self) -> dict[int, str]:
+        rows = self.page.locator("main table.submission-items tbody tr")
+        pairs = rows.evaluate_all("els => els.map(e => [e.dataset.item, e.dataset.state])")
+        return {int(pk): state for pk, state in pairs}
+
+    def selectable_ids(self) -> list[int]:
+        boxes = self.page.locator("main form.province-choice input[name=items]")
+        return [int(v) for v in boxes.evaluate_all("els => els.map(e => e.value)")]
+
+    def tick(self, *pks: int) -> "SubmissionPage":
+        for pk in pks:
+            self.page.locator(f"main form.province-choice input[name=items][value='{pk}']").check()
+        return self
+
+    def dispute_selected(self, reason: str) -> "SubmissionPage":
+        form = self.page.locator("main form.province-choice")
+        form.get_by_label("Alasan sanggahan").fill(reason)
+        with self.page.expect_navigation():
+            form.get_by_role("button", name="Sanggah yang dipilih").click()
+        return self
+
+    def forward_selected(self) -> "SubmissionPage":
+        with self.page.expect_navigation():
+            self.page.locator("main form.province-choice").get_by_role(
+                "button", name="Teruskan yang dipilih"
+            ).click()
+        return self
+
+    def forward_all(self) -> "SubmissionPage":
+        with self.page.expect_navigation():
+            self.page.locator("main section.forward").get_by_role("button").click()
+        return self
+
+    def province_errors(self) -> list[str]:
+        return [
+            t.strip() for t in self.page.locator("main form.province-choice .errorlist li").all_inner_texts()
+        ]
+
+
+class ProvincePage(BasePage):
+    """The province's summary (`verification:province`, /verval/provinsi/)."""
+
+    path = "/verval/provinsi/"
+
+    def regencies(self) -> dict[str, int]:
+        """Regency code -> items waiting."""
+        rows = self.page.locator("main table.province-table tbody tr")
+        codes = rows.evaluate_all("els => els.map(e => e.dataset.regency)")
+        waiting = [int(t.replace(".", "")) for t in rows.locator(".regency-waiting").all_inner_texts()]
+        return dict(zip(codes, waiting, strict=True))
+
+    def open_submission(self, pk: int) -> SubmissionPage:
+        with self.page.expect_navigation():
+            self.page.locator(f"main table.province-table a[href='/verval/pengajuan/{pk}/']").click()
+        return SubmissionPage(self.page, self.base_url)

@@ -17,7 +17,7 @@ from verification.apis import QUEUE_PARAMETERS
 from verification.decision_apis import BulkFilterSerializer
 from verification.forms import BulkDecisionForm
 from verification.models import BulkDecision
-from verification.selectors import FILTER_PARAMS, QueueFilters, verval_queue_page
+from verification.selectors import FILTER_PARAMS, QueueFilters, queue_page
 from verification.services import FILTER_REFUSED, FILTER_TAB, verval_decide_bulk
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def items():
 
 def shown(u, filters: dict) -> list[int]:
     """The ids the queue lists for these filters, every page."""
-    rows = verval_queue_page(user=u["regency"], filters=QueueFilters.parse(filters), size=10_000).rows
+    rows = queue_page(user=u["regency"], filters=QueueFilters.parse(filters), size=10_000).rows
     return sorted(r.pk for r in rows)
 
 

@@ -12,7 +12,7 @@ from dtks.accounts.demo import CITY, OPERATOR_VILLAGE
 from dtks.accounts.models import Role, User
 from proposals.item import ProposalItem, ProposalItemHistory
 from tests.conftest import otp_force_login
-from verification.demo import DECISIONS, kk_of
+from verification.demo import DECISIONS, PROVINCE_SERIALS, kk_of
 from verification.models import FieldVisit, Prelist, RegencySubmission, VervalDecision
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +97,21 @@ def test_seed_demo_decides_the_verval_demo_once(settings, tmp_path, media):
     otp_force_login(officer, province)
     listed = officer.get("/verval/pengajuan/").content.decode()
     assert f"/verval/pengajuan/{sent.pk}/" in listed and f"/verval/pengajuan/{waiting_sub.pk}/" not in listed
+    # The province's demo: the sent submission holds three items waiting to be forwarded or disputed,
+    # two of them families the verifier verified for it (one over a finding).
+    province_items = ProposalItem.objects.filter(pk__in=sent.entries.values("item_id"))
+    assert sent.item_count == 3 and set(province_items.values_list("state", flat=True)) == {
+        "regency_approved"
+    }
+    assert {kk_of(serial) for serial in PROVINCE_SERIALS} <= set(
+        province_items.values_list("no_kk", flat=True)
+    )
+    assert province_items.exclude(overrides={}).exists()
+    summary = officer.get("/verval/provinsi/").content.decode()
+    assert f'href="/verval/pengajuan/{sent.pk}/"' in summary and "Kota Magelang" in summary
+    page = officer.get(f"/verval/pengajuan/{sent.pk}/").content.decode()
+    assert "Teruskan semua usulan yang menunggu (3)" in page and "Sanggah yang dipilih" in page
+    assert "Menunggu diteruskan provinsi" in officer.get("/dasbor/").content.decode()
 
     # Field visits: the village's pendamping visited the family still waiting, with five photos.
     prelist = Prelist.objects.get(village_code=OPERATOR_VILLAGE)

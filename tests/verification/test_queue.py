@@ -18,7 +18,7 @@ from proposals.models import ProposalItem, ProposalItemHistory, ProposalPerson
 from tests.harness.world import HOME_VILLAGE
 from tests.proposals.factories import item
 from tests.proposals.flow import OTHER_REGENCY, SIBLING, client_for, verifier
-from verification.selectors import PAGE_SIZE, QueueFilters, verval_queue_page
+from verification.selectors import PAGE_SIZE, QueueFilters, queue_page
 
 pytestmark = pytest.mark.django_db
 S = ProposalItem.State
@@ -112,9 +112,7 @@ def test_keyset_paging_oldest_first_without_duplicates_or_gaps(world, c):
     made = [queued(name=f"Warga {n}") for n in range(PAGE_SIZE * 2 + 7)]
     # Half share one timestamp: the id breaks the tie.
     ProposalItem.objects.filter(pk__in=[m.pk for m in made[::2]]).update(updated_at=at)
-    everything = [
-        r.pk for r in verval_queue_page(user=verifier(world), filters=QueueFilters(), size=10_000).rows
-    ]
+    everything = [r.pk for r in queue_page(user=verifier(world), filters=QueueFilters(), size=10_000).rows]
     for sort in ("lama", "baru", "nomor"):
         seen, query = [], f"?urut={sort}"
         for _page in range(10):
