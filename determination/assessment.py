@@ -37,12 +37,12 @@ from proposals.item import (
 )
 from verification.selectors import Queue, QueueFilters, queue_rows
 from verification.services import (
+    HAS_FINDINGS,
     clean_overrides,
     ids_of,
     locked_item,
     missing_overrides,
     refuse_missing_overrides,
-    split_by_findings,
 )
 
 from .models import (
@@ -227,6 +227,12 @@ class BulkAcceptance:
     skipped: dict[int, str] = field(default_factory=dict)
 
 
+def _any_finding(item: ProposalItem) -> str | None:
+    """The bulk acceptance's rule on each locked row: an item with any finding — even one the regency
+    overrode — is accepted one by one, with the ministry's own reason."""
+    return HAS_FINDINGS if item.findings else None
+
+
 _ASSESSMENTS_SQL = """
 INSERT INTO determination_assessment
     (item_id, decision, rule_codes, note, overrides, findings, bulk_key, decided_by_id, decided_at)
@@ -272,16 +278,13 @@ def assessment_accept_bulk(
     result = BulkAcceptance(key=uuid.uuid4().hex, total=len(ids))
     for start in range(0, len(ids), BULK_CHUNK):
         with transaction.atomic():
-            ready, skipped = split_by_findings(actor, ids[start : start + BULK_CHUNK], overridden=False)
-            result.skipped.update(skipped)
-            if not ready:
-                continue
             done = proposal_items_bulk_transition(
-                item_ids=ready,
+                item_ids=ids[start : start + BULK_CHUNK],
                 transition="accept",
                 actor=actor,
                 detail={"bulk_acceptance": result.key, "decision": AssessmentDecision.ACCEPT},
                 ip=ip,
+                refuse=_any_finding,
             )
             result.skipped.update(done.skipped)
             changed = list(done.changed)

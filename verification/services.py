@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, Func, JSONField, Q, QuerySet, Value, When
+from django.db.models import F, Func, JSONField, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -17,7 +17,7 @@ from django_fsm import TransitionNotAllowed
 from dtks.accounts.models import Role
 from dtks.audit.services import audit_record
 from dtks.core.idempotency import idempotency_claim
-from dtks.core.lookups import InArray, int_array
+from dtks.core.lookups import int_array
 from dtks.core.notifications import notify_many
 from dtks.registry.models import Finding
 from proposals.item import (
@@ -48,7 +48,6 @@ BULK_CHUNK = 2000
 # Decisions that may be taken on many items at once (a correction is one item's business).
 BULK_DECISIONS = (DecisionKind.VERIFY, DecisionKind.RETURN, DecisionKind.REJECT)
 HAS_FINDINGS = "memiliki temuan integritas; putuskan satu per satu dengan alasan pengabaian"
-NOT_FOUND = "tidak ditemukan"
 FILTER_REFUSED = "Nilai saringan ini tidak dikenal; saring ulang di halaman antrean, lalu putuskan lagi."
 FILTER_NUMBER = (
     "NIK atau nomor KK bukan saringan keputusan massal; cari dengan formulir Cari NIK atau nomor KK."
@@ -336,35 +335,14 @@ def ids_of(actor, item_ids: Iterable[int] | None, filters: Mapping | None, **que
     return ids
 
 
-def unresolved_findings(findings, overrides, *, overridden: bool = True) -> bool:
-    """Whether a bulk decision skips an item for its findings: any finding, or — with `overridden` —
-    a finding without a recorded reason (`overrides`)."""
-    if findings and not overridden:
-        return True
-    given = overrides or {}
-    return any(not str(given.get(f.get("rule"), "")).strip() for f in findings or [])
-
-
-def split_by_findings(actor, ids: list[int], *, overridden: bool = True) -> tuple[list[int], dict[int, str]]:
-    """The items of `ids` the actor sees, split into those a bulk decision may take (no finding, or —
-    with `overridden` — every finding overridden with a reason) and those it skips (with the reason);
-    ids not seen are skipped as not found. One query; findings are read only for the items that have
-    some."""
-    skipped: dict[int, str] = {}
-    ready = []
-    visible = proposal_items_visible_to(user=actor).filter(InArray(F("pk"), ids))
-    flagged = ~Q(findings=[])
-    rows = visible.values_list(
-        "pk", Case(When(flagged, then="findings")), Case(When(flagged, then="overrides"))
-    )
-    for pk, findings, overrides in rows:
-        if unresolved_findings(findings, overrides, overridden=overridden):
-            skipped[pk] = HAS_FINDINGS
-        else:
-            ready.append(pk)
-    seen = set(ready) | set(skipped)
-    skipped.update({pk: NOT_FOUND for pk in ids if pk not in seen})
-    return ready, skipped
+def unresolved_findings(item: ProposalItem) -> str | None:
+    """A bulk verval decision takes only items without findings, or whose every finding has a recorded
+    reason; the others are decided one by one (a `refuse` rule of the bulk-transition service, checked
+    on the locked row before the machine's rules)."""
+    given = item.overrides or {}
+    if any(not str(given.get(f.get("rule"), "")).strip() for f in item.findings or []):
+        return HAS_FINDINGS
+    return None
 
 
 def verval_decide_bulk(
@@ -423,18 +401,11 @@ def verval_decide_bulk(
     return job
 
 
-def _unresolved_findings(item: ProposalItem) -> str | None:
-    """A bulk verval decision takes only items without findings, or whose every finding has a recorded
-    reason; the others are decided one by one (`unresolved_findings`, checked by the bulk-transition
-    service on the locked row, before the machine's rules)."""
-    return HAS_FINDINGS if unresolved_findings(item.findings, item.overrides) else None
-
-
 def _decide_chunk(job: BulkDecision, ids: list[int], actor) -> tuple[list[int], dict[int, str]]:
     detail = {"bulk_decision": job.pk, "decision": job.decision}
     if job.reason_code:
         detail["reason_code"] = job.reason_code
-    # Every id comes back changed or skipped with its reason (out of scope: NOT_FOUND, by the service).
+    # Every id comes back changed or skipped with its reason (out of scope: "tidak ditemukan").
     result = proposal_items_bulk_transition(
         item_ids=ids,
         transition=TRANSITION_OF[job.decision],
@@ -442,7 +413,7 @@ def _decide_chunk(job: BulkDecision, ids: list[int], actor) -> tuple[list[int], 
         reason=job.reason,
         detail=detail,
         ip=job.ip,
-        refuse=_unresolved_findings,
+        refuse=unresolved_findings,
     )
     changed = list(result.changed)
     _write_decisions(job, changed, actor)
