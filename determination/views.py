@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dtks.accounts.auth import client_ip
 from dtks.accounts.models import Role
-from proposals.item import DECIDED_STATES, ProposalItem, proposal_items_visible_to
-from verification.decision_views import finding_rows, form_key, run_decision
+from proposals.item import ProposalItem, proposal_items_visible_to
+from verification.decision_views import decision_context, form_key, run_decision
 from verification.views import QueuePage, queue_context, queue_download, review_context
 
 from .assessment import (
@@ -43,7 +43,12 @@ def _bulk_context(user, f, counts) -> dict | None:
         "params": [(k, v) for k, v in f.query().items() if k in ASSESSMENT.filter_params],
         "total": counts["tab"].get(TAB_ASSESS, 0),
         "kunci": uuid.uuid4().hex,
-        "accept_only": True,
+        "title": _("Terima sekaligus"),
+        "intro": _(
+            "Centang usulan di daftar, atau pilih semua hasil saringan. Hanya usulan tanpa temuan integritas "
+            "yang diterima; yang memiliki temuan dilewati: nilai satu per satu dengan alasan pengabaian."
+        ),
+        "button": _("Terima yang dipilih"),
     }
 
 
@@ -136,18 +141,12 @@ def decide(request, pk: int):
     )
     if outcome.response is not None:
         return outcome.response
-    decided, status = outcome.decided, outcome.status
     context = {
-        "item": item,
-        "form": form,
-        "decided": decided,
-        "already": item.state in DECIDED_STATES,
-        "findings": finding_rows(item),
+        **decision_context(request, form=form, item=item, outcome=outcome),
         "assessments": assessments_of_item(user=user, item_id=item.pk)[:5],
         "review_url": reverse("determination:review", args=[item.pk]),
-        "kunci": form_key(request) or uuid.uuid4().hex,
     }
-    return render(request, "determination/decide.html", context, status=status)
+    return render(request, "determination/decide.html", context, status=outcome.status)
 
 
 @never_cache

@@ -125,6 +125,20 @@ def run_decision(
     return Outcome(response=HttpResponseRedirect(done_url))
 
 
+def decision_context(request, *, form, item, outcome: Outcome) -> dict:
+    """What every decision page shows (the regency's and the ministry's): the item, the form, whether it
+    is decided already, its findings, and the form's idempotency key."""
+    return {
+        "item": item,
+        "form": form,
+        "decided": outcome.decided,
+        "already": item.state in DECIDED_STATES,
+        "findings": finding_rows(item),
+        # A fresh key per rendered form: a double submit decides once (dtks/core/idempotency.py).
+        "kunci": form_key(request) or uuid.uuid4().hex,
+    }
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def decide(request, pk: int):
@@ -157,19 +171,12 @@ def decide(request, pk: int):
     )
     if outcome.response is not None:
         return outcome.response
-    decided, status = outcome.decided, outcome.status
     context = {
-        "item": item,
-        "form": form,
-        "decided": decided,
-        "already": item.state in DECIDED_STATES,
-        "findings": finding_rows(item),
+        **decision_context(request, form=form, item=item, outcome=outcome),
         "decisions": decisions_of_item(user=user, item_id=item.pk)[:5],
         "item_page": item_page(item.pk),
-        # A fresh key per rendered form: a double submit decides once (dtks/core/idempotency.py).
-        "kunci": form_key(request) or uuid.uuid4().hex,
     }
-    return render(request, "verification/decide.html", context, status=status)
+    return render(request, "verification/decide.html", context, status=outcome.status)
 
 
 @never_cache

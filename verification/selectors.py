@@ -278,7 +278,7 @@ def queue_counts(*, user, filters: QueueFilters) -> dict[str, dict[str, int]]:
 
 
 def queue_number_search(
-    *, user, number: str, queue: "Queue | None" = None, tab: str = "", limit: int = PAGE_SIZE
+    *, user, number: str, queue: Queue | None = None, tab: str = "", limit: int = PAGE_SIZE
 ) -> list:
     """A queue's rows (every tab unless `tab`) naming a NIK (a person of the item) or a KK — the
     number arrives in a POST body and is never put into a URL."""
@@ -293,7 +293,7 @@ def queue_number_search(
 # -- the dashboard's queues -------------------------------------------------------------------------------
 
 
-def queue_dashboard_counts(*, user, queue: "Queue | None" = None) -> dict[str, tuple[int, datetime | None]]:
+def queue_dashboard_counts(*, user, queue: Queue | None = None) -> dict[str, tuple[int, datetime | None]]:
     """{tab: (rows, oldest updated_at)} in one query."""
     queue = queue or VERVAL
     agg = queue.items(user=user).aggregate(

@@ -210,6 +210,12 @@ def _bulk_context(user, f: QueueFilters, counts) -> dict | None:
         "action": reverse("verification:bulk"),
         "form": form,
         "shown": [form["decision"], form["reason_code"], form["reason"]],
+        "title": _("Keputusan massal"),
+        "intro": _(
+            "Centang usulan di daftar, atau pilih semua hasil saringan. Usulan yang memiliki temuan integritas "
+            "dilewati: putuskan satu per satu dengan alasan pengabaian."
+        ),
+        "button": _("Putuskan yang dipilih"),
         "params": [(k, v) for k, v in f.query().items() if k in FILTER_PARAMS],
         "total": counts["tab"].get(TAB_QUEUE, 0),
         "kunci": uuid.uuid4().hex,

@@ -79,10 +79,6 @@ class Timeline:
     def final(self) -> bool:
         return not self.waiting_stage
 
-    @property
-    def stage_label(self) -> str:
-        return str(STAGE_LABELS.get(self.waiting_stage, ""))
-
 
 def _changed_fields(diff: dict) -> list[str]:
     """A correction's fields as the village reads them: "Alamat (Jl. A → Jl. B)" for the item's own

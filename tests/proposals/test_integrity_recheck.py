@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dtks.accounts.models import Role
 from dtks.audit.models import AuditEvent
 from dtks.registry.models import IntegrityRule
-from proposals.item import ProposalItem, proposal_items_recheck
+from proposals.item import ProposalItem, proposal_item_transition, proposal_items_recheck
 from proposals.item.integrity import item_data, item_findings
 from tests.conftest_worker import database_url
 from tests.proposals.factories import VILLAGE_A, user
@@ -118,7 +119,14 @@ def test_a_queryset_is_applied_again_when_its_chunk_is_locked():
     items = [saved(make([individual()], family_item=False, state=S.FORWARDED)) for _ in range(3)]
     qs = ProposalItem.objects.filter(state=S.FORWARDED)
     # Decided before its chunk came: leaves the set, keeps its findings as they were.
-    ProposalItem.objects.filter(pk=items[2].pk).update(state=S.ACCEPTED)
+    decided = items[2]
+    proposal_item_transition(
+        item_id=decided.pk,
+        transition="accept",
+        actor=user(Role.MINISTRY_DATA_OFFICER),
+        overrides={f["rule"]: "Diperiksa." for f in decided.findings} or None,
+    )
+    assert ProposalItem.objects.get(pk=decided.pk).state == S.ACCEPTED
     assert proposal_items_recheck(items=qs) == 0
     assert list(ProposalItem.objects.filter(findings_checked_at__isnull=False).order_by("pk")) == items[:2]
 
