@@ -300,3 +300,21 @@ def test_the_regency_is_told_how_to_handle_a_returned_item_on_the_page_and_the_a
     assert r.status_code == 302
     obj.refresh_from_db()
     assert obj.state == S.VERIFIED
+
+
+def test_bulk_acceptance_refusals_on_the_page(u):
+    a = forwarded()
+    c = client_for(u["ministry"])
+    # Nothing ticked, and a region filter the queue would drop: told so, nothing accepted.
+    for body, told in (
+        ({}, "Pilih paling sedikit satu usulan"),
+        ({"all_results": "on", "wilayah": "33"}, "Nilai saringan ini tidak dikenal"),
+    ):
+        r = c.post("/penilaian/terima-massal/", body, follow=True)
+        assert r.status_code == 200
+        text = " ".join(str(m) for m in r.context["messages"])
+        assert told in text, text
+    a.refresh_from_db()
+    assert a.state == S.FORWARDED and not Assessment.objects.exists()
+    r = c.post("/penilaian/terima-massal/", {"item": [a.pk]}, follow=True)
+    assert "1 dari 1 usulan diterima" in " ".join(str(m) for m in r.context["messages"])
